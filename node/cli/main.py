@@ -1,0 +1,101 @@
+"""The `datadao` command: one click root group with a single DataDaoError -> exit-code boundary.
+
+Subcommands are loaded lazily, so `datadao --help` stays fast and a contributor's install does not
+import torch. Node's own commands are listed in ``NODE_COMMANDS``; packages outside node (the
+validator) contribute theirs through the ``datadao.commands`` entry-point group, which keeps the
+import boundary "node never imports validator" intact.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from importlib.metadata import entry_points
+from typing import Any
+
+import click
+
+from node.errors import DataDaoError
+
+ROLE_MAP = """\
+datadao — node software for a Data DAO
+
+  contributor   datadao contribute PATH · submissions · rewards [--claim] · inspect PATH · cid PATH
+  validator     datadao validator stake | unstake | withdraw | status | run · datadao value
+  holder        datadao gov delegate | proposals | propose-access REQ | vote ID … | queue ID | execute ID
+  renter        datadao renter request | status REQ | fetch REQ --out DIR
+  operator      datadao devnet up | down | status · datadao demo
+
+Run `datadao --help` for the commands this install has, `datadao COMMAND --help` for details.
+"""
+
+# name -> "module:attribute". A module that is not present in this checkout is simply not listed.
+NODE_COMMANDS: dict[str, str] = {
+    "cid": "node.cli.cid:cid",
+    "inspect": "node.cli.inspect:inspect",
+    "contribute": "node.cli.contribute:contribute",
+    "submissions": "node.cli.contribute:submissions",
+    "rewards": "node.cli.contribute:rewards",
+    "devnet": "node.cli.devnet:devnet",
+    "gov": "node.cli.gov:gov",
+    "renter": "node.cli.renter:renter",
+    "demo": "node.cli.demo:demo",
+}
+
+
+def _plugin_commands() -> dict[str, str]:
+    return {ep.name: ep.value for ep in entry_points(group="datadao.commands")}
+
+
+def _available(target: str) -> bool:
+    module = target.partition(":")[0]
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+class RootGroup(click.Group):
+    """Lazy subcommands, and the one boundary that turns DataDaoError into exit code 1."""
+
+    def _targets(self) -> dict[str, str]:
+        targets = {**NODE_COMMANDS, **_plugin_commands()}
+        return {name: t for name, t in targets.items() if _available(t)}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self._targets()})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        cmd = super().get_command(ctx, cmd_name)
+        if cmd is not None:
+            return cmd
+        target = self._targets().get(cmd_name)
+        if target is None:
+            return None
+        module_name, _, attr = target.partition(":")
+        loaded = getattr(importlib.import_module(module_name), attr)
+        if not isinstance(loaded, click.Command):
+            raise TypeError(f"{target} is not a click command")
+        return loaded
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DataDaoError as err:
+            raise click.ClickException(str(err)) from err
+
+
+@click.group(cls=RootGroup, invoke_without_command=True)
+@click.option("-v", "--verbose", count=True, help="More log output (repeatable).")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int) -> None:
+    """Node software for a decentralized Data DAO."""
+    ctx.ensure_object(dict)
+    ctx.obj["verbose"] = verbose
+    if ctx.invoked_subcommand is None:
+        click.echo(ROLE_MAP, nl=False)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="datadao")

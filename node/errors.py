@@ -1,0 +1,55 @@
+"""The error tree: every error datadao raises on purpose derives from :class:`DataDaoError`.
+
+Families map to the subsystems; concrete errors live next to the code that raises them (for
+example ``node/storage/errors.py``) and subclass one family here. The CLI and API boundaries catch
+``DataDaoError`` and turn it into a message and an exit code or a problem response; anything
+else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ChainError",
+    "ConfigError",
+    "DataDaoError",
+    "EnvelopeError",
+    "KeyCustodyError",
+    "ParseError",
+    "StorageError",
+    "ValuationError",
+]
+
+
+class DataDaoError(Exception):
+    """Root of every error this project raises on purpose."""
+
+
+class ConfigError(DataDaoError):
+    """Settings are missing, malformed or unsafe."""
+
+
+class ParseError(DataDaoError):
+    """A platform export could not be read safely (format, archive or content problem)."""
+
+
+class EnvelopeError(DataDaoError):
+    """A sealed blob could not be opened. Deliberately opaque: no hint which check failed."""
+
+    def __init__(self, message: str = "sealed data could not be opened") -> None:
+        super().__init__(message)
+
+
+class StorageError(DataDaoError):
+    """Content-addressed storage failed: missing block, CID mismatch, transport or size cap."""
+
+
+class ChainError(DataDaoError):
+    """An RPC, transaction or contract-level failure."""
+
+
+class KeyCustodyError(DataDaoError):
+    """Threshold key material, rituals or decryption shares are unavailable or invalid."""
+
+
+class ValuationError(DataDaoError):
+    """Value estimation could not run (bad spec, bad inputs, compute backend failure)."""
