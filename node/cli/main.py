@@ -22,7 +22,8 @@ datadao — node software for a Data DAO
 
   contributor   datadao contribute PATH · submissions · rewards [--claim] · inspect PATH · cid PATH
   validator     datadao validator stake | unstake | withdraw | status | run · datadao value
-  holder        datadao gov delegate | proposals | propose-access REQ | vote ID … | queue ID | execute ID
+  holder        datadao gov delegate | proposals | propose-access REQ | vote ID …
+                            | queue ID | execute ID
   renter        datadao renter request | status REQ | fetch REQ --out DIR
   operator      datadao devnet up | down | status · datadao demo
 

@@ -1,0 +1,1 @@
+"""The chain layer: one sender (ChainClient), typed contract wrappers, ABIs synced from forge."""

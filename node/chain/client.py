@@ -1,0 +1,435 @@
+"""ChainClient: the only place in datadao that signs and sends transactions.
+
+Contract wrappers build calls; this module owns the policies around them, in one place:
+
+- **signing** with a local key: an eth-account keystore v3 file, or a devnet account's key;
+- **nonces** tracked locally under a lock, so a burst of sends from one process gets consecutive
+  nonces without waiting for each receipt, resynchronised from the node on "nonce too low";
+- **EIP-1559 fees** from the latest base fee and the node's priority-fee suggestion;
+- **exactly-once broadcast**: a transaction is signed once and only those bytes are re-sent on
+  transport errors, so a retry can never create a second transaction (same nonce, same hash);
+- **confirmations**: a receipt counts only once it is ``confirmations`` blocks deep;
+- **revert decoding**: custom errors become the typed exceptions generated from the ABIs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
+
+import requests
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from eth_typing import ChecksumAddress, HexStr
+from hexbytes import HexBytes
+from web3 import HTTPProvider, Web3
+from web3.contract import Contract
+from web3.contract.contract import ContractEvent, ContractFunction
+from web3.exceptions import (
+    ContractCustomError,
+    ContractLogicError,
+    ContractPanicError,
+    ProviderConnectionError,
+    TransactionNotFound,
+    Web3RPCError,
+)
+from web3.types import BlockIdentifier, EventData, Nonce, TxParams, TxReceipt, Wei
+
+from node.chain.errors import (
+    ChainUnavailable,
+    ContractRevert,
+    ReasonRevert,
+    SignerRequired,
+    TransactionFailed,
+    TransactionTimeout,
+)
+from node.chain.revert import decode_revert
+from node.errors import ChainError
+
+__all__ = ["ChainClient", "PendingTx", "load_keystore"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+_TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
+    requests.exceptions.ConnectionError,
+    requests.exceptions.Timeout,
+    ProviderConnectionError,
+    ConnectionError,
+    TimeoutError,
+)
+
+
+def load_keystore(path: Path, password: str) -> LocalAccount:
+    """Decrypt an eth-account keystore v3 file. The password never leaves this function."""
+    try:
+        blob = json.loads(path.read_text())
+        key = Account.decrypt(blob, password)
+    except (OSError, ValueError, KeyError) as err:
+        raise ChainError(f"cannot unlock keystore {path}: {type(err).__name__}") from None
+    account: LocalAccount = Account.from_key(key)
+    return account
+
+
+@dataclass(frozen=True, slots=True)
+class PendingTx:
+    """A signed, broadcast transaction whose receipt has not been awaited yet."""
+
+    tx_hash: HexStr
+    nonce: int
+    raw: bytes
+    description: str
+
+
+class ChainClient:
+    """Reads, sends and decodes, against one JSON-RPC endpoint with one optional signer.
+
+    Args:
+        w3: a connected Web3 instance (injected: tests may pass any provider).
+        account: the signing key, or None for a read-only client.
+        confirmations: blocks a receipt must be buried under (1 = included).
+        receipt_timeout_s: how long to wait for a receipt before TransactionTimeout.
+        max_retries: bounded retries for transport errors on each RPC request.
+        poll_interval_s: receipt polling interval.
+    """
+
+    def __init__(
+        self,
+        w3: Web3,
+        account: LocalAccount | None = None,
+        *,
+        confirmations: int = 1,
+        receipt_timeout_s: float = 120.0,
+        max_retries: int = 5,
+        poll_interval_s: float = 0.05,
+    ) -> None:
+        if confirmations < 1:
+            raise ValueError("confirmations must be >= 1")
+        self.w3 = w3
+        self._account = account
+        self.confirmations = confirmations
+        self.receipt_timeout_s = receipt_timeout_s
+        self.max_retries = max_retries
+        self.poll_interval_s = poll_interval_s
+        self._lock = threading.Lock()
+        self._next_nonce: int | None = None
+        self._chain_id: int | None = None
+
+    @classmethod
+    def connect(
+        cls,
+        rpc_url: str,
+        account: LocalAccount | None = None,
+        *,
+        timeout_s: float = 30.0,
+        **kwargs: Any,
+    ) -> ChainClient:
+        """Client for an HTTP JSON-RPC URL."""
+        w3 = Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": timeout_s}))
+        return cls(w3, account, **kwargs)
+
+    # ----------------------------------------------------------------------------- identity
+
+    @property
+    def account(self) -> LocalAccount:
+        if self._account is None:
+            raise SignerRequired()
+        return self._account
+
+    @property
+    def address(self) -> ChecksumAddress:
+        return self.account.address
+
+    @property
+    def has_signer(self) -> bool:
+        return self._account is not None
+
+    @property
+    def rpc_url(self) -> str:
+        provider = self.w3.provider
+        return str(getattr(provider, "endpoint_uri", provider))
+
+    def with_account(self, account: LocalAccount) -> ChainClient:
+        """A client on the same endpoint and policies, signing with another key."""
+        return ChainClient(
+            self.w3,
+            account,
+            confirmations=self.confirmations,
+            receipt_timeout_s=self.receipt_timeout_s,
+            max_retries=self.max_retries,
+            poll_interval_s=self.poll_interval_s,
+        )
+
+    @property
+    def chain_id(self) -> int:
+        if self._chain_id is None:
+            self._chain_id = self._rpc(lambda: self.w3.eth.chain_id)
+        return self._chain_id
+
+    def block_number(self) -> int:
+        return self._rpc(lambda: self.w3.eth.block_number)
+
+    def contract(self, address: str, abi: list[dict[str, Any]]) -> Contract:
+        return self.w3.eth.contract(address=Web3.to_checksum_address(address), abi=abi)
+
+    # ----------------------------------------------------------------------------- reads
+
+    def call(self, fn: ContractFunction, *, block: BlockIdentifier = "latest") -> Any:
+        """Call a view function; custom-error reverts raise their typed exception."""
+        try:
+            return self._rpc(lambda: fn.call(block_identifier=block))
+        except (ContractCustomError, ContractLogicError, ContractPanicError) as err:
+            raise _typed_revert(err) from None
+
+    def events(
+        self,
+        event: ContractEvent,
+        *,
+        from_block: int,
+        to_block: int | None = None,
+        page_size: int = 2_000,
+        argument_filters: dict[str, Any] | None = None,
+    ) -> Iterator[EventData]:
+        """Yield decoded logs of one event, paging through ``[from_block, to_block]``.
+
+        Paging keeps each ``eth_getLogs`` within the range limits public RPC providers impose.
+        """
+        end = self.block_number() if to_block is None else to_block
+        start = from_block
+        while start <= end:
+            stop = min(start + page_size - 1, end)
+            batch: list[EventData] = self._rpc(
+                partial(
+                    event.get_logs,
+                    from_block=start,
+                    to_block=stop,
+                    argument_filters=argument_filters,
+                )
+            )
+            yield from batch
+            start = stop + 1
+
+    # ----------------------------------------------------------------------------- writes
+
+    def send(
+        self,
+        fn: ContractFunction,
+        *,
+        value: int = 0,
+        gas: int | None = None,
+        description: str = "",
+    ) -> TxReceipt:
+        """Sign, broadcast and wait for one contract call; raise its typed revert if it fails."""
+        return self.wait(self.send_nowait(fn, value=value, gas=gas, description=description))
+
+    def transfer(self, to: str, value: int) -> TxReceipt:
+        """Send plain ETH."""
+        tx: TxParams = {"to": Web3.to_checksum_address(to), "value": Wei(value), "data": b""}
+        return self.wait(self._sign_and_broadcast(tx, gas=21_000, description=f"transfer to {to}"))
+
+    def send_nowait(
+        self,
+        fn: ContractFunction,
+        *,
+        value: int = 0,
+        gas: int | None = None,
+        description: str = "",
+    ) -> PendingTx:
+        """Sign and broadcast without waiting; use for bursts, then :meth:`wait` each one.
+
+        Gas is estimated first, which is also where most reverts surface, before a nonce is used.
+        """
+        what = description or f"{fn.address}.{fn.fn_name}"
+        tx: TxParams = {
+            "to": fn.address,
+            "value": Wei(value),
+            "data": HexBytes(fn._encode_transaction_data()),
+        }
+        if gas is None:
+            gas = self._estimate_gas({**tx, "from": self.address})
+        return self._sign_and_broadcast(tx, gas=gas, description=what)
+
+    def wait(self, pending: PendingTx) -> TxReceipt:
+        """Wait for ``pending`` to be mined and buried; raise its typed revert if it failed."""
+        deadline = time.monotonic() + self.receipt_timeout_s
+        receipt: TxReceipt | None = None
+        depth = 0
+        while time.monotonic() < deadline:
+            try:
+                receipt = self.w3.eth.get_transaction_receipt(pending.tx_hash)
+            except TransactionNotFound:
+                receipt = None
+            except _TRANSPORT_ERRORS:
+                receipt = None  # the node may be restarting; keep polling until the deadline
+            if receipt is not None:
+                depth = self.block_number() - receipt["blockNumber"] + 1
+                if depth >= self.confirmations:
+                    break
+            time.sleep(self.poll_interval_s)
+        if receipt is None or depth < self.confirmations:
+            raise TransactionTimeout(pending.tx_hash, self.receipt_timeout_s)
+        if receipt["status"] != 1:
+            raise self._explain_failure(pending, receipt)
+        log.debug(
+            "tx mined",
+            extra={"tx": pending.tx_hash, "what": pending.description, "gas": receipt["gasUsed"]},
+        )
+        return receipt
+
+    # ----------------------------------------------------------------------------- internals
+
+    def _estimate_gas(self, tx: TxParams) -> int:
+        try:
+            estimate = self._rpc(lambda: self.w3.eth.estimate_gas(tx))
+        except (ContractCustomError, ContractLogicError, ContractPanicError) as err:
+            raise _typed_revert(err) from None
+        except Web3RPCError as err:
+            revert = _revert_from_rpc_error(err)
+            if revert is not None:
+                raise revert from None
+            raise
+        # 20% headroom: state can move between estimation and inclusion (e.g. a median over
+        # more reveals), and an out-of-gas failure costs more than the unused allowance.
+        return int(estimate * 1.2) + 10_000
+
+    def _fees(self) -> tuple[int, int]:
+        block = self._rpc(lambda: self.w3.eth.get_block("latest"))
+        base = int(block.get("baseFeePerGas", 0) or 0)
+        try:
+            tip = int(self._rpc(lambda: self.w3.eth.max_priority_fee))
+        except Web3RPCError:
+            tip = 1_000_000_000
+        return 2 * base + tip, tip
+
+    def _sign_and_broadcast(self, tx: TxParams, *, gas: int, description: str) -> PendingTx:
+        account = self.account
+        with self._lock:
+            max_fee, tip = self._fees()
+            for attempt in (1, 2):
+                nonce = self._take_nonce(account.address)
+                full: TxParams = {
+                    **tx,
+                    "from": account.address,
+                    "chainId": self.chain_id,
+                    "nonce": Nonce(nonce),
+                    "gas": gas,
+                    "maxFeePerGas": Wei(max_fee),
+                    "maxPriorityFeePerGas": Wei(tip),
+                    "type": 2,
+                }
+                signed = account.sign_transaction(full)  # type: ignore[arg-type]
+                raw = bytes(signed.raw_transaction)
+                tx_hash = HexStr("0x" + bytes(signed.hash).hex())
+                try:
+                    self._broadcast(raw, tx_hash)
+                except Web3RPCError as err:
+                    text = str(err).lower()
+                    if "nonce too low" in text and attempt == 1:
+                        # Someone else used this nonce (another process with the same key):
+                        # resynchronise from the node and sign again with a fresh nonce.
+                        self._next_nonce = None
+                        continue
+                    self._next_nonce = None
+                    raise
+                self._next_nonce = nonce + 1
+                log.debug("tx sent", extra={"tx": tx_hash, "nonce": nonce, "what": description})
+                return PendingTx(tx_hash=tx_hash, nonce=nonce, raw=raw, description=description)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _take_nonce(self, address: ChecksumAddress) -> int:
+        on_chain = self._rpc(lambda: self.w3.eth.get_transaction_count(address, "pending"))
+        if self._next_nonce is None or on_chain > self._next_nonce:
+            self._next_nonce = on_chain
+        return self._next_nonce
+
+    def _broadcast(self, raw: bytes, tx_hash: HexStr) -> None:
+        """Send the signed bytes; on transport errors re-send the *same* bytes (idempotent)."""
+        last: BaseException | None = None
+        for attempt in range(self.max_retries + 1):
+            try:
+                self.w3.eth.send_raw_transaction(raw)
+                return
+            except _TRANSPORT_ERRORS as err:
+                last = err
+            except Web3RPCError as err:
+                text = str(err).lower()
+                seen = ("already known", "already imported", "nonce too low")
+                # An earlier attempt reached the node: if the node knows our hash, we are done.
+                if any(s in text for s in seen) and self._known(tx_hash):
+                    return
+                raise
+            time.sleep(min(0.2 * 2**attempt, 3.0))
+        raise ChainUnavailable(self.rpc_url, f"broadcast of {tx_hash} failed: {last!r}")
+
+    def _known(self, tx_hash: HexStr) -> bool:
+        try:
+            self.w3.eth.get_transaction(tx_hash)
+            return True
+        except TransactionNotFound:
+            return False
+        except _TRANSPORT_ERRORS:
+            return False
+
+    def _explain_failure(
+        self, pending: PendingTx, receipt: TxReceipt
+    ) -> ContractRevert | TransactionFailed:
+        """Replay a failed transaction as a call at its block to recover the revert data."""
+        tx = self.w3.eth.get_transaction(pending.tx_hash)
+        call: TxParams = {
+            "from": tx["from"],
+            "to": tx["to"],
+            "data": tx["input"],
+            "value": tx["value"],
+        }
+        try:
+            self.w3.eth.call(call, receipt["blockNumber"] - 1)
+        except (ContractCustomError, ContractLogicError, ContractPanicError) as err:
+            return _typed_revert(err)
+        except Web3RPCError as err:
+            revert = _revert_from_rpc_error(err)
+            if revert is not None:
+                return revert
+        return TransactionFailed(pending.tx_hash)
+
+    def _rpc(self, fn: Callable[[], T]) -> T:
+        """Run one read-only RPC request with bounded retries on transport errors."""
+        last: BaseException | None = None
+        for attempt in range(self.max_retries + 1):
+            try:
+                return fn()
+            except _TRANSPORT_ERRORS as err:
+                last = err
+                time.sleep(min(0.2 * 2**attempt, 3.0))
+        raise ChainUnavailable(self.rpc_url, repr(last))
+
+
+def _revert_bytes(err: ContractLogicError) -> bytes | None:
+    data: Any = err.data
+    if isinstance(data, str) and data.startswith("0x"):
+        return bytes.fromhex(data[2:])
+    if isinstance(data, bytes | bytearray):
+        return bytes(data)
+    return None
+
+
+def _typed_revert(err: ContractLogicError) -> ContractRevert:
+    data = _revert_bytes(err)
+    if data:
+        return decode_revert(data)
+    return ReasonRevert({"reason": str(err.message or err)})
+
+
+def _revert_from_rpc_error(err: Web3RPCError) -> ContractRevert | None:
+    payload: Any = err.rpc_response or {}
+    error: Any = payload.get("error") if isinstance(payload, dict) else None
+    data = error.get("data") if isinstance(error, dict) else None
+    if isinstance(data, str) and data.startswith("0x") and len(data) >= 10:
+        return decode_revert(bytes.fromhex(data[2:]))
+    return None
