@@ -21,7 +21,7 @@ interface IValidatorStaking {
         uint64 unbondingReleaseBlock; // block from which `unbonding` can be withdrawn
     }
 
-    /// @notice Thrown when a zero amount is staked, unstaked or slashed.
+    /// @notice Thrown when a zero amount is staked or unstaked.
     error ValidatorStakingZeroAmount();
     /// @notice Thrown when a validator registers with less than the minimum stake.
     error ValidatorStakingBelowMinStake(uint256 stake, uint256 minStake);
@@ -89,6 +89,7 @@ interface IValidatorStaking {
 
     /// @notice Slashes up to `amount` from `validator`, active stake first, then unbonding
     /// (fault modules only). Takes what there is if less; the slashed ETH goes to the treasury.
+    /// A zero `amount` is a no-op (no event).
     function slash(address validator, uint256 amount, bytes32 reason) external;
 
     /// @notice Allows or disallows a fault module (owner only).
