@@ -1,0 +1,246 @@
+"""DDF v1 header: the fixed canonical byte encoding of a sealed file's header (DESIGN.md §4).
+
+The header says what a sealed file is bound to (chain, registry, dataset, file, ritual, content
+commitment), carries the data key (DEK) wrapped with Ferveo to the ritual's DKG public key, and
+fixes the body's shape (nonce prefix, segment size, segment count, plaintext length). Its
+keccak256 is the ``headerHash`` registered on chain; its sha256 is the AAD of every body
+segment, so no header byte can change without every segment failing to authenticate.
+
+Encoding, version 1 (all integers unsigned big-endian, no padding, no optional fields)::
+
+    offset  size  field
+         0     4  magic               b"DDF\\x00"
+         4     1  version             0x01
+         5    32  chain_id            uint256
+        37    20  registry            address (20 raw bytes; shown as an EIP-55 checksum address)
+        57    32  dataset_id          uint256
+        89    32  file_id             bytes32
+       121     4  ritual_id           uint32
+       125     7  nonce_prefix        7 random bytes, fresh per file
+       132     4  segment_size        uint32, plaintext bytes per segment (writers: 1 MiB)
+       136     4  segment_count       uint32, = max(1, ceil(plaintext_length / segment_size))
+       140     8  plaintext_length    uint64
+       148    32  content_commitment  bytes32 (sha256 of the export's canonical JSONL)
+    ---- 180 bytes: the "header core" ----
+       180     2  wrapped_dek_length  uint16, n
+       182     n  wrapped_dek         Ferveo ``Ciphertext`` bytes (216 for nucypher-core 0.16)
+
+The header core is every field except the wrapped DEK; ``sha256(core)`` is the Ferveo AAD, so
+the wrapped key only decrypts (and validators only release shares) for this exact file context.
+Because the wrapped DEK is the header's last field, the core is simply the first 180 bytes.
+
+Decoding is strict: the magic, a known version (only 1; anything else fails closed), a segment
+size in ``1..MAX_SEGMENT_SIZE`` (bounds a reader's memory), a segment count that matches the
+plaintext length, a wrapped DEK of ``1..MAX_WRAPPED_DEK_LENGTH`` bytes, and no trailing bytes.
+One canonical byte string per header value, so ``decode(encode(h)) == h`` and
+``encode(decode(b)) == b`` for every ``b`` that decodes.
+
+Every decoding failure raises :class:`node.errors.EnvelopeError` without saying which check failed:
+headers arrive from untrusted storage, and the error must not become an oracle.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from dataclasses import dataclass
+from typing import Final
+
+from eth_hash.auto import keccak
+from eth_utils.address import is_checksum_address, to_canonical_address, to_checksum_address
+
+from node.errors import EnvelopeError
+from node.types import (
+    ChecksumAddress,
+    ContentCommitment,
+    DatasetId,
+    FileId,
+    HeaderHash,
+    RitualId,
+)
+
+__all__ = [
+    "CORE_LENGTH",
+    "MAGIC",
+    "MAX_HEADER_LENGTH",
+    "MAX_SEGMENTS",
+    "MAX_SEGMENT_SIZE",
+    "MAX_WRAPPED_DEK_LENGTH",
+    "NONCE_PREFIX_LENGTH",
+    "VERSION",
+    "Header",
+    "core_wrap_aad",
+    "expected_segment_count",
+]
+
+MAGIC: Final = b"DDF\x00"
+VERSION: Final = 1
+NONCE_PREFIX_LENGTH: Final = 7
+MAX_SEGMENT_SIZE: Final = 1 << 20
+"""Readers refuse larger segments, so opening never buffers more than this per segment."""
+MAX_SEGMENTS: Final = (1 << 32) - 1
+"""The segment index is a uint32 in the nonce; one more segment would reuse a nonce."""
+MAX_WRAPPED_DEK_LENGTH: Final = 1024
+"""Generous over Ferveo's 216 bytes; caps what a reader accepts from untrusted storage."""
+
+_UINT256_LIMIT: Final = 1 << 256
+_UINT64_LIMIT: Final = 1 << 64
+_UINT32_LIMIT: Final = 1 << 32
+
+# magic, version, chain_id (hi 128, lo 128 bits), registry, dataset_id (hi, lo), file_id,
+# ritual_id, nonce_prefix, segment_size, segment_count, plaintext_length, content_commitment.
+# struct has no 256-bit integer, so the two uint256 fields are packed as 32 raw bytes instead.
+_CORE: Final = struct.Struct(">4sB32s20s32s32sI7sIIQ32s")
+CORE_LENGTH: Final = _CORE.size
+_DEK_LEN: Final = struct.Struct(">H")
+MAX_HEADER_LENGTH: Final = CORE_LENGTH + _DEK_LEN.size + MAX_WRAPPED_DEK_LENGTH
+
+
+def expected_segment_count(plaintext_length: int, segment_size: int) -> int:
+    """Segments needed for ``plaintext_length`` bytes; an empty body is one empty final segment.
+
+    The final segment always exists (it carries the last-segment flag), which is what makes
+    truncation at a segment boundary detectable.
+    """
+    return max(1, -(-plaintext_length // segment_size))
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """A decoded DDF v1 header. Construct it through :meth:`decode` or the sealing recipe."""
+
+    chain_id: int
+    registry: ChecksumAddress
+    dataset_id: DatasetId
+    file_id: FileId
+    ritual_id: RitualId
+    nonce_prefix: bytes
+    segment_size: int
+    segment_count: int
+    plaintext_length: int
+    content_commitment: ContentCommitment
+    wrapped_dek: bytes
+    version: int = VERSION
+
+    def __post_init__(self) -> None:
+        # Eager checks: a Header that exists always encodes, and encodes canonically.
+        _check_uint("chain_id", self.chain_id, _UINT256_LIMIT)
+        if not isinstance(self.registry, str) or not is_checksum_address(self.registry):
+            raise ValueError("registry must be an EIP-55 checksum address")
+        _check_uint("dataset_id", self.dataset_id, _UINT256_LIMIT)
+        _check_bytes("file_id", self.file_id, 32)
+        _check_uint("ritual_id", self.ritual_id, _UINT32_LIMIT)
+        _check_bytes("nonce_prefix", self.nonce_prefix, NONCE_PREFIX_LENGTH)
+        _check_uint("segment_size", self.segment_size, MAX_SEGMENT_SIZE + 1)
+        if self.segment_size == 0:
+            raise ValueError("segment_size must be positive")
+        _check_uint("plaintext_length", self.plaintext_length, _UINT64_LIMIT)
+        if self.segment_count != expected_segment_count(self.plaintext_length, self.segment_size):
+            raise ValueError("segment_count does not match plaintext_length and segment_size")
+        if self.segment_count > MAX_SEGMENTS:
+            raise ValueError("too many segments for one file")
+        _check_bytes("content_commitment", self.content_commitment, 32)
+        if not isinstance(self.wrapped_dek, bytes) or not (
+            0 < len(self.wrapped_dek) <= MAX_WRAPPED_DEK_LENGTH
+        ):
+            raise ValueError(f"wrapped_dek must be 1..{MAX_WRAPPED_DEK_LENGTH} bytes")
+        if self.version != VERSION:
+            raise ValueError(f"only DDF version {VERSION} can be written")
+
+    def core(self) -> bytes:
+        """The header core: every field except the wrapped DEK (the first 180 bytes)."""
+        return _CORE.pack(
+            MAGIC,
+            self.version,
+            self.chain_id.to_bytes(32, "big"),
+            to_canonical_address(self.registry),
+            self.dataset_id.to_bytes(32, "big"),
+            self.file_id,
+            self.ritual_id,
+            self.nonce_prefix,
+            self.segment_size,
+            self.segment_count,
+            self.plaintext_length,
+            self.content_commitment,
+        )
+
+    def encode(self) -> bytes:
+        """The canonical header bytes (what ``header_hash`` and the body AAD cover)."""
+        return self.core() + _DEK_LEN.pack(len(self.wrapped_dek)) + self.wrapped_dek
+
+    def header_hash(self) -> HeaderHash:
+        """keccak256 of the encoded header: the ``headerHash`` registered on chain."""
+        return HeaderHash(keccak(self.encode()))
+
+    def body_aad(self) -> bytes:
+        """sha256 of the encoded header: the associated data of every body segment."""
+        return hashlib.sha256(self.encode()).digest()
+
+    def wrap_aad(self) -> bytes:
+        """sha256 of the header core: the Ferveo AAD that binds the wrapped DEK to this file."""
+        return core_wrap_aad(self.core())
+
+    @classmethod
+    def decode(cls, data: bytes) -> Header:
+        """Parse canonical header bytes; any deviation raises an opaque ``EnvelopeError``."""
+        if not isinstance(data, bytes) or not (
+            CORE_LENGTH + _DEK_LEN.size < len(data) <= MAX_HEADER_LENGTH
+        ):
+            raise EnvelopeError
+        (
+            magic,
+            version,
+            chain_id,
+            registry,
+            dataset_id,
+            file_id,
+            ritual_id,
+            nonce_prefix,
+            segment_size,
+            segment_count,
+            plaintext_length,
+            content_commitment,
+        ) = _CORE.unpack_from(data)
+        # Check magic and version before anything else: a future version may lay out the rest
+        # differently, so nothing after the version byte means anything to this reader.
+        if magic != MAGIC or version != VERSION:
+            raise EnvelopeError
+        (dek_length,) = _DEK_LEN.unpack_from(data, CORE_LENGTH)
+        if len(data) != CORE_LENGTH + _DEK_LEN.size + dek_length:
+            raise EnvelopeError
+        try:
+            return cls(
+                chain_id=int.from_bytes(chain_id, "big"),
+                registry=to_checksum_address(registry),
+                dataset_id=DatasetId(int.from_bytes(dataset_id, "big")),
+                file_id=FileId(file_id),
+                ritual_id=RitualId(ritual_id),
+                nonce_prefix=nonce_prefix,
+                segment_size=segment_size,
+                segment_count=segment_count,
+                plaintext_length=plaintext_length,
+                content_commitment=ContentCommitment(content_commitment),
+                wrapped_dek=data[CORE_LENGTH + _DEK_LEN.size :],
+            )
+        except ValueError:
+            raise EnvelopeError from None
+
+
+def core_wrap_aad(core: bytes) -> bytes:
+    """The Ferveo AAD for a header core (sha256 of its 180 bytes)."""
+    return hashlib.sha256(core).digest()
+
+
+def _check_uint(name: str, value: object, limit: int) -> None:
+    # bool is an int subclass; True as a chain id is a bug, not a value.
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{name} must be an int")
+    if not 0 <= value < limit:
+        raise ValueError(f"{name} is out of range")
+
+
+def _check_bytes(name: str, value: object, length: int) -> None:
+    if not isinstance(value, bytes):
+        raise TypeError(f"{name} must be bytes")
+    if len(value) != length:
+        raise ValueError(f"{name} must be {length} bytes")
