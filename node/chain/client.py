@@ -230,9 +230,13 @@ class ChainClient:
         return self.wait(self.send_nowait(fn, value=value, gas=gas, description=description))
 
     def transfer(self, to: str, value: int) -> TxReceipt:
-        """Send plain ETH."""
+        """Send plain ETH and wait for it."""
+        return self.wait(self.transfer_nowait(to, value))
+
+    def transfer_nowait(self, to: str, value: int) -> PendingTx:
+        """Send plain ETH without waiting (bursts: funding many accounts)."""
         tx: TxParams = {"to": Web3.to_checksum_address(to), "value": Wei(value), "data": b""}
-        return self.wait(self._sign_and_broadcast(tx, gas=21_000, description=f"transfer to {to}"))
+        return self._sign_and_broadcast(tx, gas=21_000, description=f"transfer to {to}")
 
     def send_nowait(
         self,
