@@ -1,0 +1,160 @@
+"""The shapes every importer shares: caps, records, a parsed export and the parser Protocol.
+
+A parser turns one platform's export into a :class:`ParsedExport`: the platform name, the account
+handle when the export states it, and a tuple of :class:`Record` (stable id, timestamp, kind,
+text). Records are plain frozen dataclasses with ``slots`` rather than pydantic models because an
+export can hold millions of them and each is validated by the parser that builds it; pydantic's
+per-instance validation would double the parse time for no added safety.
+
+Third parties add platforms by implementing :class:`ExportParser` and registering a zero-argument
+factory in the ``datadao.parsers`` entry-point group (see ``registry.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from node.parsers.archive import ExportSource
+
+__all__ = ["ExportParser", "Limits", "ParsedExport", "Record"]
+
+_MIB = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Caps applied while reading an export. Every one is enforced before the data is trusted.
+
+    The defaults admit the largest real exports we have seen (a heavy ChatGPT user's
+    ``conversations.json`` is a few hundred MB; single conversations reach a few MB) while
+    refusing zip bombs: real text compresses 3-15x, a bomb thousands of times.
+
+    Attributes:
+        max_members: members (files) in an archive or folder.
+        max_total_bytes: sum of uncompressed member sizes, as declared and as actually read.
+        max_member_bytes: uncompressed size of one member.
+        max_ratio: uncompressed/compressed size of one member (checked above ``ratio_floor``).
+        ratio_floor: members smaller than this are exempt from the ratio check; a tiny file of
+            repeated characters compresses very well and is harmless.
+        max_record_bytes: one JSON value (a conversation, a tweet, a message), JSONL line or CSV
+            row, in characters.
+        max_records: records in one export.
+    """
+
+    max_members: int = 100_000
+    max_total_bytes: int = 4096 * _MIB
+    max_member_bytes: int = 2048 * _MIB
+    max_ratio: float = 100.0
+    ratio_floor: int = 1 * _MIB
+    max_record_bytes: int = 32 * _MIB
+    max_records: int = 20_000_000
+
+    def __post_init__(self) -> None:
+        for name in (
+            "max_members",
+            "max_total_bytes",
+            "max_member_bytes",
+            "ratio_floor",
+            "max_record_bytes",
+            "max_records",
+        ):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"Limits.{name} must be positive")
+        if self.max_ratio < 1:
+            raise ValueError("Limits.max_ratio must be at least 1")
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One unit of contributed text.
+
+    Attributes:
+        id: stable across re-exports of the same account (a platform id, prefixed where the
+            platform's ids are only unique within a conversation or chat).
+        timestamp: when it was written, timezone-aware; None when the export does not say.
+        kind: what it is on the platform (``message``, ``comment``, ``post``, ``tweet``, …).
+        text: the text, as exported (before scrubbing, unless the export was scrubbed).
+        author: who wrote it, coarsely: a ChatGPT role (``user``/``assistant``/…), or
+            ``self``/``other`` on Telegram. Never another person's name or id.
+        thread: the conversation, chat, subreddit or replied-to tweet it belongs to.
+    """
+
+    id: str
+    timestamp: datetime | None
+    kind: str
+    text: str
+    author: str | None = None
+    thread: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.timestamp is not None and self.timestamp.utcoffset() is None:
+            raise ValueError(f"record {self.id!r}: timestamp must be timezone-aware")
+
+
+def _frozen_counts() -> Mapping[str, int]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedExport:
+    """The result of parsing (and optionally scrubbing) one export. Never partial.
+
+    Attributes:
+        platform: the registry name of the parser that produced it.
+        account: the account handle the export states, or None.
+        records: in the order the export lists them (canonical order is defined in
+            ``canonical.py``; parsing keeps the source order so errors can be traced back).
+        source: the path the export was read from, for messages.
+        scrubbed: whether ``scrub.scrub_export`` has been applied.
+        pii_removed: replacements made by scrubbing, per kind (``email``, ``phone``, …).
+    """
+
+    platform: str
+    account: str | None
+    records: tuple[Record, ...]
+    source: str = ""
+    scrubbed: bool = False
+    pii_removed: Mapping[str, int] = field(default_factory=_frozen_counts)
+
+    def by_kind(self) -> dict[str, int]:
+        """Record counts per kind, sorted by kind."""
+        counts: dict[str, int] = {}
+        for record in self.records:
+            counts[record.kind] = counts.get(record.kind, 0) + 1
+        return dict(sorted(counts.items()))
+
+    def time_span(self) -> tuple[datetime, datetime] | None:
+        """Earliest and latest timestamp, or None when no record has one."""
+        stamps = [r.timestamp for r in self.records if r.timestamp is not None]
+        if not stamps:
+            return None
+        return min(stamps), max(stamps)
+
+
+@runtime_checkable
+class ExportParser(Protocol):
+    """What a platform importer provides.
+
+    ``sniff`` must be cheap (member names, at most a few bytes of one member) and never raise for
+    a foreign export: auto-detection calls it for every registered parser. ``parse`` reads the
+    whole export, enforcing ``limits``, and either returns a complete :class:`ParsedExport` or
+    raises an :class:`~node.parsers.errors.ExportError`.
+    """
+
+    @property
+    def name(self) -> str:
+        """The registry name, which is also ``ParsedExport.platform``."""
+        ...
+
+    def sniff(self, source: ExportSource) -> bool:
+        """Whether this export looks like this parser's platform."""
+        ...
+
+    def parse(self, source: ExportSource, limits: Limits) -> ParsedExport:
+        """Parse everything or raise; never a partial result."""
+        ...
