@@ -17,6 +17,7 @@ Positions in errors are 1-based line and column, as editors show them.
 from __future__ import annotations
 
 import codecs
+import csv
 import json
 import math
 import re
@@ -31,7 +32,9 @@ from node.parsers.errors import (
     EmptyExport,
     InvalidEncoding,
     InvalidTimestamp,
+    MalformedCSV,
     MalformedJSON,
+    MissingColumn,
     RecordTooLarge,
 )
 
@@ -91,7 +94,9 @@ def iter_lines(chunks: Iterator[str], *, file: str, max_chars: int) -> Iterator[
                 break
             lineno += 1
             if nl + 1 - start > max_chars:
-                raise RecordTooLarge(f"line longer than {max_chars} characters", file=file, line=lineno)
+                raise RecordTooLarge(
+                    f"line longer than {max_chars} characters", file=file, line=lineno
+                )
             yield lineno, buf[start : nl + 1]
             start = nl + 1
         pending = buf[start:]
@@ -267,7 +272,9 @@ def iter_json(
         raise cursor.malformed("extra data after the JSON value", cursor.pos)
 
 
-def _walk(cur: JsonCursor, path: JsonPath, descend: Callable[[JsonPath], bool]) -> Iterator[JsonItem]:
+def _walk(
+    cur: JsonCursor, path: JsonPath, descend: Callable[[JsonPath], bool]
+) -> Iterator[JsonItem]:
     c = cur.peek()
     if c == "[" and descend(path):
         cur.pos += 1
@@ -340,27 +347,106 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def unix_time(value: object, *, file: str, path: str | None = None, line: int | None = None) -> datetime:
+def unix_time(
+    value: object,
+    *,
+    file: str,
+    path: str | None = None,
+    line: int | None = None,
+    row: int | None = None,
+) -> datetime:
     """Seconds since the epoch (int, float or numeric string) as an aware UTC datetime."""
     try:
         seconds = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         seconds = math.nan
     if isinstance(value, bool) or not (0 <= seconds <= _MAX_UNIX):
-        raise InvalidTimestamp(f"invalid unix time {value!r}", file=file, path=path, line=line)
+        raise InvalidTimestamp(
+            f"invalid unix time {value!r}", file=file, path=path, line=line, row=row
+        )
     return datetime.fromtimestamp(seconds, UTC)
 
 
-def iso_time(value: str, *, file: str, path: str | None = None, row: int | None = None) -> datetime:
+def iso_time(
+    value: str,
+    *,
+    file: str,
+    path: str | None = None,
+    line: int | None = None,
+    row: int | None = None,
+) -> datetime:
     """An ISO 8601 timestamp; one without an offset is taken as UTC."""
     try:
         ts = datetime.fromisoformat(value.strip().replace(" UTC", "+00:00"))
     except (ValueError, AttributeError):
         raise InvalidTimestamp(
-            f"invalid timestamp {value!r}", file=file, path=path, row=row
+            f"invalid timestamp {value!r}", file=file, path=path, line=line, row=row
         ) from None
     if ts.utcoffset() is None:
         ts = ts.replace(tzinfo=UTC)
     if ts.year < 1970:
-        raise InvalidTimestamp(f"timestamp {value!r} before 1970", file=file, path=path, row=row)
+        raise InvalidTimestamp(
+            f"timestamp {value!r} before 1970", file=file, path=path, line=line, row=row
+        )
     return ts.astimezone(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class CsvRow:
+    """One CSV record: ``row`` counts records (the header is row 1), ``line`` physical lines."""
+
+    row: int
+    line: int
+    values: dict[str, str]
+
+
+def iter_csv(
+    reader: Readable, *, file: str, max_chars: int, required: tuple[str, ...]
+) -> Iterator[CsvRow]:
+    """Stream a UTF-8 CSV with a header row, checking required columns first.
+
+    An empty file, or one with only a header, yields nothing. ``csv.field_size_limit`` is a
+    process-wide setting; it is only ever *raised* here, to ``max_chars``, so that our own cap
+    decides what a too-large record is.
+
+    Raises:
+        MissingColumn: a required column is absent from the header.
+        MalformedCSV: bad quoting, or a row with a different number of fields than the header.
+        RecordTooLarge: a field or row longer than ``max_chars``.
+        InvalidEncoding: bytes that are not UTF-8.
+    """
+    if csv.field_size_limit() < max_chars:
+        csv.field_size_limit(max_chars)
+    lines = (
+        line for _, line in iter_lines(iter_text(reader, file=file), file=file, max_chars=max_chars)
+    )
+    rows = csv.reader(lines, strict=True)
+    row_no = 0
+    try:
+        header = next(rows, None)
+        if header is None:
+            return
+        row_no = 1
+        header = [h.strip() for h in header]
+        for column in required:
+            if column not in header:
+                raise MissingColumn(column, file=file, row=1)
+        width = len(header)
+        for values in rows:
+            row_no += 1
+            if not values:
+                continue  # a blank line
+            if len(values) != width:
+                raise MalformedCSV(
+                    f"{len(values)} fields where the header has {width}",
+                    file=file,
+                    row=row_no,
+                    line=rows.line_num,
+                )
+            yield CsvRow(row_no, rows.line_num, dict(zip(header, values, strict=True)))
+    except csv.Error as err:
+        if "field larger than field limit" in str(err):
+            raise RecordTooLarge(
+                f"a field exceeds {max_chars} characters", file=file, row=row_no + 1
+            ) from None
+        raise MalformedCSV(str(err), file=file, row=row_no + 1, line=rows.line_num) from None

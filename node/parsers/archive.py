@@ -242,7 +242,7 @@ class ExportSource:
         try:
             with self.open(name) as fh:
                 return fh.read(n).decode("utf-8", "replace")
-        except Exception:  # noqa: BLE001 -- sniffing must never raise; parse() reports the cause
+        except Exception:  # sniffing must never raise; parse() reports the cause
             return ""
 
 
@@ -318,7 +318,9 @@ def _dir_members(root: Path, label: str, limits: Limits) -> dict[str, _Member]:
 
 
 @contextmanager
-def open_export(path: str | os.PathLike[str], limits: Limits | None = None) -> Iterator[ExportSource]:
+def open_export(
+    path: str | os.PathLike[str], limits: Limits | None = None
+) -> Iterator[ExportSource]:
     """Open an export for safe reading.
 
     Args:

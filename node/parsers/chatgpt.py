@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from node.parsers._stream import (
@@ -167,6 +168,7 @@ def _conversation(item: JsonItem, file: str) -> list[Record]:
         if not isinstance(role, str):
             raise bad("message has no author role", f".mapping.{node_id}.message.author")
         created = message.get("create_time")
+        ts: datetime | None
         if created is not None:
             ts = unix_time(created, file=file, path=msg_where + ".create_time", line=item.line)
             fallback = ts if fallback is None or ts > fallback else fallback
@@ -242,6 +244,7 @@ def _text(message: dict[str, Any]) -> str:
     if not isinstance(content, dict):
         return ""
     parts = content.get("parts")
+    text: Any
     if isinstance(parts, list):
         text = "\n".join(p for p in parts if isinstance(p, str) and p)
     else:

@@ -210,7 +210,7 @@ class MissingColumn(FormatError):
     """A CSV lacks a column the format requires."""
 
     def __init__(self, column: str, *, file: str | None = None, row: int | None = 1) -> None:
-        self.column = column
+        self.missing = column
         super().__init__(f"required column {column!r} is missing", file=file, row=row)
 
 

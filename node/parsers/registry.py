@@ -32,7 +32,13 @@ from node.parsers.errors import (
     WrongPlatform,
 )
 
-__all__ = ["BUILTIN_PARSERS", "ENTRY_POINT_GROUP", "ParserRegistry", "load_registry", "parse_export"]
+__all__ = [
+    "BUILTIN_PARSERS",
+    "ENTRY_POINT_GROUP",
+    "ParserRegistry",
+    "load_registry",
+    "parse_export",
+]
 
 log = logging.getLogger(__name__)
 

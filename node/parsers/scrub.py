@@ -32,7 +32,7 @@ from node.parsers.base import ParsedExport, Record
 __all__ = ["PII_KINDS", "ScrubOptions", "ScrubResult", "scrub_export", "scrub_text"]
 
 PII_KINDS = ("email", "phone", "url_secret")
-SECRET = "[secret]"
+SECRET = "[secret]"  # noqa: S105 -- the replacement token, not a credential
 
 _URL = re.compile(r"(?<![\w/])(?:https?|ftp)://[^\s<>\"'`]+", re.IGNORECASE)
 _USERINFO = re.compile(r"^([a-z]+://)([^/?#@\s]+)@", re.IGNORECASE)

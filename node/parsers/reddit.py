@@ -1,0 +1,137 @@
+"""Reddit data request export (reddit.com/settings/data-request).
+
+Accepted format
+---------------
+A zip (or extracted folder) of UTF-8 CSV files with a header row. We read:
+
+* ``comments.csv``: ``id, permalink, date, ip, subreddit, gildings, link, parent, body, media``
+  (required: ``id``, ``date``, ``body``);
+* ``posts.csv``: ``id, permalink, date, ip, subreddit, gildings, title, url, body``
+  (required: ``id``, ``date``, ``title``);
+* ``messages.csv`` and, in newer exports, ``messages_archive.csv``:
+  ``id, permalink, thread_id, date, ip, from, to, subject, body`` (required: ``id``, ``date``,
+  ``body``), when present;
+* ``statistics.csv`` (``statistic, value``), when present, for the account name
+  (``account name`` or ``username`` row).
+
+At least one of ``comments.csv`` and ``posts.csv`` must be there. The many other files of the
+export (votes, saved items, IP logs, …) are not imported: they are not the user's text, and some
+(``ip`` columns, ``ip_logs.csv``) are exactly what must not be shared.
+
+Quirks handled
+--------------
+* ``date`` is ``YYYY-MM-DD HH:MM:SS UTC`` (also accepted: ISO 8601).
+* Bodies of deleted or removed items read ``[deleted]`` / ``[removed]``; they and empty bodies
+  are skipped. Posts' text is the title, then a blank line and the self-text when there is one.
+* Bodies are quoted and contain newlines; rows are counted as CSV records, not lines, in errors.
+* A UTF-8 BOM at the start of a file is ignored.
+
+Records: ``id`` is the Reddit fullname (``t1_…`` comments, ``t3_…`` posts, ``t4_…`` messages),
+``kind`` ``comment``/``post``/``message``, ``thread`` ``r/<subreddit>`` (messages: the
+``thread_id``), ``author`` for messages ``self``/``other`` when the account name is known.
+Files are streamed row by row.
+"""
+
+from __future__ import annotations
+
+from node.parsers._stream import clean_text, iso_time, iter_csv
+from node.parsers.archive import ExportSource
+from node.parsers.base import Limits, ParsedExport, Record
+from node.parsers.errors import EmptyExport, TooManyRecords, WrongPlatform
+
+__all__ = ["RedditParser"]
+
+_SKIP = frozenset({"", "[deleted]", "[removed]"})
+# member -> (kind, fullname prefix, required columns)
+_FILES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    ("comments.csv", "comment", "t1_", ("id", "date", "body")),
+    ("posts.csv", "post", "t3_", ("id", "date", "title")),
+    ("messages.csv", "message", "t4_", ("id", "date", "body")),
+    ("messages_archive.csv", "message", "t4_", ("id", "date", "body")),
+)
+
+
+class RedditParser:
+    """Importer for Reddit's GDPR data export."""
+
+    name = "reddit"
+
+    def sniff(self, source: ExportSource) -> bool:
+        """True when comments.csv or posts.csv has Reddit's ``permalink`` column."""
+        for candidate in ("comments.csv", "posts.csv"):
+            member = source.find(candidate)
+            if member is not None:
+                header = source.read_text_head(member, 512).split("\n", 1)[0]
+                if "permalink" in header and "id" in header:
+                    return True
+        return False
+
+    def parse(self, source: ExportSource, limits: Limits) -> ParsedExport:
+        """Stream comments, posts and messages into records."""
+        if source.find("comments.csv") is None and source.find("posts.csv") is None:
+            raise WrongPlatform(
+                "not a Reddit export: neither comments.csv nor posts.csv", file=source.label
+            )
+        account = _account(source, limits)
+        records: list[Record] = []
+        for name, kind, prefix, required in _FILES:
+            member = source.find(name)
+            if member is None:
+                continue
+            file = source.describe(member)
+            with source.open(member) as fh:
+                for row in iter_csv(
+                    fh, file=file, max_chars=limits.max_record_bytes, required=required
+                ):
+                    v = row.values
+                    text = v["title"] if kind == "post" else v["body"]
+                    if kind == "post" and v.get("body", "") not in _SKIP:
+                        text = f"{text}\n\n{v['body']}" if text else v["body"]
+                    if text.strip() in _SKIP:
+                        continue
+                    if kind == "message":
+                        thread = v.get("thread_id") or None
+                        sender = v.get("from")
+                        author = (
+                            None if account is None else ("self" if sender == account else "other")
+                        )
+                    else:
+                        sub = v.get("subreddit", "")
+                        thread = f"r/{sub}" if sub else None
+                        author = None
+                    if len(records) >= limits.max_records:
+                        raise TooManyRecords(f"more than {limits.max_records} records", file=file)
+                    records.append(
+                        Record(
+                            id=clean_text(prefix + v["id"]),
+                            timestamp=iso_time(v["date"], file=file, row=row.row),
+                            kind=kind,
+                            text=clean_text(text),
+                            author=author,
+                            thread=thread,
+                        )
+                    )
+        if not records:
+            raise EmptyExport("no comments, posts or messages with text", file=source.label)
+        return ParsedExport(
+            platform=self.name, account=account, records=tuple(records), source=source.label
+        )
+
+
+def _account(source: ExportSource, limits: Limits) -> str | None:
+    member = source.find("statistics.csv")
+    if member is None:
+        return None
+    with source.open(member) as fh:
+        rows = iter_csv(
+            fh,
+            file=source.describe(member),
+            max_chars=min(limits.max_record_bytes, 1 << 16),
+            required=("statistic", "value"),
+        )
+        for row in rows:
+            key = row.values["statistic"].strip().lower()
+            if key in ("account name", "username", "account_name"):
+                value = row.values["value"].strip()
+                return clean_text(value) or None
+    return None

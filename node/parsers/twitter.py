@@ -1,0 +1,172 @@
+"""X/Twitter archive ("Settings → Your account → Download an archive of your data").
+
+Accepted format
+---------------
+A zip (or extracted folder) with ``data/tweets.js``. The ``.js`` files are JavaScript, not JSON:
+each is one assignment whose right-hand side is a JSON array::
+
+    window.YTD.tweets.part0 = [
+      {"tweet": {"id_str": "1712345678901234567", "created_at": "Wed Oct 11 20:19:24 +0000 2023",
+                 "full_text": "hello &amp; welcome", "in_reply_to_status_id_str": null, …}},
+      …]
+
+``data/account.js`` (``window.YTD.account.part0 = [{"account": {"username": "…", …}}]``) gives
+the handle, when present.
+
+Quirks handled
+--------------
+* The ``window.YTD.<name>.partN = `` prefix is required and stripped; without it the file is
+  refused with :class:`~node.parsers.errors.MissingPrefix` (an export edited into plain JSON
+  is not what X produces). JSON error positions count from the start of the file, prefix
+  included, so they match an editor.
+* Large archives split tweets into ``tweets.js``, ``tweets-part1.js``, ``tweets-part2.js``…
+  (each with its own ``partN``); all parts are read, in name order. Archives before 2022 call
+  the file ``tweet.js`` with ``window.YTD.tweet.part0``; accepted too.
+* Older archives have the tweet object directly instead of wrapped in ``{"tweet": …}``.
+* ``full_text`` is HTML-escaped (``&amp;``, ``&lt;``, ``&gt;``); it is unescaped.
+* ``created_at`` is the Twitter API date format ``%a %b %d %H:%M:%S %z %Y``.
+* Long posts (over 280 characters) are truncated in ``tweets.js``; their full text is in
+  ``note-tweet.js``, which is not merged yet. Direct messages are not imported (they are other
+  people's words too).
+
+Records: ``id`` the tweet id, ``kind`` ``retweet`` (text starts with ``RT @``), ``reply``
+(``in_reply_to_status_id_str`` set) or ``tweet``, ``thread`` the replied-to tweet id.
+Each tweets file is streamed one tweet at a time.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+from node.parsers._stream import JsonCursor, JsonItem, clean_text, iter_json, iter_text, json_path
+from node.parsers.archive import ExportSource
+from node.parsers.base import Limits, ParsedExport, Record
+from node.parsers.errors import (
+    EmptyExport,
+    InvalidStructure,
+    InvalidTimestamp,
+    MissingPrefix,
+    TooManyRecords,
+    WrongPlatform,
+)
+
+__all__ = ["TwitterParser"]
+
+_PREFIX = re.compile(r"\s*window\.YTD\.[A-Za-z_]+\.part\d+\s*=\s*")
+_TWEETS = re.compile(r"(?:^|/)data/tweets?(?:-part\d+)?\.js$")
+
+
+def _tweet_files(source: ExportSource) -> list[str]:
+    found = [n for n in source.names if _TWEETS.search(n)]
+    # Stay within one archive root: the shallowest data/ folder wins (see ExportSource.find).
+    if not found:
+        return []
+    depth = min(n.count("/") for n in found)
+    return sorted(n for n in found if n.count("/") == depth)
+
+
+class TwitterParser:
+    """Importer for X/Twitter archives."""
+
+    name = "twitter"
+
+    def sniff(self, source: ExportSource) -> bool:
+        """True when a ``data/tweets.js`` starts with the ``window.YTD`` prefix."""
+        files = _tweet_files(source)
+        return bool(files) and source.read_text_head(files[0], 128).lstrip().startswith(
+            "window.YTD."
+        )
+
+    def parse(self, source: ExportSource, limits: Limits) -> ParsedExport:
+        """Stream every tweets file into records."""
+        files = _tweet_files(source)
+        if not files:
+            raise WrongPlatform("not an X/Twitter archive: no data/tweets.js", file=source.label)
+        records: list[Record] = []
+        for member in files:
+            file = source.describe(member)
+            for item in _ytd_items(source, member, limits):
+                if len(records) >= limits.max_records:
+                    raise TooManyRecords(f"more than {limits.max_records} records", file=file)
+                records.append(_tweet(item, file))
+        if not records:
+            raise EmptyExport("no tweets", file=source.describe(files[0]))
+        return ParsedExport(
+            platform=self.name,
+            account=_account(source, limits),
+            records=tuple(records),
+            source=source.label,
+        )
+
+
+def _ytd_items(source: ExportSource, member: str, limits: Limits) -> Iterator[JsonItem]:
+    """The array elements of a ``window.YTD…`` file, streamed."""
+    file = source.describe(member)
+    with source.open(member) as fh:
+        cursor = JsonCursor(
+            iter_text(fh, file=file), file=file, max_value_chars=limits.max_record_bytes
+        )
+        if not cursor.skip_prefix(_PREFIX):
+            raise MissingPrefix(
+                "expected 'window.YTD.<name>.partN = ' before the JSON array",
+                file=file,
+                line=1,
+                column=1,
+            )
+        for item in iter_json(cursor, lambda path: path == ()):
+            if item.path == ():
+                raise InvalidStructure(
+                    "expected a JSON array after the prefix", file=file, line=item.line
+                )
+            yield item
+
+
+def _tweet(item: JsonItem, file: str) -> Record:
+    where = json_path(item.path)
+    obj = item.value
+    tweet = obj.get("tweet", obj) if isinstance(obj, dict) else None
+    if not isinstance(tweet, dict):
+        raise InvalidStructure(
+            "a tweet must be a JSON object", file=file, line=item.line, path=where
+        )
+    tid = tweet.get("id_str", tweet.get("id"))
+    if isinstance(tid, int) and not isinstance(tid, bool):
+        tid = str(tid)
+    if not isinstance(tid, str) or not tid:
+        raise InvalidStructure("tweet has no id_str", file=file, line=item.line, path=where)
+    text = tweet.get("full_text", tweet.get("text"))
+    if not isinstance(text, str):
+        raise InvalidStructure("tweet has no full_text", file=file, line=item.line, path=where)
+    created = tweet.get("created_at")
+    try:
+        ts = datetime.strptime(created, "%a %b %d %H:%M:%S %z %Y").astimezone(UTC)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InvalidTimestamp(
+            f"invalid created_at {created!r}", file=file, line=item.line, path=where
+        ) from None
+    reply_to = tweet.get("in_reply_to_status_id_str")
+    reply_to = reply_to if isinstance(reply_to, str) and reply_to else None
+    text = html.unescape(text)
+    kind = "retweet" if text.startswith("RT @") else "reply" if reply_to else "tweet"
+    return Record(
+        id=clean_text(tid),
+        timestamp=ts,
+        kind=kind,
+        text=clean_text(text),
+        thread=reply_to,
+    )
+
+
+def _account(source: ExportSource, limits: Limits) -> str | None:
+    member = source.find("data/account.js")
+    if member is None:
+        return None
+    for item in _ytd_items(source, member, limits):
+        entry = item.value.get("account") if isinstance(item.value, dict) else None
+        username = entry.get("username") if isinstance(entry, dict) else None
+        if isinstance(username, str) and username:
+            return clean_text(username)
+    return None
