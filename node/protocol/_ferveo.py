@@ -15,7 +15,7 @@ network and sits in headers. Ferveo signals bad input with a mix of ``Serializat
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final
+from typing import Any, Final
 
 from nucypher_core import ferveo as _f
 
@@ -25,6 +25,7 @@ __all__ = [
     "check_dkg_public_key",
     "ciphertext_header",
     "combine_decryption_shares",
+    "create_decryption_share_simple",
     "decrypt_with_shared_secret",
     "encrypt",
 ]
@@ -77,6 +78,27 @@ def ciphertext_header(ciphertext: bytes) -> tuple[object, bytes]:
     return header, bytes(header)
 
 
+def create_decryption_share_simple(
+    *, aggregate: Any, dkg: Any, ciphertext_header: object, aad: bytes, keypair: Any
+) -> bytes:
+    """A validator's serialized decryption share for ``ciphertext_header`` under ``aad``.
+
+    Ferveo first checks that the ciphertext verifies against the AAD, and on failure
+    nucypher-core 0.16 (ferveo 0.4) *panics*: the Rust panic surfaces as
+    ``pyo3_runtime.PanicException``, which derives from ``BaseException``, so an ordinary
+    ``except Exception`` in a share server would not stop one malformed header from taking the
+    handler down. Here it becomes :class:`FerveoError`.
+    """
+    try:
+        return bytes(aggregate.create_decryption_share_simple(dkg, ciphertext_header, aad, keypair))
+    except _FERVEO_FAILURES as err:
+        raise FerveoError from err
+    except BaseException as err:
+        if _is_rust_panic(err):
+            raise FerveoError("ciphertext does not verify against the AAD") from err
+        raise
+
+
 def combine_decryption_shares(shares: Sequence[bytes]) -> bytes:
     """Combine serialized ``DecryptionShareSimple`` values into a serialized ``SharedSecret``.
 
@@ -102,3 +124,9 @@ def decrypt_with_shared_secret(ciphertext: bytes, aad: bytes, shared_secret: byt
         return bytes(plaintext)
     except _FERVEO_FAILURES as err:
         raise FerveoError from err
+
+
+def _is_rust_panic(err: BaseException) -> bool:
+    # pyo3 creates the PanicException type lazily and exposes no stable import for it.
+    kind = type(err)
+    return kind.__name__ == "PanicException" and kind.__module__ == "pyo3_runtime"

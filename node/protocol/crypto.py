@@ -81,6 +81,7 @@ __all__ = [
     "SharedSecret",
     "Writable",
     "combine_decryption_shares",
+    "create_decryption_share",
     "ferveo_ciphertext_header",
     "open_bytes_with_dek",
     "open_sealed",
@@ -485,6 +486,32 @@ def ferveo_ciphertext_header(header: SealedHeader) -> DecryptionRequest:
         ciphertext_header_bytes=ct_header_bytes,
         aad=header.header.wrap_aad(),
     )
+
+
+def create_decryption_share(
+    request: DecryptionRequest, *, aggregate: object, dkg: object, keypair: object
+) -> bytes:
+    """A validator's decryption share for ``request``, serialized for the wire.
+
+    ``aggregate`` (``ferveo.AggregatedTranscript``), ``dkg`` (the validator's ``ferveo.Dkg``
+    for the ritual) and ``keypair`` (its ``ferveo.Keypair``) are the validator's ritual
+    material. Call it only after checking, on your own RPC, that the header's hash is the one
+    registered on chain and that the requester is entitled (DESIGN.md §3 steps 6 and 9).
+
+    Raises:
+        EnvelopeError: the wrapped key does not verify against the header's AAD (a malformed or
+            tampered header); Ferveo panics on this, and the panic is contained here.
+    """
+    try:
+        return _ferveo.create_decryption_share_simple(
+            aggregate=aggregate,
+            dkg=dkg,
+            ciphertext_header=request.ciphertext_header,
+            aad=request.aad,
+            keypair=keypair,
+        )
+    except _ferveo.FerveoError:
+        raise EnvelopeError from None
 
 
 def combine_decryption_shares(shares: Sequence[bytes]) -> SharedSecret:

@@ -36,6 +36,7 @@ from node.protocol.crypto import (
     SealedHeader,
     SharedSecret,
     combine_decryption_shares,
+    create_decryption_share,
     ferveo_ciphertext_header,
     unwrap_dek,
 )
@@ -95,12 +96,15 @@ class LocalRitual:
         return len(self.addresses)
 
     def decryption_share(self, index: int, request: DecryptionRequest) -> bytes:
-        """Validator ``index``'s serialized decryption share for a file's request."""
+        """Validator ``index``'s serialized decryption share for a file's request.
+
+        Raises:
+            EnvelopeError: the request's ciphertext does not verify against its AAD.
+        """
         dkg, aggregate = self._aggregate(index)
-        share = aggregate.create_decryption_share_simple(
-            dkg, request.ciphertext_header, request.aad, self._members[index].keypair
+        return create_decryption_share(
+            request, aggregate=aggregate, dkg=dkg, keypair=self._members[index].keypair
         )
-        return bytes(share)
 
     def shared_secret(
         self, header: SealedHeader, *, indices: Sequence[int] | None = None
