@@ -1,0 +1,173 @@
+"""Checks that zero a contribution before it is valued, and say why.
+
+Order of work, per contributor in canonical order:
+
+* ``malformed``: the file could not be parsed (data.py recorded why); ``empty``: fewer than
+  ``min_chars`` characters of text remain.
+* Exact duplicates (sha256 of case- and whitespace-normalised text) and near duplicates
+  (MinHash over character shingles, LSH at ``near_dup_threshold``; datasketch with its fixed
+  default seed, so every validator buckets identically). A record that duplicates the pool, or
+  any *other* contributor of the epoch, is removed from every holder: nobody is paid for data
+  that is not uniquely theirs, so copying one's data across identities lowers the total paid.
+  A contributor left with more than ``max_duplicate_fraction`` of its records removed is
+  flagged ``duplicate``. Repeats inside one file are dropped silently.
+* ``validation_overlap``: more than ``max_validation_overlap`` of the records match the
+  DAO's secret validation set (exactly or near). Submitting the validation set would otherwise
+  look maximally valuable, so this is treated as an attack and the contributor is zeroed.
+
+Records shorter than ``min_record_chars`` are matched exactly only: short messages ("ok",
+"thanks") collide by chance and must not flag honest contributors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from datasketch import MinHash, MinHashLSH
+
+from validator.valuation.data import Contribution, Record
+from validator.valuation.spec import CheckSpec
+
+__all__ = ["CheckResult", "run_checks"]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """What the checks decided for one contributor.
+
+    Attributes:
+        flags: reasons the contributor is zeroed (empty tuple: valued normally).
+        kept: records that go on to valuation (duplicates removed).
+        detail: counts behind the decision, for the report.
+    """
+
+    contributor: str
+    flags: tuple[str, ...]
+    kept: tuple[Record, ...]
+    detail: dict[str, int]
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.flags)
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _exact(text: str) -> bytes:
+    return hashlib.sha256(_norm(text).encode()).digest()
+
+
+def _minhash(text: str, cs: CheckSpec) -> MinHash | None:
+    norm = _norm(text)
+    if len(norm) < max(cs.min_record_chars, cs.shingle):
+        return None
+    data = norm.encode()
+    shingles = {data[i : i + cs.shingle] for i in range(len(data) - cs.shingle + 1)}
+    mh = MinHash(num_perm=cs.num_perm)
+    mh.update_batch(sorted(shingles))
+    return mh
+
+
+class _Index:
+    """Exact-hash set plus an LSH index over one collection of records."""
+
+    def __init__(self, records: Sequence[Record], cs: CheckSpec) -> None:
+        self.exact = {_exact(r.text) for r in records}
+        self.lsh: MinHashLSH | None = None
+        if cs.near_dup_threshold is not None:
+            self.lsh = MinHashLSH(threshold=cs.near_dup_threshold, num_perm=cs.num_perm)
+            for i, r in enumerate(records):
+                mh = _minhash(r.text, cs)
+                if mh is not None:
+                    self.lsh.insert(str(i), mh)
+
+    def hit(self, key: bytes, mh: MinHash | None) -> bool:
+        if key in self.exact:
+            return True
+        return self.lsh is not None and mh is not None and bool(self.lsh.query(mh))
+
+
+def run_checks(
+    contributions: Sequence[Contribution],
+    validation: Sequence[Record],
+    pool: Sequence[Record],
+    cs: CheckSpec,
+) -> list[CheckResult]:
+    """Apply every check of the module docstring; one result per contribution, same order."""
+    val_index = _Index(validation, cs)
+    pool_index = _Index(pool, cs)
+    near = cs.near_dup_threshold is not None
+
+    # Own-file exact repeats are dropped first; what is left is what contributors "hold".
+    held: list[list[tuple[Record, bytes, MinHash | None]]] = []
+    self_dups: list[int] = []
+    for c in contributions:
+        seen: set[bytes] = set()
+        rows: list[tuple[Record, bytes, MinHash | None]] = []
+        for r in c.records:
+            key = _exact(r.text)
+            if key in seen:
+                continue
+            seen.add(key)
+            rows.append((r, key, _minhash(r.text, cs) if near else None))
+        held.append(rows)
+        self_dups.append(len(c.records) - len(rows))
+
+    owners: dict[bytes, set[int]] = {}
+    epoch_lsh = MinHashLSH(threshold=cs.near_dup_threshold, num_perm=cs.num_perm) if near else None
+    for j, rows in enumerate(held):
+        for i, (_, key, mh) in enumerate(rows):
+            owners.setdefault(key, set()).add(j)
+            if epoch_lsh is not None and mh is not None:
+                epoch_lsh.insert(f"{j}:{i}", mh)
+
+    results: list[CheckResult] = []
+    for j, (c, rows) in enumerate(zip(contributions, held, strict=True)):
+        kept: list[Record] = []
+        overlap = dup_pool = dup_epoch = 0
+        for r, key, mh in rows:
+            if val_index.hit(key, mh):
+                overlap += 1
+                continue
+            if pool_index.hit(key, mh):
+                dup_pool += 1
+                continue
+            shared = owners[key] - {j}
+            if not shared and epoch_lsh is not None and mh is not None:
+                shared = {int(k.split(":")[0]) for k in epoch_lsh.query(mh)} - {j}
+            if shared:
+                dup_epoch += 1
+                continue
+            kept.append(r)
+        n = max(len(rows), 1)
+        flags: list[str] = []
+        if c.malformed is not None:
+            flags.append(f"malformed: {c.malformed}")
+        if overlap / n > cs.max_validation_overlap:
+            flags.append(f"validation_overlap: {overlap} of {len(rows)} records")
+        if (dup_pool + dup_epoch) / n > cs.max_duplicate_fraction:
+            flags.append(
+                f"duplicate: {dup_pool} records in the pool, {dup_epoch} shared with others"
+            )
+        elif not flags and sum(len(r.text) for r in kept) < cs.min_chars:
+            flags.append("empty")
+        results.append(
+            CheckResult(
+                contributor=c.contributor,
+                flags=tuple(flags),
+                kept=tuple(kept),
+                detail={
+                    "records": len(c.records),
+                    "self_duplicates": self_dups[j],
+                    "validation_overlap": overlap,
+                    "pool_duplicates": dup_pool,
+                    "epoch_duplicates": dup_epoch,
+                    "kept": len(kept),
+                },
+            )
+        )
+    return results

@@ -1,0 +1,160 @@
+"""Batched softmax models: all subset models of a chunk trained as one tensor program.
+
+Used by the classifier head (classifier.py) and the hashed-feature neural LM (neural.py). The
+training examples ``x [U, D]`` are shared by every model; a subset only changes how much each
+example weighs: ``weights = masks @ counts + pool`` (``counts [N, U]`` says how often each
+contributor holds each example). Model m minimises::
+
+    (sum_u w_mu * CE(f_m(x_u), y_u) + l2/2 * |W_m|^2) / (sum_u w_mu + 1)
+
+(sklearn's ``LogisticRegression(C=1/l2)`` objective divided by the subset size plus one, so one
+learning rate suits every subset) by full-batch Adam for a fixed number of steps. Parameters
+carry a leading model dimension and the c models' losses are summed before one backward pass:
+the models share no parameters, so each gets exactly its own gradient. Every model starts from
+the same initialisation (drawn on the CPU from ``init_seed``), which makes utility differences
+reflect data, not initial weights.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import torch
+import torch.nn.functional as F  # noqa: N812 - torch's conventional alias
+
+__all__ = ["SoftmaxProblem"]
+
+F32 = npt.NDArray[np.float32]
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+
+_BETAS = (0.9, 0.999)
+_EPS = 1e-8
+
+
+@dataclass(frozen=True, slots=True)
+class SoftmaxProblem:
+    """Shared features, per-contributor example weights, and the training recipe."""
+
+    x: F32
+    y: I64
+    counts: F32
+    pool: F32
+    x_val: F32
+    y_val: I64
+    w_val: F64
+    n_classes: int
+    steps: int
+    lr: float
+    l2: float
+    hidden: int
+    init_seed: int
+    item_sizes: F64
+    pool_items: float
+
+    @property
+    def n_contributors(self) -> int:
+        return int(self.counts.shape[0])
+
+    @property
+    def sizes(self) -> F64:
+        return self.item_sizes
+
+    @property
+    def pool_size(self) -> float:
+        return self.pool_items
+
+    def bind(self, device: torch.device) -> _BoundSoftmax:
+        return _BoundSoftmax(self, device)
+
+
+class _BoundSoftmax:
+    def __init__(self, p: SoftmaxProblem, device: torch.device) -> None:
+        self._p = p
+        self._dev = device
+        self._x = torch.from_numpy(p.x).to(device)
+        self._y = torch.from_numpy(p.y).to(device)
+        self._counts = torch.from_numpy(p.counts).to(device)
+        self._pool = torch.from_numpy(p.pool).to(device)
+        self._xv = torch.from_numpy(p.x_val).to(device)
+        self._yv = torch.from_numpy(p.y_val).to(device)
+        self._wv = torch.from_numpy(p.w_val).to(device)
+
+    def _init(self, c: int) -> list[torch.Tensor]:
+        p, d = self._p, self._x.shape[1]
+        if p.hidden == 0:
+            shapes = [(d, p.n_classes), (p.n_classes,)]
+            return [torch.zeros((c, *s), device=self._dev) for s in shapes]
+        gen = torch.Generator().manual_seed(p.init_seed)
+        w1 = torch.randn(d, p.hidden, generator=gen) / d**0.5
+        w2 = torch.randn(p.hidden, p.n_classes, generator=gen) / p.hidden**0.5
+        base = [w1, torch.zeros(p.hidden), w2, torch.zeros(p.n_classes)]
+        return [t.to(self._dev).expand(c, *t.shape).clone() for t in base]
+
+    def _logits(self, params: list[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+        if len(params) == 2:
+            return torch.matmul(x, params[0]) + params[1][:, None, :]
+        h = torch.relu(torch.matmul(x, params[0]) + params[1][:, None, :])
+        return torch.matmul(h, params[2]) + params[3][:, None, :]
+
+    def _linear_grads(
+        self, params: list[torch.Tensor], w: torch.Tensor, norm: torch.Tensor
+    ) -> list[torch.Tensor]:
+        """Closed-form gradient of the linear head: two flat GEMMs, no autograd graph.
+
+        Laying the c models' weights side by side as ``[D, c*C]`` turns the batched product into
+        one wide matrix product, several times faster on CPU than a broadcast ``bmm``.
+        """
+        e, b = params
+        c, d, k = e.shape
+        flat = e.permute(1, 0, 2).reshape(d, c * k)
+        z = (self._x @ flat).view(-1, c, k) + b[None]  # [U, c, C]
+        g = torch.softmax(z, dim=-1)
+        g.scatter_add_(-1, self._y[:, None, None].expand(-1, c, 1), self._neg_one(c))
+        g.mul_((w / norm[:, None]).T[:, :, None])
+        grad_e = (self._x.T @ g.reshape(-1, c * k)).view(d, c, k).permute(1, 0, 2)
+        grad_e = grad_e + (self._p.l2 / norm)[:, None, None] * e
+        return [grad_e, g.sum(dim=0)]
+
+    def _neg_one(self, c: int) -> torch.Tensor:
+        return torch.full((self._x.shape[0], c, 1), -1.0, device=self._dev)
+
+    def _autograd_grads(
+        self, params: list[torch.Tensor], w: torch.Tensor, norm: torch.Tensor
+    ) -> list[torch.Tensor]:
+        for t in params:
+            t.requires_grad_(True)
+        logp = F.log_softmax(self._logits(params, self._x), dim=-1)
+        ce = -logp.gather(-1, self._y.expand(w.shape[0], -1)[..., None]).squeeze(-1)
+        reg = sum((t * t).flatten(1).sum(dim=1) for t in params[0::2])
+        loss = (((w * ce).sum(dim=1) + 0.5 * self._p.l2 * reg) / norm).sum()
+        grads = torch.autograd.grad(loss, params)
+        for t in params:
+            t.requires_grad_(False)
+        return list(grads)
+
+    def utilities(self, masks: npt.NDArray[np.bool_]) -> F64:
+        p = self._p
+        sel = torch.from_numpy(masks.astype(np.float32)).to(self._dev)
+        w = sel @ self._counts + self._pool  # [c, U]
+        norm = w.sum(dim=1) + 1.0  # [c]
+        params = self._init(w.shape[0])
+        grads_of = self._linear_grads if p.hidden == 0 else self._autograd_grads
+        exp_avg = [torch.zeros_like(t) for t in params]
+        exp_sq = [torch.zeros_like(t) for t in params]
+        b1, b2 = _BETAS
+        for step in range(1, p.steps + 1):
+            grads = grads_of(params, w, norm)
+            with torch.no_grad():
+                for t, g, m, v in zip(params, grads, exp_avg, exp_sq, strict=True):
+                    m.mul_(b1).add_(g, alpha=1 - b1)
+                    v.mul_(b2).addcmul_(g, g, value=1 - b2)
+                    denom = (v / (1 - b2**step)).sqrt_().add_(_EPS)
+                    t.addcdiv_(m, denom, value=-p.lr / (1 - b1**step))
+        with torch.no_grad():
+            logp_val = F.log_softmax(self._logits(params, self._xv), dim=-1)
+            ll = logp_val.gather(-1, self._yv.expand(w.shape[0], -1)[..., None]).squeeze(-1)
+            util = ll.double() @ self._wv / self._wv.sum()
+        return np.asarray(util.cpu().numpy(), dtype=np.float64)

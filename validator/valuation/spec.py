@@ -1,0 +1,176 @@
+"""ValuationSpec: every knob that changes a value, frozen, versioned and hashed for the chain.
+
+Two validators holding specs with the same :meth:`ValuationSpec.digest` and the same epoch seed
+train the same subset models on the same data and report the same values. Anything that would
+change a value (featurizer, model, optimiser settings, number of subsets, rounding, the
+duplicate/contamination thresholds that zero contributors) therefore lives here and nowhere else.
+
+The digest is sha256 over the canonical JSON form: keys sorted, no whitespace, floats in
+Python's shortest round-trip ``repr``. It is what the DAO registers on chain per dataset.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal, cast, get_args
+
+from validator.valuation.errors import SpecError
+
+__all__ = [
+    "SPEC_VERSION",
+    "CheckSpec",
+    "FeaturizerKind",
+    "FeaturizerSpec",
+    "ModelKind",
+    "TrainSpec",
+    "ValuationSpec",
+]
+
+SPEC_VERSION = 1
+
+ModelKind = Literal["ngram", "neural", "classifier"]
+FeaturizerKind = Literal["bytes", "words", "hashed-ngrams", "numeric"]
+Utility = Literal["val_loglik"]
+
+
+@dataclass(frozen=True, slots=True)
+class FeaturizerSpec:
+    """How records become model inputs.
+
+    ``bytes``/``words`` tokenise text for language models (``words`` hashes whitespace tokens into
+    ``buckets`` ids); ``hashed-ngrams`` is a bag of byte n-grams (1..``order``) hashed into
+    ``buckets`` dimensions, for classifiers over text; ``numeric`` reads whitespace-separated
+    numbers from the text field and multiplies them by ``scale`` (tabular data such as digits).
+    """
+
+    kind: FeaturizerKind = "bytes"
+    order: int = 3
+    buckets: int = 4096
+    scale: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class TrainSpec:
+    """Optimisation of the batched proxy models.
+
+    Softmax models (neural, classifier) minimise the mean weighted cross-entropy plus
+    ``l2/2 * |W|^2 / (n + 1)`` with full-batch Adam for exactly ``steps`` steps (the sklearn
+    ``LogisticRegression(C=1/l2)`` objective, rescaled so one learning rate fits every subset
+    size). ``hidden > 0`` inserts one ReLU layer. ``smoothing`` is the Dirichlet prior strength of
+    the n-gram LM's interpolation with lower orders.
+    """
+
+    steps: int = 100
+    lr: float = 0.1
+    l2: float = 1.0
+    hidden: int = 0
+    smoothing: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class CheckSpec:
+    """Thresholds of the checks that zero a contributor before it is valued (see checks.py)."""
+
+    min_chars: int = 1
+    shingle: int = 5
+    num_perm: int = 128
+    near_dup_threshold: float | None = 0.8
+    min_record_chars: int = 32
+    max_duplicate_fraction: float = 0.5
+    max_validation_overlap: float = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class ValuationSpec:
+    """The pinned valuation procedure for one dataset. See the module docstring.
+
+    Attributes:
+        model: proxy model family: ``ngram`` LM, ``neural`` hashed-feature LM, ``classifier``.
+        n_models: M, the number of Banzhaf subset models per epoch.
+        model_chunk: models trained together in one tensor program. Local and Ray backends both
+            train exactly these chunks, which is why their results are bitwise equal.
+        curve_fractions: extra subsets (inclusion probability p) that anchor the learning curve.
+        decimals: values are rounded to this many decimals (nats) before they become scores.
+    """
+
+    model: ModelKind = "ngram"
+    featurizer: FeaturizerSpec = field(default_factory=FeaturizerSpec)
+    training: TrainSpec = field(default_factory=TrainSpec)
+    checks: CheckSpec = field(default_factory=CheckSpec)
+    n_models: int = 128
+    model_chunk: int = 16
+    curve_fractions: tuple[float, ...] = (0.125, 0.25, 1.0)
+    utility: Utility = "val_loglik"
+    decimals: int = 4
+    version: int = SPEC_VERSION
+
+    def __post_init__(self) -> None:
+        if self.version != SPEC_VERSION:
+            raise SpecError(f"unknown ValuationSpec version {self.version}")
+        if self.model not in get_args(ModelKind):
+            raise SpecError(f"unknown model {self.model!r}")
+        if self.featurizer.kind not in get_args(FeaturizerKind):
+            raise SpecError(f"unknown featurizer {self.featurizer.kind!r}")
+        text_lm = self.featurizer.kind in ("bytes", "words")
+        if self.model in ("ngram", "neural") and not text_lm:
+            raise SpecError(f"{self.model} needs a bytes or words featurizer")
+        if self.model == "classifier" and text_lm:
+            raise SpecError("classifier needs a hashed-ngrams or numeric featurizer")
+        if self.n_models < 2 or self.model_chunk < 1:
+            raise SpecError("n_models must be >= 2 and model_chunk >= 1")
+        if not 1 <= self.featurizer.order <= 8 or self.featurizer.buckets < 2:
+            raise SpecError("featurizer order must be 1..8 and buckets >= 2")
+        if self.training.steps < 0 or self.training.hidden < 0 or self.training.smoothing <= 0:
+            raise SpecError("steps and hidden must be >= 0 and smoothing > 0")
+        if not all(0.0 < p <= 1.0 for p in self.curve_fractions):
+            raise SpecError("curve fractions must lie in (0, 1]")
+        if not 0 <= self.decimals <= 9:
+            raise SpecError("decimals must be 0..9")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict (tuples become lists)."""
+        return cast(dict[str, Any], json.loads(self.canonical_json()))
+
+    def canonical_json(self) -> str:
+        """The exact string the digest is taken over."""
+        return json.dumps(
+            dataclasses.asdict(self), sort_keys=True, separators=(",", ":"), allow_nan=False
+        )
+
+    def digest(self) -> str:
+        """0x-prefixed sha256 of :meth:`canonical_json`; registered on chain per dataset."""
+        return "0x" + hashlib.sha256(self.canonical_json().encode()).hexdigest()
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> ValuationSpec:
+        """Build a spec, refusing unknown keys so a typo cannot silently fall back to a default.
+
+        Raises:
+            SpecError: unknown or ill-typed fields, or values the spec refuses.
+        """
+        try:
+            top = dict(raw)
+            parts: dict[str, Any] = {
+                "featurizer": FeaturizerSpec(**top.pop("featurizer", {})),
+                "training": TrainSpec(**top.pop("training", {})),
+                "checks": CheckSpec(**top.pop("checks", {})),
+            }
+            if "curve_fractions" in top:
+                top["curve_fractions"] = tuple(float(p) for p in top["curve_fractions"])
+            return cls(**top, **parts)
+        except TypeError as err:
+            raise SpecError(f"bad ValuationSpec: {err}") from err
+
+    @classmethod
+    def from_json(cls, text: str) -> ValuationSpec:
+        """Parse a spec file's contents (see :meth:`from_dict`)."""
+        try:
+            raw = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise SpecError(f"spec is not JSON: {err}") from err
+        if not isinstance(raw, dict):
+            raise SpecError("spec must be a JSON object")
+        return cls.from_dict(raw)
