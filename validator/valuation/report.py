@@ -1,0 +1,120 @@
+"""The per-epoch nutrition label: a JSON report and a PNG figure.
+
+The JSON records everything needed to reproduce the scores (spec and digest, epoch seed, torch
+and code versions, backend) next to the per-contributor value, share, basis points and flags,
+and the fitted learning curve with its predicted gains from 2x and 10x more data.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from validator.valuation.pipeline import ValuationResult
+
+__all__ = ["report_dict", "write_figure", "write_report"]
+
+
+def report_dict(result: ValuationResult) -> dict[str, Any]:
+    """JSON-ready report (floats are plain Python floats; bps are integers)."""
+    curve = result.curve
+    return {
+        "spec": result.spec.to_dict(),
+        "spec_digest": result.spec.digest(),
+        "epoch_seed": "0x" + result.seed.hex(),
+        "torch_version": result.torch_version,
+        "code_version": result.code_version,
+        "backend": result.backend,
+        "models_trained": result.n_trained,
+        "train_seconds": round(result.train_seconds, 3),
+        "utility": {
+            "name": result.spec.utility,
+            "unit": "nats per validation item",
+            "pool_only": result.utility_pool,
+            "all_contributors": result.utility_full,
+        },
+        "contributors": [
+            {
+                "id": c.contributor,
+                "value": round(c.value, result.spec.decimals),
+                "value_quanta": c.quanta,
+                "msr_value": round(c.msr, result.spec.decimals),
+                "stderr": round(c.stderr, result.spec.decimals),
+                "share": c.share,
+                "bps": int(c.bps),
+                "flags": list(c.flags),
+                "items": c.items,
+                "checks": c.detail,
+            }
+            for c in result.contributors
+        ],
+        "learning_curve": None
+        if curve is None
+        else {
+            "form": "loss(m) = a * m**b + c",
+            "a": curve.a,
+            "b": curve.b,
+            "c": curve.c,
+            "exponent": curve.b,
+            "rmse": curve.rmse,
+            "points": curve.n_points,
+            "items_now": curve.m_full,
+            "predicted_gain_2x": curve.gain_2x,
+            "predicted_gain_10x": curve.gain_10x,
+        },
+    }
+
+
+def write_figure(result: ValuationResult, path: Path) -> None:
+    """Bar chart of values (flagged contributors hatched grey) and the learning curve."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # headless validators have no display
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(11, 4.2), dpi=110)
+    ax_v, ax_c = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
+    ids = [c.contributor for c in result.contributors]
+    vals = [c.value for c in result.contributors]
+    colors = [
+        "#9e9e9e" if c.flags else ("#2e7d32" if c.value > 0 else "#c62828")
+        for c in result.contributors
+    ]
+    ax_v.bar(range(len(ids)), vals, color=colors)
+    ax_v.set_xticks(range(len(ids)), ids, rotation=90, fontsize=7)
+    ax_v.axhline(0.0, color="black", linewidth=0.6)
+    ax_v.set_ylabel("Banzhaf value (nats / validation item)")
+    ax_v.set_title(
+        f"Contributor values ({sum(bool(c.flags) for c in result.contributors)} flagged)"
+    )
+    ax_c.scatter(result.curve_sizes, result.curve_losses, s=8, alpha=0.6, label="subset models")
+    if result.curve is not None and result.curve_sizes.max() > 0:
+        lo = max(float(result.curve_sizes[result.curve_sizes > 0].min()), 1.0)
+        grid = np.geomspace(lo, 10 * result.curve.m_full, 200)
+        ax_c.plot(
+            grid,
+            result.curve.loss(grid),
+            color="black",
+            label=f"fit, exponent {result.curve.b:.3f}",
+        )
+        ax_c.axvline(result.curve.m_full, color="grey", linestyle=":", linewidth=0.8)
+        ax_c.set_xscale("log")
+    ax_c.set_xlabel("training items")
+    ax_c.set_ylabel("validation loss (nats / item)")
+    ax_c.set_title("Learning curve")
+    ax_c.legend(fontsize=8)
+    fig.suptitle(f"spec {result.spec.digest()[:18]}…  seed 0x{result.seed.hex()[:12]}…", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path)
+
+
+def write_report(result: ValuationResult, out_dir: Path) -> tuple[Path, Path]:
+    """Write ``report.json`` and ``label.png`` into ``out_dir``; return their paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    json_path, png_path = out_dir / "report.json", out_dir / "label.png"
+    json_path.write_text(json.dumps(report_dict(result), indent=2, allow_nan=True) + "\n")
+    write_figure(result, png_path)
+    return json_path, png_path
