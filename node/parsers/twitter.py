@@ -65,7 +65,12 @@ def _tweet_files(source: ExportSource) -> list[str]:
     if not found:
         return []
     depth = min(n.count("/") for n in found)
-    return sorted(n for n in found if n.count("/") == depth)
+
+    def part(name: str) -> int:  # tweets.js is part 0; "tweets-part1" sorts before it by name
+        m = re.search(r"-part(\d+)\.js$", name)
+        return int(m.group(1)) if m else 0
+
+    return sorted((n for n in found if n.count("/") == depth), key=lambda n: (part(n), n))
 
 
 class TwitterParser:
