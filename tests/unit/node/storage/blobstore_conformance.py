@@ -9,6 +9,7 @@ small layouts so that multi-level trees, CIDv0 and non-raw leaves are all exerci
 from __future__ import annotations
 
 import io
+import random
 from collections.abc import Callable
 
 import pytest
@@ -30,8 +31,8 @@ SIZES = [0, 1, 1023, 1024, 1025, 4096, 4 * 1024 * 4 + 7]
 
 
 def blob(size: int, salt: int = 0) -> bytes:
-    """Deterministic, non-repeating test bytes (repeating chunks would dedupe blocks)."""
-    return bytes((i * 31 + (i >> 8) * 7 + salt) & 0xFF for i in range(size))
+    """Deterministic pseudo-random bytes: no two chunks repeat, so no block is deduplicated."""
+    return random.Random(salt).randbytes(size)
 
 
 @pytest.fixture(params=list(LAYOUTS.values()), ids=list(LAYOUTS))
