@@ -70,12 +70,12 @@ def render_table(abis: dict[str, list[dict[str, object]]]) -> str:
         "",
         "from node.chain.errors import ContractRevert",
         "",
-        "__all__ = ["
+        '__all__ = ["TABLE", '
         + ", ".join(
             f'"{n}"'
             for n in sorted({f"{f}Error" for f in families} | {e[0] for e in errors.values()})
         )
-        + ', "TABLE"]',
+        + "]",
         "",
     ]
     for fam in families:

@@ -1,0 +1,1 @@
+"""Local devnet orchestration (anvil + Deploy.s.sol + validator bootstrap + key ritual)."""
