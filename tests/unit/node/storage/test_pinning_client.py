@@ -198,9 +198,9 @@ def test_invalid_cid_is_refused_before_sending(client: PinningClient, state: Ser
 
 
 def test_bad_token_is_a_typed_error_without_the_token(endpoint: str) -> None:
-    with PinningClient(endpoint, "wrong-token") as client:
-        with pytest.raises(PinningServiceError) as info:
-            client.add_pin(CID)
+    client = PinningClient(endpoint, "wrong-token")
+    with client, pytest.raises(PinningServiceError) as info:
+        client.add_pin(CID)
     assert info.value.status == 401
     assert "UNAUTHORIZED" in info.value.reason
     assert "wrong-token" not in str(info.value)
