@@ -406,8 +406,8 @@ def iter_csv(
     """Stream a UTF-8 CSV with a header row, checking required columns first.
 
     An empty file, or one with only a header, yields nothing. ``csv.field_size_limit`` is a
-    process-wide setting; it is only ever *raised* here, to ``max_chars``, so that our own cap
-    decides what a too-large record is.
+    process-wide setting; it is only ever *raised* here, to ``max_chars``, and each row's total
+    length is checked against ``max_chars`` too, so our cap decides what a too-large record is.
 
     Raises:
         MissingColumn: a required column is absent from the header.
@@ -442,6 +442,10 @@ def iter_csv(
                     file=file,
                     row=row_no,
                     line=rows.line_num,
+                )
+            if sum(map(len, values)) > max_chars:
+                raise RecordTooLarge(
+                    f"row exceeds {max_chars} characters", file=file, row=row_no, line=rows.line_num
                 )
             yield CsvRow(row_no, rows.line_num, dict(zip(header, values, strict=True)))
     except csv.Error as err:

@@ -31,6 +31,7 @@ from typing import BinaryIO, Protocol
 
 from node.parsers.base import Limits
 from node.parsers.errors import (
+    ArchiveError,
     ArchiveTooLarge,
     CompressionRatioTooHigh,
     CorruptArchive,
@@ -238,11 +239,18 @@ class ExportSource:
             reader.close()
 
     def read_text_head(self, name: str, n: int = 4096) -> str:
-        """The first ``n`` bytes of a member as text (for cheap sniffing); '' on any problem."""
+        """The first ``n`` bytes of a member as text, for cheap sniffing.
+
+        An unsafe or damaged container (:class:`ArchiveError`: a nested archive, a broken
+        member) is raised, because it is the real answer to "what is this export"; any other
+        problem gives '' and is left for ``parse`` to report precisely.
+        """
         try:
             with self.open(name) as fh:
                 return fh.read(n).decode("utf-8", "replace")
-        except Exception:  # sniffing must never raise; parse() reports the cause
+        except ArchiveError:
+            raise
+        except Exception:  # sniffing must not fail on content; parse() reports the cause
             return ""
 
 

@@ -80,9 +80,12 @@ class ChatGPTParser:
     name = "chatgpt"
 
     def sniff(self, source: ExportSource) -> bool:
-        """True when the export holds ``conversations.json`` that starts like a JSON array."""
-        member = source.find(_MAIN)
-        return member is not None and source.read_text_head(member, 64).lstrip().startswith("[")
+        """True when the export holds ``conversations.json``.
+
+        By name only: a damaged ``conversations.json`` is still a ChatGPT export, and the user
+        is better served by parse()'s precise error than by "unknown platform".
+        """
+        return source.find(_MAIN) is not None
 
     def parse(self, source: ExportSource, limits: Limits) -> ParsedExport:
         """Stream every conversation's visible branch into records."""

@@ -57,14 +57,11 @@ class RedditParser:
     name = "reddit"
 
     def sniff(self, source: ExportSource) -> bool:
-        """True when comments.csv or posts.csv has Reddit's ``permalink`` column."""
-        for candidate in ("comments.csv", "posts.csv"):
-            member = source.find(candidate)
-            if member is not None:
-                header = source.read_text_head(member, 512).split("\n", 1)[0]
-                if "permalink" in header and "id" in header:
-                    return True
-        return False
+        """True when the export has ``comments.csv`` or ``posts.csv``.
+
+        By name only, so a damaged file gets parse()'s precise error, not "unknown platform".
+        """
+        return source.find("comments.csv") is not None or source.find("posts.csv") is not None
 
     def parse(self, source: ExportSource, limits: Limits) -> ParsedExport:
         """Stream comments, posts and messages into records."""

@@ -88,14 +88,11 @@ class TelegramParser:
     name = "telegram"
 
     def sniff(self, source: ExportSource) -> bool:
-        """True when ``result.json`` opens like a Telegram account or chat export."""
-        member = source.find("result.json")
-        if member is None:
-            return False
-        head = source.read_text_head(member, 2048).lstrip()
-        return head.startswith("{") and any(
-            key in head for key in ('"personal_information"', '"chats"', '"messages"', '"about"')
-        )
+        """True when the export has ``result.json`` (Telegram Desktop's fixed file name).
+
+        By name only, so a damaged file gets parse()'s precise error, not "unknown platform".
+        """
+        return source.find("result.json") is not None
 
     def parse(self, source: ExportSource, limits: Limits) -> ParsedExport:
         """Stream every chat's messages into records."""

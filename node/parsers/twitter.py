@@ -79,11 +79,11 @@ class TwitterParser:
     name = "twitter"
 
     def sniff(self, source: ExportSource) -> bool:
-        """True when a ``data/tweets.js`` starts with the ``window.YTD`` prefix."""
-        files = _tweet_files(source)
-        return bool(files) and source.read_text_head(files[0], 128).lstrip().startswith(
-            "window.YTD."
-        )
+        """True when the export has ``data/tweets.js`` (or ``tweet.js``, ``tweets-partN.js``).
+
+        By name only, so a damaged file gets parse()'s precise error, not "unknown platform".
+        """
+        return bool(_tweet_files(source))
 
     def parse(self, source: ExportSource, limits: Limits) -> ParsedExport:
         """Stream every tweets file into records."""

@@ -81,7 +81,9 @@ def ytd(name: str, part: int, items: list[Any]) -> str:
     return f"window.YTD.{name}.part{part} = " + json.dumps(items, indent=2)
 
 
-def tg_message(mid: int, text: Any, *, from_id: str = "user1", t: int = 1_680_352_205) -> dict[str, Any]:
+def tg_message(
+    mid: int, text: Any, *, from_id: str = "user1", t: int = 1_680_352_205
+) -> dict[str, Any]:
     return {
         "id": mid,
         "type": "message",
