@@ -289,7 +289,10 @@ def seal(
 
     Args:
         plaintext: the bytes, or a binary stream positioned at the start of the data.
-        dao_key: the DKG public key of the ritual ``ctx.ritual_id``.
+        dao_key: the DKG public key of the ritual ``ctx.ritual_id`` (read both from the
+            coordinator together: Ferveo does not bind the ritual id into the ciphertext, so a
+            key from another ritual seals fine and is then opened only by that ritual's
+            committee, not the one the header names).
         ctx: what the file is bound to.
         out: where the sealed file is written (it must copy what it is given, as files do).
         length: plaintext length; required only for a stream that cannot seek (the header,
