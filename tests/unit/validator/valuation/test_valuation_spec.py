@@ -1,0 +1,74 @@
+"""ValuationSpec: canonical form, digest stability, refusal of unknown or unsafe values."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+
+import pytest
+
+from validator.valuation.errors import SpecError
+from validator.valuation.spec import FeaturizerSpec, TrainSpec, ValuationSpec
+
+
+def test_digest_is_sha256_of_canonical_json() -> None:
+    spec = ValuationSpec()
+    assert spec.digest() == "0x" + hashlib.sha256(spec.canonical_json().encode()).hexdigest()
+    assert " " not in spec.canonical_json()
+
+
+def test_default_digest_is_pinned() -> None:
+    # Changing any default changes every registered digest: make that a deliberate act.
+    assert ValuationSpec().digest() == PINNED_DEFAULT_DIGEST
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"n_models": 129},
+        {"decimals": 5},
+        {"model_chunk": 8},
+        {"training": TrainSpec(steps=101)},
+        {"training": TrainSpec(smoothing=0.5)},
+        {"featurizer": FeaturizerSpec(order=4)},
+        {"curve_fractions": (0.5, 1.0)},
+    ],
+)
+def test_every_knob_changes_the_digest(change: dict[str, object]) -> None:
+    assert dataclasses.replace(ValuationSpec(), **change).digest() != ValuationSpec().digest()
+
+
+def test_json_round_trip_keeps_digest() -> None:
+    spec = ValuationSpec(model="neural", training=TrainSpec(hidden=8), n_models=32)
+    again = ValuationSpec.from_json(json.dumps(spec.to_dict()))
+    assert again == spec
+    assert again.digest() == spec.digest()
+
+
+def test_partial_json_fills_defaults() -> None:
+    spec = ValuationSpec.from_json('{"n_models": 32, "featurizer": {"order": 4}}')
+    assert spec.n_models == 32
+    assert spec.featurizer.order == 4
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"n_modles": 32}',
+        '{"featurizer": {"orderr": 3}}',
+        '{"version": 2}',
+        '{"model": "gpt"}',
+        '{"model": "classifier"}',
+        '{"n_models": 1}',
+        '{"curve_fractions": [0.0]}',
+        "[1, 2]",
+        "not json",
+    ],
+)
+def test_bad_specs_are_refused(raw: str) -> None:
+    with pytest.raises(SpecError):
+        ValuationSpec.from_json(raw)
+
+
+PINNED_DEFAULT_DIGEST = "0x5d5f5d8519c80bb19aa31e5956b4fb83dc6fe50d0b8d239075518c3add327840"
