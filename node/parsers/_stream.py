@@ -40,6 +40,7 @@ from node.parsers.errors import (
 
 CHUNK = 1 << 20
 _NONWS = re.compile(r"[^ \t\n\r]")
+_NUMBER_TAIL = re.compile(r"[0-9.eE+\-]*")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 # A decode error this close to the end of the buffer may just mean the value continues in the
 # next chunk (a truncated number, literal or escape), so read more before believing it.
@@ -219,8 +220,14 @@ class JsonCursor:
                 raise self.malformed(err.msg, err.pos) from None
             except RecursionError:
                 raise self.malformed("nesting too deep", start) from None
-            if end >= len(self.buf) and isinstance(value, int | float) and not self.eof:
-                self._grow(start)  # a number cut by the chunk boundary
+            if (
+                isinstance(value, int | float)
+                and not self.eof
+                and _NUMBER_TAIL.match(self.buf, end).end() >= len(self.buf)  # type: ignore[union-attr]
+            ):
+                # A number cut by the chunk boundary ("0" of "0.5", "1" of "1e3"): the scanner
+                # stops early without an error, so read until the number-like run is complete.
+                self._grow(start)
                 continue
             if end - start > self._max:
                 self._too_large(start)

@@ -163,7 +163,7 @@ def test_chatgpt_lone_surrogate_becomes_replacement_character(tmp_path: Path) ->
 
 def test_reddit_comments_posts_and_quirks(tmp_path: Path) -> None:
     comments = COMMENTS_HEAD + (
-        'c1,https://r.example/c1,2023-01-15 12:34:56 UTC,203.0.113.1,a,0,l,,"multi\nline, quoted",\r\n'
+        'c1,https://r.example/c1,2023-01-15 12:34:56 UTC,203.0.113.1,a,0,l,,"multi\nline, ok",\r\n'
         "c2,https://reddit.com/r/a/c2,2023-01-16 00:00:00 UTC,203.0.113.1,a,0,l,,[deleted],\r\n"
     )
     posts = (
@@ -174,7 +174,7 @@ def test_reddit_comments_posts_and_quirks(tmp_path: Path) -> None:
     export = parse_export(reddit_zip(tmp_path / "r.zip", comments, posts))
     by_id = {r.id: r for r in export.records}
     assert set(by_id) == {"t1_c1", "t3_p1", "t3_p2"}
-    assert by_id["t1_c1"].text == "multi\nline, quoted"
+    assert by_id["t1_c1"].text == "multi\nline, ok"
     assert by_id["t1_c1"].thread == "r/a"
     assert by_id["t1_c1"].timestamp == datetime(2023, 1, 15, 12, 34, 56, tzinfo=UTC)
     assert by_id["t3_p1"].text == "A title\n\nSelf text"
