@@ -49,8 +49,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Final
 
-from eth_utils.address import is_checksum_address
-
 from node.errors import EnvelopeError, KeyCustodyError
 from node.protocol import _ferveo, _stream
 from node.protocol._stream import Readable, Writable
@@ -59,6 +57,7 @@ from node.protocol.header import (
     NONCE_PREFIX_LENGTH,
     Header,
     expected_segment_count,
+    is_checksum_address,
 )
 from node.types import (
     ChecksumAddress,
@@ -174,7 +173,7 @@ class SealContext:
                 raise ValueError(f"{name} must fit in uint{bits}")
         if self.chain_id == 0:
             raise ValueError("chain_id must be positive")
-        if not isinstance(self.registry, str) or not is_checksum_address(self.registry):
+        if not is_checksum_address(self.registry):
             raise ValueError("registry must be an EIP-55 checksum address")
         for name, raw in (
             ("file_id", self.file_id),

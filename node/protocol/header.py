@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from eth_hash.auto import keccak
-from eth_utils.address import is_checksum_address, to_canonical_address, to_checksum_address
+from eth_typing import HexAddress, HexStr
 
 from node.errors import EnvelopeError
 from node.types import (
@@ -69,8 +69,10 @@ __all__ = [
     "NONCE_PREFIX_LENGTH",
     "VERSION",
     "Header",
+    "checksum_address",
     "core_wrap_aad",
     "expected_segment_count",
+    "is_checksum_address",
 ]
 
 MAGIC: Final = b"DDF\x00"
@@ -125,7 +127,7 @@ class Header:
     def __post_init__(self) -> None:
         # Eager checks: a Header that exists always encodes, and encodes canonically.
         _check_uint("chain_id", self.chain_id, _UINT256_LIMIT)
-        if not isinstance(self.registry, str) or not is_checksum_address(self.registry):
+        if not is_checksum_address(self.registry):
             raise ValueError("registry must be an EIP-55 checksum address")
         _check_uint("dataset_id", self.dataset_id, _UINT256_LIMIT)
         _check_bytes("file_id", self.file_id, 32)
@@ -153,7 +155,7 @@ class Header:
             MAGIC,
             self.version,
             self.chain_id.to_bytes(32, "big"),
-            to_canonical_address(self.registry),
+            bytes.fromhex(self.registry[2:]),
             self.dataset_id.to_bytes(32, "big"),
             self.file_id,
             self.ritual_id,
@@ -211,7 +213,7 @@ class Header:
         try:
             return cls(
                 chain_id=int.from_bytes(chain_id, "big"),
-                registry=to_checksum_address(registry),
+                registry=checksum_address(registry),
                 dataset_id=DatasetId(int.from_bytes(dataset_id, "big")),
                 file_id=FileId(file_id),
                 ritual_id=RitualId(ritual_id),
@@ -224,6 +226,29 @@ class Header:
             )
         except ValueError:
             raise EnvelopeError from None
+
+
+def checksum_address(raw: bytes) -> ChecksumAddress:
+    """The EIP-55 mixed-case form of a 20-byte address.
+
+    Implemented here (a dozen lines over keccak) rather than imported from ``eth_utils``, whose
+    import pulls in pydantic and costs most of a second at every process start.
+    """
+    lower = raw.hex()
+    digest = keccak(lower.encode("ascii")).hex()
+    mixed = "".join(c.upper() if int(d, 16) >= 8 else c for c, d in zip(lower, digest, strict=True))
+    return ChecksumAddress(HexAddress(HexStr("0x" + mixed)))
+
+
+def is_checksum_address(value: object) -> bool:
+    """Whether ``value`` is a 0x-prefixed 20-byte address in its exact EIP-55 form."""
+    if not isinstance(value, str) or len(value) != 42 or not value.startswith("0x"):
+        return False
+    try:
+        raw = bytes.fromhex(value[2:])
+    except ValueError:
+        return False
+    return len(raw) == 20 and checksum_address(raw) == value
 
 
 def core_wrap_aad(core: bytes) -> bytes:

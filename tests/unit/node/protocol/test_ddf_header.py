@@ -19,7 +19,9 @@ from node.protocol.header import (
     MAX_SEGMENT_SIZE,
     MAX_SEGMENTS,
     Header,
+    checksum_address,
     expected_segment_count,
+    is_checksum_address,
 )
 from node.types import ContentCommitment, DatasetId, FileId, RitualId
 
@@ -179,3 +181,13 @@ def test_too_many_segments_cannot_be_described() -> None:
 
 def _patch(b: bytes, offset: int, value: bytes) -> bytes:
     return b[:offset] + value + b[offset + len(value) :]
+
+
+@given(st.binary(min_size=20, max_size=20))
+def test_checksum_address_agrees_with_eth_utils(raw: bytes) -> None:
+    expected = to_checksum_address(raw)
+    assert checksum_address(raw) == expected
+    assert is_checksum_address(expected)
+    assert not is_checksum_address(expected.lower()) or expected == expected.lower()
+    assert not is_checksum_address(expected[2:])
+    assert not is_checksum_address(expected + "0")
