@@ -30,6 +30,7 @@ __all__ = [
     "decode_unixfs",
     "encode_file_node",
     "encode_leaf_node",
+    "leaf_node_parts",
 ]
 
 _WIRE_VARINT = 0
@@ -93,6 +94,24 @@ def _len_field(tag: int, payload: bytes | bytearray | memoryview) -> bytes:
     return bytes((tag,)) + encode_uvarint(len(payload))
 
 
+def leaf_node_parts(size: int) -> tuple[bytes, bytes]:
+    """The bytes before and after a ``size``-byte chunk in its non-raw leaf node.
+
+    Lets the importer hash ``prefix ‖ chunk ‖ suffix`` without first copying the chunk into a
+    new block (the copy halved CID-only throughput for CIDv0 layouts).
+    """
+    fs_len = 2 + (1 + len(encode_uvarint(size)) + size if size else 0) + 1
+    fs_len += len(encode_uvarint(size))
+    prefix = bytearray((_TAG_PBNODE_DATA,))
+    prefix += encode_uvarint(fs_len)
+    prefix += bytes((_TAG_FS_TYPE, UnixFsType.FILE))
+    if size:  # boxo leaves Data unset for the empty file
+        prefix.append(_TAG_FS_DATA)
+        prefix += encode_uvarint(size)
+    suffix = bytes((_TAG_FS_FILESIZE,)) + encode_uvarint(size)
+    return bytes(prefix), suffix
+
+
 def encode_leaf_node(chunk: bytes | bytearray | memoryview) -> bytes:
     """A leaf as boxo writes it without raw leaves: UnixFS ``File`` holding the chunk's bytes.
 
@@ -102,14 +121,8 @@ def encode_leaf_node(chunk: bytes | bytearray | memoryview) -> bytes:
     Returns:
         The encoded dag-pb block.
     """
-    size = len(chunk)
-    fs = bytearray((_TAG_FS_TYPE, UnixFsType.FILE))
-    if size:  # boxo leaves Data unset for the empty file
-        fs += _len_field(_TAG_FS_DATA, chunk)
-        fs += chunk
-    fs.append(_TAG_FS_FILESIZE)
-    fs += encode_uvarint(size)
-    return _len_field(_TAG_PBNODE_DATA, fs) + fs
+    prefix, suffix = leaf_node_parts(len(chunk))
+    return b"".join((prefix, chunk, suffix))
 
 
 def encode_file_node(links: list[tuple[bytes, int, int]]) -> bytes:

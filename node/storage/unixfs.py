@@ -18,6 +18,7 @@ one chunk buffer, flat in the file size.
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from node.storage.dagpb import (
     decode_node,
     decode_unixfs,
     encode_file_node,
-    encode_leaf_node,
+    leaf_node_parts,
 )
 from node.storage.errors import BlobTooLarge, MalformedBlock, UnsupportedNode
 from node.types import Cid
@@ -186,11 +187,17 @@ class FileImporter:
                 self._sink(cid, bytes(chunk))
             link = (cid.to_bytes(), n, n)
         else:
-            block = encode_leaf_node(chunk)
-            cid = ParsedCid.for_block(block, codec=DAG_PB, version=self._layout.cid_version)
+            prefix, suffix = leaf_node_parts(n)
             if self._sink is not None:
+                block = b"".join((prefix, chunk, suffix))
+                cid = ParsedCid.for_block(block, codec=DAG_PB, version=self._layout.cid_version)
                 self._sink(cid, block)
-            link = (cid.to_bytes(), len(block), n)
+            else:  # hash the node's three parts in place: no copy of the chunk
+                h = hashlib.sha256(prefix)
+                h.update(chunk)
+                h.update(suffix)
+                cid = ParsedCid(self._layout.cid_version, DAG_PB, h.digest())
+            link = (cid.to_bytes(), len(prefix) + n + len(suffix), n)
         self._blocks += 1
         self._push(0, link)
 

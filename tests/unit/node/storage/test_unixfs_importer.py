@@ -214,3 +214,12 @@ def test_layout_rejects_settings_kubo_refuses() -> None:
         Layout(max_links=1)
     with pytest.raises(ValueError, match="cid_version"):
         Layout(cid_version=2)
+
+
+def test_leaf_node_bytes_known_answer() -> None:
+    # Qmf412jQZiuVUtdgnB36FXFX7xg5V6KEbSJ4dpQuhkLyfD, as `ipfs block get` prints it.
+    expected = bytes.fromhex("0a110802120b68656c6c6f20776f726c64180b")
+    assert encode_leaf_node(b"hello world") == expected
+    assert encode_leaf_node(b"") == bytes.fromhex("0a0408021800")
+    big = b"\xaa" * 300  # multi-byte varints in both length fields
+    assert decode_unixfs(decode_node(encode_leaf_node(big)).data or b"").data == big
