@@ -235,8 +235,9 @@ def checksum_address(raw: bytes) -> ChecksumAddress:
     import pulls in pydantic and costs most of a second at every process start.
     """
     lower = raw.hex()
-    digest = keccak(lower.encode("ascii")).hex()
-    mixed = "".join(c.upper() if int(d, 16) >= 8 else c for c, d in zip(lower, digest, strict=True))
+    nibbles = keccak(lower.encode("ascii")).hex()[:40]
+    pairs = zip(lower, nibbles, strict=True)
+    mixed = "".join(c.upper() if int(n, 16) >= 8 else c for c, n in pairs)
     return ChecksumAddress(HexAddress(HexStr("0x" + mixed)))
 
 
