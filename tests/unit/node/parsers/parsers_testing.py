@@ -113,3 +113,34 @@ def reddit_zip(path: Path, comments: str | None = None, posts: str | None = None
 
 
 COMMENTS_HEAD = "id,permalink,date,ip,subreddit,gildings,link,parent,body,media\r\n"
+
+
+class EchoParser:
+    """A third-party-style parser: claims any export with ``echo.txt``; one record per line."""
+
+    name = "echo"
+
+    def sniff(self, source: Any) -> bool:
+        return source.find("echo.txt") is not None
+
+    def parse(self, source: Any, limits: Any) -> Any:
+        from node.parsers import ParsedExport, Record
+
+        member = source.find("echo.txt")
+        with source.open(member) as fh:
+            lines = fh.read().decode().splitlines()
+        records = tuple(Record(str(i), None, "line", t) for i, t in enumerate(lines))
+        return ParsedExport(self.name, None, records, source=source.label)
+
+
+class GreedyParser(EchoParser):
+    """Claims everything, to provoke ambiguity."""
+
+    name = "greedy"
+
+    def sniff(self, source: Any) -> bool:
+        return True
+
+
+class NotAParser:
+    """Loadable and callable, but lacks the ExportParser members."""

@@ -133,8 +133,8 @@ def test_known_answer_vector() -> None:
         b'{"account":"user-x","format":"datadao.export/1","platform":"chatgpt","records":2}\n'
         b'{"author":"user","id":"c1:m1","kind":"message","text":"hi","thread":"c1",'
         b'"ts":"2023-11-14T22:13:20.500000Z"}\n'
-        b'{"author":"assistant","id":"c1:m2","kind":"message","text":"Caf\xc3\xa9 ok","thread":"c1",'
-        b'"ts":"2023-11-14T22:13:21.000000Z"}\n'
+        b'{"author":"assistant","id":"c1:m2","kind":"message","text":"Caf\xc3\xa9 ok",'
+        b'"thread":"c1","ts":"2023-11-14T22:13:21.000000Z"}\n'
     )
     assert canon.commitment_hex == "0x" + hashlib.sha256(canon.data).hexdigest()
     assert FORMAT == "datadao.export/1"
@@ -165,4 +165,4 @@ def test_load_canonical_refuses_foreign_bytes(data: bytes) -> None:
 
 def test_naive_timestamps_are_refused_at_construction() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
-        Record("a", datetime(2024, 1, 1), "m", "x")  # noqa: DTZ001
+        Record("a", datetime(2024, 1, 1), "m", "x")
