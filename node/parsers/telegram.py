@@ -175,10 +175,11 @@ class _State:
 
     def _message(self, item: JsonItem, *, chat: JsonPath) -> Record | None:
         self.seen_messages = True
-        where = json_path(item.path)
 
         def bad(reason: str) -> InvalidStructure:
-            return InvalidStructure(reason, file=self.file, line=item.line, path=where)
+            return InvalidStructure(
+                reason, file=self.file, line=item.line, path=json_path(item.path)
+            )
 
         chat_id = self.chat_ids.get(chat)
         if chat_id is None:
@@ -191,13 +192,13 @@ class _State:
         mid = msg.get("id")
         if isinstance(mid, bool) or not isinstance(mid, int | str):
             raise bad("message has no id")
-        text = self._text(msg.get("text", ""), item, where)
+        text = self._text(msg.get("text", ""), item)
         if not text.strip():
             return None
         if "date_unixtime" in msg:
-            ts = unix_time(msg["date_unixtime"], file=self.file, path=where, line=item.line)
+            ts = unix_time(msg["date_unixtime"], file=self.file, line=item.line)
         elif isinstance(msg.get("date"), str):
-            ts = iso_time(msg["date"], file=self.file, path=where)
+            ts = iso_time(msg["date"], file=self.file, line=item.line)
         else:
             raise bad("message has no date")
         author = None
@@ -212,9 +213,10 @@ class _State:
             thread=clean_text(chat_id),
         )
 
-    def _text(self, text: Any, item: JsonItem, where: str) -> str:
+    def _text(self, text: Any, item: JsonItem) -> str:
         if isinstance(text, str):
             return text
+        where = json_path(item.path)
         if not isinstance(text, list):
             raise TextEntityError(
                 f"'text' must be a string or a list, not {type(text).__name__}",

@@ -129,29 +129,65 @@ def _ytd_items(source: ExportSource, member: str, limits: Limits) -> Iterator[Js
             yield item
 
 
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
+
+
+def _created_at(value: object) -> datetime | None:
+    """``Wed Oct 11 20:19:24 +0000 2023`` -> aware UTC datetime, or None when malformed.
+
+    Hand-split because ``datetime.strptime`` took a third of the parse time; anything that is
+    not exactly this shape falls through to strptime, which decides.
+    """
+    if not isinstance(value, str):
+        return None
+    parts = value.split(" ")
+    try:
+        if len(parts) == 6 and parts[4] == "+0000" and parts[1] in _MONTHS:
+            hh, mm, ss = parts[3].split(":")
+            return datetime(
+                int(parts[5]),
+                _MONTHS[parts[1]],
+                int(parts[2]),
+                int(hh),
+                int(mm),
+                int(ss),
+                tzinfo=UTC,
+            )
+        return datetime.strptime(value, "%a %b %d %H:%M:%S %z %Y").astimezone(UTC)
+    except ValueError:
+        return None
+
+
 def _tweet(item: JsonItem, file: str) -> Record:
-    where = json_path(item.path)
     obj = item.value
     tweet = obj.get("tweet", obj) if isinstance(obj, dict) else None
     if not isinstance(tweet, dict):
         raise InvalidStructure(
-            "a tweet must be a JSON object", file=file, line=item.line, path=where
+            "a tweet must be a JSON object", file=file, line=item.line, path=json_path(item.path)
         )
     tid = tweet.get("id_str", tweet.get("id"))
     if isinstance(tid, int) and not isinstance(tid, bool):
         tid = str(tid)
     if not isinstance(tid, str) or not tid:
-        raise InvalidStructure("tweet has no id_str", file=file, line=item.line, path=where)
+        raise InvalidStructure(
+            "tweet has no id_str", file=file, line=item.line, path=json_path(item.path)
+        )
     text = tweet.get("full_text", tweet.get("text"))
     if not isinstance(text, str):
-        raise InvalidStructure("tweet has no full_text", file=file, line=item.line, path=where)
+        raise InvalidStructure(
+            "tweet has no full_text", file=file, line=item.line, path=json_path(item.path)
+        )
     created = tweet.get("created_at")
-    try:
-        ts = datetime.strptime(created, "%a %b %d %H:%M:%S %z %Y").astimezone(UTC)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    ts = _created_at(created)
+    if ts is None:
         raise InvalidTimestamp(
-            f"invalid created_at {created!r}", file=file, line=item.line, path=where
-        ) from None
+            f"invalid created_at {created!r}", file=file, line=item.line, path=json_path(item.path)
+        )
     reply_to = tweet.get("in_reply_to_status_id_str")
     reply_to = reply_to if isinstance(reply_to, str) and reply_to else None
     text = html.unescape(text)

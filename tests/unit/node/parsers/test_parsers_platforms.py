@@ -281,3 +281,10 @@ def test_generic_jsonl_ids_and_blank_lines(tmp_path: Path) -> None:
         ("7", "a", None),
         ("3", "b", None),
     ]
+
+
+def test_twitter_dates_with_an_offset_fall_back_to_strptime(tmp_path: Path) -> None:
+    item = tweet("1", "x")
+    item["tweet"]["created_at"] = "Wed Oct 11 22:19:24 +0200 2023"
+    path = write_zip(tmp_path / "t.zip", {"data/tweets.js": ytd("tweets", 0, [item])})
+    assert parse_export(path).records[0].timestamp == datetime(2023, 10, 11, 20, 19, 24, tzinfo=UTC)
