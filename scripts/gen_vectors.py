@@ -130,6 +130,7 @@ def seal_case(
         length=None,
         segment_size=segment_size,
         randbytes=deterministic_randbytes(name),
+        threads=None,
     )
     sealed = out.getvalue()
     # Check before writing: the DEK we recorded opens the file, and so do t shares.

@@ -25,13 +25,19 @@ which is what keeps memory bounded; a failure later in the stream therefore arri
 authentic plaintext was written. Callers that need all-or-nothing must buffer and discard on
 error (``crypto.open_bytes_with_dek`` does).
 
-Memory: two buffers of one segment each, reused for the whole stream (``encrypt_into`` /
-``decrypt_into`` write into them), whatever the file size.
+Memory: two buffers of one segment each per segment in flight, reused for the whole stream
+(``encrypt_into`` / ``decrypt_into`` write into them), whatever the file size: one pair when
+single-threaded, ``threads + 1`` pairs when segments are sealed in parallel.
 """
 
 from __future__ import annotations
 
+import os
 import struct
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Final, Protocol
 
 from cryptography.exceptions import InvalidTag
@@ -46,7 +52,16 @@ from node.protocol.header import (
     expected_segment_count,
 )
 
-__all__ = ["KEY_LENGTH", "TAG_LENGTH", "Readable", "Writable", "decrypt", "encrypt", "nonce"]
+__all__ = [
+    "KEY_LENGTH",
+    "TAG_LENGTH",
+    "Readable",
+    "Writable",
+    "decrypt",
+    "default_threads",
+    "encrypt",
+    "nonce",
+]
 
 KEY_LENGTH: Final = 32
 TAG_LENGTH: Final = 16
@@ -71,6 +86,20 @@ def nonce(prefix: bytes, index: int, *, last: bool) -> bytes:
     return prefix + _INDEX_AND_FLAG.pack(index, 1 if last else 0)
 
 
+def default_threads() -> int:
+    """Worker threads for the AEAD calls: the CPUs this process may use, at most 3.
+
+    ``encrypt_into``/``decrypt_into`` release the GIL, so segments seal in parallel while the
+    calling thread reads and writes. Past about 3 threads, reading and writing (single-threaded,
+    in order) is the bottleneck, and every extra thread costs two more segment buffers.
+    """
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(3, cpus))
+
+
 def encrypt(
     *,
     key: bytes,
@@ -80,8 +109,12 @@ def encrypt(
     plaintext_length: int,
     segment_size: int,
     sink: Writable,
+    threads: int = 1,
 ) -> int:
     """Seal exactly ``plaintext_length`` bytes from ``source`` into ``sink``; return bytes written.
+
+    ``threads`` > 1 seals up to that many segments at once (see :func:`_pipeline`); the output
+    is byte-for-byte the same.
 
     Raises:
         ValueError: bad parameters, or ``source`` holds fewer or more bytes than declared (the
@@ -89,24 +122,24 @@ def encrypt(
             output cannot be opened because its final segment is missing).
     """
     count = _check_params(key, nonce_prefix, plaintext_length, segment_size)
-    aead = AESGCM(key)
-    plain = memoryview(bytearray(segment_size))
-    sealed = memoryview(bytearray(segment_size + TAG_LENGTH))
-    remaining = plaintext_length
-    written = 0
-    for index in range(count):
-        size = min(segment_size, remaining)
-        if _read_exactly(source, plain[:size]) != size:
+
+    def load(index: int, slot: _Slot) -> None:
+        slot.size = min(segment_size, plaintext_length - index * segment_size)
+        if _read_exactly(source, slot.plain[: slot.size]) != slot.size:
             raise ValueError("source ended before the declared plaintext length")
-        remaining -= size
-        last = index == count - 1
-        if last and _read_exactly(source, memoryview(bytearray(1))) != 0:
+        if index == count - 1 and _read_exactly(source, memoryview(bytearray(1))) != 0:
             raise ValueError("source holds more than the declared plaintext length")
-        out = sealed[: size + TAG_LENGTH]
-        aead.encrypt_into(nonce(nonce_prefix, index, last=last), plain[:size], aad, out)
-        sink.write(out)
-        written += len(out)
-    return written
+
+    def work(index: int, slot: _Slot) -> None:
+        n = nonce(nonce_prefix, index, last=index == count - 1)
+        sealed = slot.sealed[: slot.size + TAG_LENGTH]
+        slot.aead.encrypt_into(n, slot.plain[: slot.size], aad, sealed)
+
+    def emit(index: int, slot: _Slot) -> None:
+        sink.write(slot.sealed[: slot.size + TAG_LENGTH])
+
+    _pipeline(count, key, segment_size, threads, load, work, emit)
+    return plaintext_length + count * TAG_LENGTH
 
 
 def decrypt(
@@ -118,10 +151,13 @@ def decrypt(
     plaintext_length: int,
     segment_size: int,
     sink: Writable,
+    threads: int = 1,
 ) -> int:
     """Open a STREAM body from ``source`` into ``sink``; return plaintext bytes written.
 
-    Reads exactly the ciphertext the header promises, then demands end-of-stream.
+    Reads exactly the ciphertext the header promises, then demands end-of-stream. Segments are
+    written in order, each only after it authenticated; with ``threads`` > 1 up to that many
+    are authenticated at once.
 
     Raises:
         EnvelopeError: a segment failed to authenticate, the stream ended early, or bytes
@@ -131,27 +167,93 @@ def decrypt(
         count = _check_params(key, nonce_prefix, plaintext_length, segment_size)
     except ValueError:
         raise EnvelopeError from None
-    aead = AESGCM(key)
-    sealed = memoryview(bytearray(segment_size + TAG_LENGTH))
-    plain = memoryview(bytearray(segment_size))
-    remaining = plaintext_length
-    for index in range(count):
-        size = min(segment_size, remaining)
-        segment = sealed[: size + TAG_LENGTH]
+
+    def load(index: int, slot: _Slot) -> None:
+        slot.size = min(segment_size, plaintext_length - index * segment_size)
+        segment = slot.sealed[: slot.size + TAG_LENGTH]
         if _read_exactly(source, segment) != len(segment):
             raise EnvelopeError
-        remaining -= size
-        last = index == count - 1
+        # The trailing-bytes check happens as the final segment is read, i.e. before it is
+        # released, so a stream with a trailer never yields a complete-looking plaintext.
+        if index == count - 1 and _read_exactly(source, memoryview(bytearray(1))) != 0:
+            raise EnvelopeError
+
+    def work(index: int, slot: _Slot) -> None:
+        n = nonce(nonce_prefix, index, last=index == count - 1)
+        segment = slot.sealed[: slot.size + TAG_LENGTH]
         try:
-            aead.decrypt_into(nonce(nonce_prefix, index, last=last), segment, aad, plain[:size])
+            slot.aead.decrypt_into(n, segment, aad, slot.plain[: slot.size])
         except InvalidTag:
             raise EnvelopeError from None
-        # Check for appended bytes before releasing the final segment, so a stream with a
-        # trailer never yields a complete-looking plaintext.
-        if last and _read_exactly(source, memoryview(bytearray(1))) != 0:
-            raise EnvelopeError
-        sink.write(plain[:size])
+
+    def emit(index: int, slot: _Slot) -> None:
+        sink.write(slot.plain[: slot.size])
+
+    _pipeline(count, key, segment_size, threads, load, work, emit)
     return plaintext_length
+
+
+@dataclass(slots=True)
+class _Slot:
+    """One segment in flight: its plaintext and sealed buffers, reused for the whole stream."""
+
+    aead: AESGCM  # one per slot, so no AEAD object is ever used by two threads at once
+    plain: memoryview
+    sealed: memoryview
+    size: int = 0
+
+
+def _pipeline(
+    count: int,
+    key: bytes,
+    segment_size: int,
+    threads: int,
+    load: Callable[[int, _Slot], None],
+    work: Callable[[int, _Slot], None],
+    emit: Callable[[int, _Slot], None],
+) -> None:
+    """For each segment in order: ``load`` it, ``work`` on it (the AEAD call), ``emit`` it.
+
+    ``load`` and ``emit`` always run on the calling thread and in index order; only ``work``
+    moves to a pool of ``threads`` workers. Slot ``i % depth`` serves segment ``i``; before it
+    is loaded again, its previous segment (``i - depth``) has been emitted, because the oldest
+    pending segment is always emitted first. Memory: ``depth = threads + 1`` slots of two
+    segment buffers each (one slot when single-threaded). An exception from any step stops the
+    stream; nothing after the failing segment is emitted.
+    """
+    depth = 1 if threads <= 1 or count == 1 else min(threads + 1, count)
+    slots = [
+        _Slot(
+            aead=AESGCM(key),
+            plain=memoryview(bytearray(segment_size)),
+            sealed=memoryview(bytearray(segment_size + TAG_LENGTH)),
+        )
+        for _ in range(depth)
+    ]
+    if depth == 1:
+        for index in range(count):
+            load(index, slots[0])
+            work(index, slots[0])
+            emit(index, slots[0])
+        return
+
+    pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ddf-stream")
+    pending: deque[tuple[int, _Slot, Future[None]]] = deque()
+    try:
+        for index in range(count):
+            if len(pending) == depth:
+                done_index, done_slot, future = pending.popleft()
+                future.result()
+                emit(done_index, done_slot)
+            slot = slots[index % depth]
+            load(index, slot)
+            pending.append((index, slot, pool.submit(work, index, slot)))
+        while pending:
+            done_index, done_slot, future = pending.popleft()
+            future.result()
+            emit(done_index, done_slot)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _check_params(key: bytes, nonce_prefix: bytes, plaintext_length: int, segment_size: int) -> int:

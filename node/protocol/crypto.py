@@ -311,6 +311,7 @@ def seal(
         length=length,
         segment_size=SEGMENT_SIZE,
         randbytes=secrets.token_bytes,
+        threads=None,
     )
 
 
@@ -332,12 +333,14 @@ def _seal(
     length: int | None,
     segment_size: int,
     randbytes: Callable[[int], bytes],
+    threads: int | None,
 ) -> SealedHeader:
-    """The sealing recipe with its two test hooks exposed. Hazardous; tests and vectors only.
+    """The sealing recipe with its test hooks exposed. Hazardous; tests, vectors, benchmarks.
 
     ``segment_size`` lets tests cover many segments with small inputs; ``randbytes`` lets
-    ``scripts/gen_vectors.py`` record the DEK of a known-answer vector. A repeating
-    ``randbytes`` reuses a (key, nonce) pair and destroys the body's confidentiality.
+    ``scripts/gen_vectors.py`` record the DEK of a known-answer vector (a repeating
+    ``randbytes`` reuses a (key, nonce) pair and destroys the body's confidentiality);
+    ``threads`` (None: one per CPU, at most 3) lets the benchmark compare pipelining.
     """
     if not isinstance(dao_key, DaoPublicKey):
         raise TypeError("dao_key must be a DaoPublicKey")
@@ -375,6 +378,7 @@ def _seal(
         plaintext_length=plaintext_length,
         segment_size=segment_size,
         sink=out,
+        threads=_stream.default_threads() if threads is None else threads,
     )
     return sealed
 
@@ -461,6 +465,7 @@ def open_with_dek(
         plaintext_length=h.plaintext_length,
         segment_size=h.segment_size,
         sink=out,
+        threads=_stream.default_threads(),
     )
 
 

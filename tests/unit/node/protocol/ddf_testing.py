@@ -44,7 +44,12 @@ class Sealed:
 
 
 def seal_keeping_dek(
-    plaintext: bytes, key: DaoPublicKey, ctx: SealContext, *, segment_size: int
+    plaintext: bytes,
+    key: DaoPublicKey,
+    ctx: SealContext,
+    *,
+    segment_size: int,
+    threads: int | None = None,
 ) -> Sealed:
     drawn: list[bytes] = []
 
@@ -62,5 +67,6 @@ def seal_keeping_dek(
         length=None,
         segment_size=segment_size,
         randbytes=randbytes,
+        threads=threads,
     )
     return Sealed(blob=out.getvalue(), header=header, dek=DataKey(drawn[0]))

@@ -46,11 +46,16 @@ def multi_segment(ritual: LocalRitual, ctx: SealContext, data: st.DataObject) ->
 
 
 @FAST
-@given(plaintext=PLAINTEXTS, seg=SEGMENT_SIZES, bit=st.integers(min_value=0))
+@given(
+    plaintext=PLAINTEXTS,
+    seg=SEGMENT_SIZES,
+    bit=st.integers(min_value=0),
+    threads=st.sampled_from([1, 3]),
+)
 def test_any_single_bit_flip_is_rejected(
-    ritual: LocalRitual, ctx: SealContext, plaintext: bytes, seg: int, bit: int
+    ritual: LocalRitual, ctx: SealContext, plaintext: bytes, seg: int, bit: int, threads: int
 ) -> None:
-    sealed = seal_keeping_dek(plaintext, ritual.public_key, ctx, segment_size=seg)
+    sealed = seal_keeping_dek(plaintext, ritual.public_key, ctx, segment_size=seg, threads=threads)
     assert open_bytes_with_dek(sealed.blob, sealed.dek, ctx) == plaintext
     blob = bytearray(sealed.blob)
     i = bit % (len(blob) * 8)
@@ -201,8 +206,10 @@ def test_garbage_is_rejected(blob: bytes, ctx: SealContext) -> None:
 # --- the STREAM layer on its own (hazmat) ---------------------------------------------------
 
 
-def _stream_encrypt(plaintext: bytes, *, segment_size: int) -> tuple[bytes, bytes, bytes]:
-    key, prefix, out = os.urandom(32), os.urandom(7), io.BytesIO()
+def _stream_encrypt(
+    plaintext: bytes, *, segment_size: int, threads: int = 1, key: bytes = b"", prefix: bytes = b""
+) -> tuple[bytes, bytes, bytes]:
+    key, prefix, out = key or os.urandom(32), prefix or os.urandom(7), io.BytesIO()
     _stream.encrypt(
         key=key,
         nonce_prefix=prefix,
@@ -211,8 +218,41 @@ def _stream_encrypt(plaintext: bytes, *, segment_size: int) -> tuple[bytes, byte
         plaintext_length=len(plaintext),
         segment_size=segment_size,
         sink=out,
+        threads=threads,
     )
     return key, prefix, out.getvalue()
+
+
+@pytest.mark.parametrize("size", [0, 1, 64, 65, 1000])
+def test_pipelined_sealing_is_byte_identical(size: int) -> None:
+    plaintext = os.urandom(size)
+    key, prefix = os.urandom(32), os.urandom(7)
+    bodies = {
+        _stream_encrypt(plaintext, segment_size=64, threads=t, key=key, prefix=prefix)[2]
+        for t in (1, 2, 3, 8)
+    }
+    assert len(bodies) == 1
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+@pytest.mark.parametrize("bad", [0, 3, 9])
+def test_nothing_after_a_failing_segment_is_released(threads: int, bad: int) -> None:
+    key, prefix, body = _stream_encrypt(os.urandom(10 * 16), segment_size=16)
+    tampered = bytearray(body)
+    tampered[bad * 32 + 5] ^= 0x01  # segments are 16 + 16 bytes
+    sink = io.BytesIO()
+    with pytest.raises(EnvelopeError):
+        _stream.decrypt(
+            key=key,
+            nonce_prefix=prefix,
+            aad=b"aad",
+            source=io.BytesIO(bytes(tampered)),
+            plaintext_length=160,
+            segment_size=16,
+            sink=sink,
+            threads=threads,
+        )
+    assert len(sink.getvalue()) == bad * 16
 
 
 def test_last_flag_detects_truncation_even_if_the_length_were_forged() -> None:
