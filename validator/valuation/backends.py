@@ -68,11 +68,23 @@ def train_chunks(
     chunks: list[tuple[int, int]],
     device: str,
     seed: int,
+    threads: int | None = None,
 ) -> list[F64]:
-    """Train the given chunks on one device (also the body of a Ray task)."""
-    with deterministic(seed):
-        bound = problem.bind(resolve_device(device))
-        return [bound.utilities(masks[a:b]) for a, b in chunks]
+    """Train the given chunks on one device (also the body of a Ray task).
+
+    ``threads`` caps torch's CPU threads for the call (restored afterwards). The subset models
+    are small tensor programs, so on a busy host one thread is often fastest: idle-spinning
+    OpenMP workers competing for cores cost more than the parallelism gains.
+    """
+    saved = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        with deterministic(seed):
+            bound = problem.bind(resolve_device(device))
+            return [bound.utilities(masks[a:b]) for a, b in chunks]
+    finally:
+        torch.set_num_threads(saved)
 
 
 class Backend(Protocol):
@@ -89,17 +101,19 @@ class Backend(Protocol):
 class LocalBackend:
     """This process, on CUDA when available (``device="auto"``) or the named device."""
 
-    def __init__(self, device: str = "auto") -> None:
+    def __init__(self, device: str = "auto", threads: int | None = None) -> None:
         self._device = resolve_device(device)
+        self._threads = threads
 
     @property
     def label(self) -> str:
+        if self._device.type == "cpu" and self._threads is not None:
+            return f"cpu ({self._threads} threads)"
         return device_label(self._device)
 
     def run(self, problem: Problem, masks: npt.NDArray[np.bool_], chunk: int, seed: int) -> F64:
-        parts = train_chunks(
-            problem, masks, _chunks(masks.shape[0], chunk), str(self._device), seed
-        )
+        plan = _chunks(masks.shape[0], chunk)
+        parts = train_chunks(problem, masks, plan, str(self._device), seed, self._threads)
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float64)
 
 
@@ -111,7 +125,13 @@ class RayBackend:
     datadao[ray]``); without it construction raises BackendError.
     """
 
-    def __init__(self, address: str | None = None, shards: int = 2, device: str = "cpu") -> None:
+    def __init__(
+        self,
+        address: str | None = None,
+        shards: int = 2,
+        device: str = "cpu",
+        threads: int | None = None,
+    ) -> None:
         try:
             self._ray: Any = importlib.import_module("ray")
         except ImportError as err:
@@ -119,6 +139,7 @@ class RayBackend:
         self._address = address
         self._shards = shards
         self._device = device
+        self._threads = threads
 
     @property
     def label(self) -> str:
@@ -131,7 +152,9 @@ class RayBackend:
         task = ray.remote(train_chunks)
         problem_ref, masks_ref = ray.put(problem), ray.put(masks)
         plan = shard_plan(masks.shape[0], chunk, self._shards)
-        futures = [task.remote(problem_ref, masks_ref, s, self._device, seed) for s in plan]
+        futures = [
+            task.remote(problem_ref, masks_ref, s, self._device, seed, self._threads) for s in plan
+        ]
         try:
             parts = [u for shard in ray.get(futures) for u in shard]
         except Exception as err:  # Ray wraps worker failures in its own exception types
@@ -139,12 +162,13 @@ class RayBackend:
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float64)
 
 
-def make_backend(compute: str, device: str) -> Backend:
+def make_backend(compute: str, device: str, threads: int | None = None) -> Backend:
     """``local`` or ``ray`` / ``ray://host:port`` (the CLI's ``--compute``)."""
     if compute == "local":
-        return LocalBackend(device)
+        return LocalBackend(device, threads)
+    ray_device = "cpu" if device == "auto" else device
     if compute == "ray":
-        return RayBackend(None, device="cpu" if device == "auto" else device)
+        return RayBackend(None, device=ray_device, threads=threads)
     if compute.startswith("ray://"):
-        return RayBackend(compute, device="cpu" if device == "auto" else device)
+        return RayBackend(compute, device=ray_device, threads=threads)
     raise BackendError(f"unknown --compute {compute!r}; use local, ray or ray://host:port")

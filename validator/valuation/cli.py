@@ -90,6 +90,12 @@ def _spec(path: Path) -> ValuationSpec:
     show_default=True,
     help="local, ray (existing/local ray.init) or ray://host:port.",
 )
+@click.option(
+    "--threads",
+    type=int,
+    default=None,
+    help="CPU threads for training (default: torch's choice; 1 is often fastest on busy hosts).",
+)
 def value(
     spec_path: Path,
     data: Path,
@@ -99,6 +105,7 @@ def value(
     out: Path,
     device: str,
     compute: str,
+    threads: int | None,
 ) -> None:
     """Value each contributor's data and write the JSON report and PNG label."""
     spec = _spec(spec_path)
@@ -109,7 +116,7 @@ def value(
         load_records(validation),
         load_records(pool) if pool is not None else (),
         seed,
-        make_backend(compute, device),
+        make_backend(compute, device, threads),
     )
     json_path, png_path = write_report(result, out)
     for c in result.contributors:

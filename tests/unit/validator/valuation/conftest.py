@@ -14,7 +14,7 @@ from validator.valuation.spec import CheckSpec, FeaturizerSpec, TrainSpec, Valua
 from validator.valuation.synthetic import chat_records, shuffled_records
 
 DigitsTask = tuple[list[Contribution], list[Record], set[int]]
-ChatTask = tuple[list[Contribution], list[Record], dict[str, str]]
+ChatTask = tuple[list[Contribution], list[Record], list[Record], dict[str, str]]
 
 
 @pytest.fixture
@@ -71,16 +71,21 @@ def digits_spec() -> ValuationSpec:
 
 @pytest.fixture
 def chat_task() -> ChatTask:
-    """Honest chat contributors plus one noise, one duplicate and one validation copy."""
+    """Honest chat contributors plus one noise, one duplicate and one validation copy.
+
+    The pool matters: on an empty pool even shuffled bytes "teach" the byte histogram and earn
+    value; on top of an existing pool only data that teaches the language does.
+    """
     rng = np.random.default_rng(7)
     val = chat_records(rng, 60)
+    pool = chat_records(np.random.default_rng(99), 15)
     contribs = [Contribution(f"honest{j}", tuple(chat_records(rng, 25))) for j in range(6)]
     noise = shuffled_records(chat_records(rng, 25), rng)
     contribs.append(Contribution("noise", tuple(noise)))
     contribs.append(Contribution("copycat", contribs[0].records))
     contribs.append(Contribution("valcopy", tuple(val[:25])))
     roles = {"noise": "noise", "copycat": "duplicate", "honest0": "duplicate", "valcopy": "val"}
-    return contribs, val, roles
+    return contribs, val, pool, roles
 
 
 @pytest.fixture

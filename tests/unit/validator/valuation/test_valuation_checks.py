@@ -17,8 +17,8 @@ def _flags(results: list, name: str) -> tuple[str, ...]:
 
 
 def test_chat_attacks_are_flagged(chat_task) -> None:  # type: ignore[no-untyped-def]
-    contribs, val, _ = chat_task
-    res = run_checks(contribs, val, [], CS)
+    contribs, val, pool, _ = chat_task
+    res = run_checks(contribs, val, pool, CS)
     assert any(f.startswith("validation_overlap") for f in _flags(res, "valcopy"))
     # A copy across identities: both holders lose the shared records.
     assert any(f.startswith("duplicate") for f in _flags(res, "copycat"))

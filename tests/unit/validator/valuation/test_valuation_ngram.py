@@ -77,7 +77,8 @@ def test_more_relevant_data_scores_higher(seed: bytes) -> None:
         [],
     )
     u = problem.bind(torch.device("cpu")).utilities(np.array([[1, 0], [0, 1], [0, 0]], bool))
-    assert u[0] > u[2] > u[1] - 1.0 and u[0] > u[1]
+    assert u[0] > u[2]  # relevant data helps
+    assert u[0] > u[1]  # and beats junk of the same kind of size
 
 
 def test_order_that_would_overflow_is_refused() -> None:
