@@ -283,8 +283,9 @@ def seal(
 ) -> SealedHeader:
     """Encrypt ``plaintext`` to the DAO key, writing the sealed file to ``out`` as it goes.
 
-    A fresh data key and nonce prefix are drawn for every call; memory stays at two 1 MiB
-    buffers whatever the input size.
+    A fresh data key and nonce prefix are drawn for every call. Segments are sealed on up to
+    three threads (AES-GCM releases the GIL) while this thread reads and writes in order, so
+    memory stays at most eight 1 MiB buffers whatever the input size.
 
     Args:
         plaintext: the bytes, or a binary stream positioned at the start of the data.

@@ -37,6 +37,7 @@ class Run:
     wall_s: float
     inner_s: float | None
     max_rss_mib: float
+    cpu_s: float  # user + system, all threads: robust to a machine shared with other work
 
 
 # ---------------------------------------------------------------- children (one system each)
@@ -133,7 +134,7 @@ def measure(cmd: list[str], logs: Path) -> Run:
     ``time`` is small, and it reports its child's peak (%M, KiB).
     """
     out_path, err_path, rss_path = logs / "child.out", logs / "child.err", logs / "child.rss"
-    timed = ["/usr/bin/time", "-f", "%M", "-o", str(rss_path), *cmd]
+    timed = ["/usr/bin/time", "-f", "%M %U %S", "-o", str(rss_path), *cmd]
     t0 = time.perf_counter()
     with out_path.open("wb") as out, err_path.open("wb") as err:
         code = subprocess.run(timed, stdout=out, stderr=err, check=False).returncode
@@ -144,8 +145,13 @@ def measure(cmd: list[str], logs: Path) -> Run:
     for line in out_path.read_text().splitlines():
         if line.startswith("{"):
             inner = json.loads(line)["inner_s"]
-    max_rss_kib = int(rss_path.read_text().split()[-1])
-    return Run(wall_s=wall, inner_s=inner, max_rss_mib=max_rss_kib / 1024)
+    max_rss_kib, user, system = rss_path.read_text().split()[-3:]
+    return Run(
+        wall_s=wall,
+        inner_s=inner,
+        max_rss_mib=int(max_rss_kib) / 1024,
+        cpu_s=float(user) + float(system),
+    )
 
 
 def make_input(path: Path, size: int) -> None:
@@ -176,6 +182,12 @@ def main() -> int:
         default="datadao,datadao-open,datadao-1t,age,tink",
         help="comma-separated subset",
     )
+    parser.add_argument(
+        "--sink",
+        choices=("file", "null"),
+        default="file",
+        help="write ciphertext to a file in --dir, or to /dev/null (CPU-bound comparison)",
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -196,6 +208,7 @@ def main() -> int:
     notes: list[str] = []
     try:
         src, dst = work / "plain", work / "sealed"
+        sealed_out = Path(os.devnull) if args.sink == "null" else dst
         make_input(src, size)
         warm(src)
 
@@ -206,17 +219,17 @@ def main() -> int:
         ritual_json.write_text(json.dumps(ritual.to_dict()))
 
         commands: dict[str, list[str]] = {
-            "datadao": [*me, "datadao", str(src), str(dst), bytes(ritual.public_key).hex()],
+            "datadao": [*me, "datadao", str(src), str(sealed_out), bytes(ritual.public_key).hex()],
             "datadao-1t": [
                 *me,
                 "datadao",
                 str(src),
-                str(dst),
+                str(sealed_out),
                 bytes(ritual.public_key).hex(),
                 "1",
             ],
             "datadao-open": [*me, "datadao-open", str(dst), str(ritual_json)],
-            "tink": [*me, "tink", str(src), str(dst)],
+            "tink": [*me, "tink", str(src), str(sealed_out)],
         }
         if shutil.which("age") and shutil.which("age-keygen"):
             identity = subprocess.run(
@@ -227,7 +240,7 @@ def main() -> int:
                 for line in identity.splitlines()
                 if line.startswith("# public key:")
             )
-            commands["age"] = ["age", "-r", recipient, "-o", str(dst), str(src)]
+            commands["age"] = ["age", "-r", recipient, "-o", str(sealed_out), str(src)]
         try:
             import tink  # noqa: F401
         except ImportError:
@@ -243,14 +256,17 @@ def main() -> int:
             for system in order:
                 if system not in commands:
                     continue
-                if system == "datadao-open" and "datadao" not in order:
-                    subprocess.run(commands["datadao"], check=True, capture_output=True)
+                if system == "datadao-open" and ("datadao" not in order or args.sink == "null"):
+                    to_file = [*commands["datadao"]]
+                    to_file[to_file.index(str(sealed_out))] = str(dst)
+                    subprocess.run(to_file, check=True, capture_output=True)
                 results.setdefault(system, []).append(measure(commands[system], work))
                 if system != "datadao":
                     dst.unlink(missing_ok=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
+    notes.append(f"ciphertext written to {'/dev/null' if args.sink == 'null' else args.dir}")
     print(render(results, size, args.repeat, notes))
     return 0
 
@@ -261,11 +277,12 @@ def render(results: dict[str, list[Run]], size: int, repeat: int, notes: list[st
         f"file: {size / GiB:g} GiB, {repeat} run(s) each, best (median); "
         f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, {os.cpu_count()} CPUs",
         "",
-        "| system | process wall s | encrypt-call s | GB/s (process) | GB/s (call) "
-        "| peak RSS MiB | wall vs age |",
-        "|---|---|---|---|---|---|---|",
+        "| system | process wall s | encrypt-call s | CPU s (user+sys) | GB/s (process) "
+        "| GB/s (call) | peak RSS MiB | speed vs age (wall) | speed vs age (CPU) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     age_best = min(r.wall_s for r in results["age"]) if "age" in results else None
+    age_cpu = min(r.cpu_s for r in results["age"]) if "age" in results else None
     for system, runs in results.items():
         walls = [r.wall_s for r in runs]
         inners = [r.inner_s for r in runs if r.inner_s is not None]
@@ -273,10 +290,13 @@ def render(results: dict[str, list[Run]], size: int, repeat: int, notes: list[st
         best = min(walls)
         inner = f"{min(inners):.3f} ({statistics.median(inners):.3f})" if inners else "-"
         gbs_inner = f"{size / min(inners) / 1e9:.2f}" if inners else "-"
+        cpus = [r.cpu_s for r in runs]
         ratio = f"{age_best / best:.2f}x" if age_best else "-"
+        cpu_ratio = f"{age_cpu / min(cpus):.2f}x" if age_cpu else "-"
         lines.append(
             f"| {system} | {best:.3f} ({statistics.median(walls):.3f}) | {inner} "
-            f"| {size / best / 1e9:.2f} | {gbs_inner} | {rss:.1f} | {ratio} |"
+            f"| {min(cpus):.2f} ({statistics.median(cpus):.2f}) "
+            f"| {size / best / 1e9:.2f} | {gbs_inner} | {rss:.1f} | {ratio} | {cpu_ratio} |"
         )
     lines += [f"- {n}" for n in notes]
     return "\n".join(lines)
