@@ -392,14 +392,18 @@ class ChainClient:
             "data": tx["input"],
             "value": tx["value"],
         }
-        try:
-            self.w3.eth.call(call, receipt["blockNumber"] - 1)
-        except (ContractCustomError, ContractLogicError, ContractPanicError) as err:
-            return _typed_revert(err)
-        except Web3RPCError as err:
-            revert = _revert_from_rpc_error(err)
-            if revert is not None:
-                return revert
+        # Replay on the state it ran against, then on the state of its own block: a revert that
+        # depends on block.number (an epoch window closing between estimate and inclusion) only
+        # shows up on one of them.
+        for block in (receipt["blockNumber"] - 1, receipt["blockNumber"]):
+            try:
+                self.w3.eth.call(call, block)
+            except (ContractCustomError, ContractLogicError, ContractPanicError) as err:
+                return _typed_revert(err)
+            except Web3RPCError as err:
+                revert = _revert_from_rpc_error(err)
+                if revert is not None:
+                    return revert
         return TransactionFailed(pending.tx_hash)
 
     def _rpc(self, fn: Callable[[], T]) -> T:

@@ -49,7 +49,10 @@ class TransactionFailed(ChainError):
     """A mined transaction reverted and no reason could be decoded."""
 
     def __init__(self, tx_hash: str) -> None:
-        super().__init__(f"transaction {tx_hash} reverted")
+        super().__init__(
+            f"transaction {tx_hash} reverted on inclusion (the chain state changed after gas "
+            "estimation, e.g. a window closed); it used no nonce twice and can be retried"
+        )
         self.tx_hash = tx_hash
 
 

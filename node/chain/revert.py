@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from eth_abi.abi import decode
+from web3 import Web3
 
 from node.chain.errors import ContractRevert, PanicRevert, ReasonRevert, UnknownRevert
 
@@ -40,4 +41,8 @@ def decode_revert(data: bytes, table: Mapping[str, RevertEntry] | None = None) -
         values: tuple[Any, ...] = decode(list(types), data[4:])
     except Exception:  # malformed payload for a known selector: still report which error it was
         return cls({})
-    return cls(dict(zip(cls.arg_names, values, strict=True)))
+    shown = [
+        Web3.to_checksum_address(v) if t == "address" else v
+        for t, v in zip(types, values, strict=True)
+    ]
+    return cls(dict(zip(cls.arg_names, shown, strict=True)))

@@ -1,0 +1,198 @@
+"""Bad input from Python surfaces as the typed exception generated from the ABIs, and nothing
+changes on chain: no block is mined, no nonce is used, the state read before is the state after.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from eth_account.signers.local import LocalAccount
+
+from node.chain import _revert_table as errors
+from node.chain.economics import DatasetToken, RewardDistributor, ScoreBoard
+from node.chain.eip712 import SubmissionMessage, sign
+from node.chain.errors import ContractRevert
+from node.chain.governance import AccessRegistry, RentalEscrow
+from node.chain.protocol import DatasetConfig, DKGCoordinator, SubmissionRegistry, ValidatorStaking
+from node.types import DatasetId, Epoch, ReqId
+from tests.integration.conftest import Devnet
+
+pytestmark = pytest.mark.integration
+DATASET = DatasetId(1)
+
+
+def _message(devnet: Devnet, who: LocalAccount, **overrides: Any) -> SubmissionMessage:
+    cfg = DatasetConfig(devnet.chain, devnet.address("DatasetConfig"))
+    base = SubmissionMessage(
+        contributor=who.address,
+        datasetId=DATASET,
+        fileId=secrets.token_bytes(32),
+        cid="bafkrei" + secrets.token_hex(20),
+        headerHash=secrets.token_bytes(32),
+        contentCommitment=secrets.token_bytes(32),
+        ritualId=int(devnet.deployment.extra["ritual_id"]),
+        epoch=cfg.currentEpoch(DATASET),
+        nonce=secrets.randbits(64),
+        deadline=int(time.time()) + 3600,
+    )
+    return dataclasses.replace(base, **overrides)
+
+
+def _submit(devnet: Devnet, m: SubmissionMessage, signer: LocalAccount) -> None:
+    registry = devnet.address("SubmissionRegistry")
+    sig = sign(m, signer, chain_id=devnet.chain.chain_id, registry=registry)
+    SubmissionRegistry(devnet.client(signer), registry).submit(m, sig)
+
+
+def _assert_reverts_unchanged(
+    devnet: Devnet, expected: type[ContractRevert], action: Callable[[], Any]
+) -> ContractRevert:
+    w3 = devnet.chain.w3
+    block = w3.eth.block_number
+    nonces = {a.address: w3.eth.get_transaction_count(a.address) for a in _everyone(devnet)}
+    with pytest.raises(expected) as info:
+        action()
+    assert w3.eth.block_number == block, "a reverting call must not be mined"
+    assert nonces == {a.address: w3.eth.get_transaction_count(a.address) for a in _everyone(devnet)}
+    return info.value
+
+
+def _everyone(devnet: Devnet) -> list[LocalAccount]:
+    return [*devnet.validators, *devnet.contributors, *devnet.spare]
+
+
+def test_submission_rejections(devnet: Devnet, snapshot: None) -> None:
+    who, other = devnet.contributors[0], devnet.contributors[1]
+    cfg = DatasetConfig(devnet.chain, devnet.address("DatasetConfig"))
+    # start at a fresh submission window so no case straddles an epoch boundary
+    next_epoch = Epoch(cfg.currentEpoch(DATASET) + 1)
+    devnet.time.mine_to(cfg.epochWindows(DATASET, next_epoch).submit_start)
+    first = _message(devnet, who)
+    _submit(devnet, first, who)
+    epoch = cfg.currentEpoch(DATASET)
+    cases: list[tuple[type[ContractRevert], SubmissionMessage, LocalAccount]] = [
+        (errors.SubmissionRegistryNonceUsed, _message(devnet, who, nonce=first.nonce), who),
+        (
+            errors.SubmissionRegistryDuplicateContent,
+            _message(devnet, other, contentCommitment=first.contentCommitment),
+            other,
+        ),
+        (
+            errors.SubmissionRegistryDuplicateFileId,
+            _message(devnet, other, fileId=first.fileId),
+            other,
+        ),
+        (errors.SubmissionRegistryWrongEpoch, _message(devnet, who, epoch=Epoch(epoch + 1)), who),
+        (errors.SubmissionRegistryExpired, _message(devnet, who, deadline=1), who),
+        (errors.SubmissionRegistryRitualNotActive, _message(devnet, who, ritualId=99), who),
+        (errors.SubmissionRegistryEmptyCid, _message(devnet, who, cid=""), who),
+        (errors.SubmissionRegistryUnknownDataset, _message(devnet, who, datasetId=42), who),
+        (errors.SubmissionRegistryZeroFileId, _message(devnet, who, fileId=b"\x00" * 32), who),
+    ]
+    for expected, message, signer in cases:
+        err = _assert_reverts_unchanged(
+            devnet, expected, lambda m=message, s=signer: _submit(devnet, m, s)
+        )
+        assert err.error_name == expected.error_name
+    # signed by someone other than the declared contributor
+    forged = _message(devnet, who)
+    registry = devnet.address("SubmissionRegistry")
+    bad_sig = sign(forged, other, chain_id=devnet.chain.chain_id, registry=registry)
+    err = _assert_reverts_unchanged(
+        devnet,
+        errors.SubmissionRegistryInvalidSignature,
+        lambda: SubmissionRegistry(devnet.client(other), registry).submit(forged, bad_sig),
+    )
+    assert err.fields["contributor"] == who.address
+
+
+def test_scoring_rejections(devnet: Devnet, snapshot: None) -> None:
+    board_addr = devnet.address("ScoreBoard")
+    cfg = DatasetConfig(devnet.chain, devnet.address("DatasetConfig"))
+    epoch = cfg.currentEpoch(DATASET)
+    outsider = ScoreBoard(devnet.client(devnet.spare[0]), board_addr)
+    v0 = ScoreBoard(devnet.client(devnet.validators[0]), board_addr)
+    _assert_reverts_unchanged(
+        devnet, errors.ScoreBoardNotInCommitWindow, lambda: v0.commit(DATASET, epoch, b"\x01" * 32)
+    )
+    _assert_reverts_unchanged(
+        devnet, errors.ScoreBoardFinalizeTooEarly, lambda: outsider.finalize(DATASET, epoch)
+    )
+    devnet.time.mine_to(cfg.epochWindows(DATASET, epoch).close_block)
+    _assert_reverts_unchanged(
+        devnet,
+        errors.ScoreBoardNotCommitteeMember,
+        lambda: outsider.commit(DATASET, epoch, b"\x01" * 32),
+    )
+    _assert_reverts_unchanged(
+        devnet, errors.ScoreBoardZeroCommitment, lambda: v0.commit(DATASET, epoch, b"\x00" * 32)
+    )
+    v0.commit(DATASET, epoch, b"\x01" * 32)
+    _assert_reverts_unchanged(
+        devnet, errors.ScoreBoardAlreadyCommitted, lambda: v0.commit(DATASET, epoch, b"\x02" * 32)
+    )
+    _assert_reverts_unchanged(
+        devnet,
+        errors.ScoreBoardNotInRevealWindow,
+        lambda: v0.reveal(DATASET, epoch, [], b"\x00" * 32),
+    )
+
+
+def test_permission_rejections(devnet: Devnet, snapshot: None) -> None:
+    stranger = devnet.spare[1]
+    access = AccessRegistry(devnet.client(stranger), devnet.address("AccessRegistry"))
+    _assert_reverts_unchanged(
+        devnet, errors.AccessRegistryNotTimelock, lambda: access._send("grant", 1)
+    )
+    dkg = DKGCoordinator(devnet.client(stranger), devnet.address("DKGCoordinator"))
+    _assert_reverts_unchanged(
+        devnet, errors.OwnableUnauthorizedAccount, lambda: dkg.initiateRitual(4, 3, 60)
+    )
+    cfg = DatasetConfig(devnet.client(stranger), devnet.address("DatasetConfig"))
+    _assert_reverts_unchanged(
+        devnet, errors.OwnableUnauthorizedAccount, lambda: cfg.setEmission(DATASET, 1)
+    )
+    token = DatasetToken(devnet.client(stranger), devnet.address("DatasetToken"))
+    _assert_reverts_unchanged(
+        devnet, errors.DatasetTokenNotMinter, lambda: token._send("mint", stranger.address, 1)
+    )
+    staking = ValidatorStaking(devnet.client(stranger), devnet.address("ValidatorStaking"))
+    _assert_reverts_unchanged(
+        devnet,
+        errors.ValidatorStakingBelowMinStake,
+        lambda: staking.register(b"\x01" * 96, "http://x"),
+    )
+    _assert_reverts_unchanged(devnet, errors.ValidatorStakingNothingToWithdraw, staking.withdraw)
+
+
+def test_economic_rejections(devnet: Devnet, snapshot: None) -> None:
+    renter = devnet.spare[2]
+    escrow = RentalEscrow(devnet.client(renter), devnet.address("RentalEscrow"))
+    far = int(time.time()) + 86400
+    _assert_reverts_unchanged(
+        devnet,
+        errors.RentalEscrowZeroFee,
+        lambda: escrow.requestAccess(DATASET, b"k", 0, 0, far, 0),
+    )
+    _assert_reverts_unchanged(
+        devnet,
+        errors.RentalEscrowInvalidScope,
+        lambda: escrow.requestAccess(DATASET, b"k", 5, 1, far, 10),
+    )
+    req = escrow.requestAccess(DATASET, b"k", 0, 0, far, 10)
+    _assert_reverts_unchanged(devnet, errors.RentalEscrowNotRefundable, lambda: escrow.refund(req))
+    _assert_reverts_unchanged(devnet, errors.RentalEscrowNotGranted, lambda: escrow.claimFee(req))
+    _assert_reverts_unchanged(
+        devnet, errors.RentalEscrowUnknownRequest, lambda: escrow.refund(ReqId(999))
+    )
+    rewards = RewardDistributor(devnet.client(renter), devnet.address("RewardDistributor"))
+    _assert_reverts_unchanged(
+        devnet,
+        errors.RewardDistributorNotFinalized,
+        lambda: rewards.claim(DATASET, Epoch(0), b"\x01" * 32),
+    )
