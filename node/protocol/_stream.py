@@ -61,6 +61,7 @@ __all__ = [
     "default_threads",
     "encrypt",
     "nonce",
+    "read_exactly",
 ]
 
 KEY_LENGTH: Final = 32
@@ -269,6 +270,17 @@ def _check_params(key: bytes, nonce_prefix: bytes, plaintext_length: int, segmen
     if count > MAX_SEGMENTS:
         raise ValueError("too many segments: the uint32 index would repeat a nonce")
     return count
+
+
+def read_exactly(source: Readable, size: int) -> bytes:
+    """Up to ``size`` bytes from ``source``, fewer only at end of stream.
+
+    A single ``read(n)`` on a pipe, socket or raw file may legally return less than ``n``
+    before the end; this keeps reading.
+    """
+    buf = bytearray(size)
+    got = _read_exactly(source, memoryview(buf))
+    return bytes(buf[:got])
 
 
 def _read_exactly(source: Readable, view: memoryview) -> int:

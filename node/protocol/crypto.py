@@ -417,13 +417,13 @@ def read_header(source: Readable) -> SealedHeader:
     Raises:
         EnvelopeError: not a DDF v1 file, or a malformed header.
     """
-    frame = source.read(_FRAME.size)
+    frame = _stream.read_exactly(source, _FRAME.size)
     if len(frame) != _FRAME.size:
         raise EnvelopeError
     (header_length,) = _FRAME.unpack(frame)
     if not 0 < header_length <= MAX_HEADER_LENGTH:
         raise EnvelopeError
-    encoded = source.read(header_length)
+    encoded = _stream.read_exactly(source, header_length)
     if len(encoded) != header_length:
         raise EnvelopeError
     return SealedHeader.from_header(Header.decode(encoded))

@@ -276,3 +276,28 @@ def test_garbage_shared_secret_does_not_open(ritual: LocalRitual, ctx: SealConte
     sealed = seal_bytes(b"a", ritual.public_key, ctx)
     with pytest.raises(EnvelopeError):
         unwrap_dek(sealed.header, SharedSecret(b"\x00" * 584))
+
+
+class _Trickle(io.RawIOBase):
+    """A source that returns at most 7 bytes per call, like a slow pipe or socket."""
+
+    def __init__(self, data: bytes) -> None:
+        self._inner = io.BytesIO(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
+        return self._inner.readinto(memoryview(b)[:7])
+
+
+def test_short_reads_are_not_mistaken_for_truncation(ritual: LocalRitual, ctx: SealContext) -> None:
+    plaintext = os.urandom(3000)
+    sealed = seal_bytes(plaintext, ritual.public_key, ctx)
+    out = io.BytesIO()
+    open_sealed(_Trickle(sealed.data), ctx, dek_for=ritual.decrypt, out=out)
+    assert out.getvalue() == plaintext
+
+    resealed = io.BytesIO()
+    seal(_Trickle(plaintext), ritual.public_key, ctx, out=resealed, length=len(plaintext))
+    assert open_sealed_bytes(resealed.getvalue(), ctx, dek_for=ritual.decrypt) == plaintext
