@@ -205,6 +205,8 @@ contract DKGCoordinator is IDKGCoordinator, Ownable {
         if (r.size == 0) return RitualState.NONE;
         if (r.invalid) return RitualState.INVALID;
         if (r.active) return RitualState.ACTIVE;
+        // A validator can skew the timestamp by seconds; ritual timeouts are hours (README: timeout by timestamp).
+        // forge-lint: disable-next-line(block-timestamp)
         if (block.timestamp > r.deadline) return RitualState.TIMEOUT;
         if (r.transcriptCount < r.size) return RitualState.AWAITING_TRANSCRIPTS;
         return RitualState.AWAITING_AGGREGATIONS;

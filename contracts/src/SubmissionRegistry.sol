@@ -34,6 +34,8 @@ contract SubmissionRegistry is ISubmissionRegistry, EIP712 {
     /// @inheritdoc ISubmissionRegistry
     function submit(Submission calldata s, bytes calldata signature) external virtual {
         if (!_config.exists(s.datasetId)) revert SubmissionRegistryUnknownDataset(s.datasetId);
+        // Signature deadlines are coarse (minutes to hours); a few seconds of proposer skew is harmless.
+        // forge-lint: disable-next-line(block-timestamp)
         if (block.timestamp > s.deadline) {
             revert SubmissionRegistryExpired(s.deadline, block.timestamp);
         }

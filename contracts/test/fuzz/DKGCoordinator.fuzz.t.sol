@@ -52,16 +52,18 @@ contract DKGCoordinatorFuzzTest is Test {
             if (stakes[i] >= MIN_STAKE) ++eligible;
         }
         size = bound(size, 1, n);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        uint16 size16 = uint16(size); // safe: bounded to n <= 16 above
         if (size > eligible) {
             vm.expectRevert(
                 abi.encodeWithSelector(
                     IDKGCoordinator.DKGCoordinatorNotEnoughValidators.selector, eligible, size
                 )
             );
-            coordinator.initiateRitual(uint16(size), 1, 60);
+            coordinator.initiateRitual(size16, 1, 60);
             return;
         }
-        uint32 id = coordinator.initiateRitual(uint16(size), uint16(size), 60);
+        uint32 id = coordinator.initiateRitual(size16, size16, 60);
         address[] memory got = coordinator.getParticipants(id);
         assertEq(got.length, size);
         for (uint256 i = 1; i < size; ++i) {

@@ -43,7 +43,7 @@ contract DatasetTokenFuzzTest is Test {
         token.mint(bob, b);
         vm.stopPrank();
         vm.prank(alice);
-        token.transfer(bob, moved);
+        assertTrue(token.transfer(bob, moved));
         assertEq(token.getVotes(alice), token.balanceOf(alice));
         assertEq(token.getVotes(bob), token.balanceOf(bob));
         assertEq(token.getVotes(alice) + token.getVotes(bob), a + b);

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 
 /// @notice Receives a flash loan and must give the tokens back before `flashLoan` returns.
 interface IMockFlashBorrower {
@@ -10,6 +11,8 @@ interface IMockFlashBorrower {
 
 /// @notice A minimal same-transaction lender of an ERC20 balance it holds (test only).
 contract MockFlashLender {
+    using SafeERC20 for IERC20;
+
     /// @notice Thrown when the borrower did not return the full amount.
     error MockFlashLenderNotRepaid(uint256 expected, uint256 actual);
 
@@ -21,7 +24,7 @@ contract MockFlashLender {
 
     function flashLoan(IMockFlashBorrower borrower, uint256 amount) external {
         uint256 before = token.balanceOf(address(this));
-        token.transfer(address(borrower), amount);
+        token.safeTransfer(address(borrower), amount);
         borrower.onFlashLoan(token, amount);
         uint256 afterBalance = token.balanceOf(address(this));
         if (afterBalance < before) revert MockFlashLenderNotRepaid(before, afterBalance);

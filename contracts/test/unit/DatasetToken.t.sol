@@ -143,7 +143,7 @@ contract DatasetTokenTest is Test {
         _mint(alice, 10 ether);
         _mint(bob, 1);
         vm.prank(alice);
-        token.transfer(bob, 4 ether);
+        assertTrue(token.transfer(bob, 4 ether));
         assertEq(token.getVotes(alice), 6 ether);
         assertEq(token.getVotes(bob), 4 ether + 1);
     }
@@ -190,7 +190,7 @@ contract DatasetTokenTest is Test {
         _mint(alice, 10 ether);
         vm.roll(300);
         vm.prank(alice);
-        token.transfer(bob, 10 ether);
+        assertTrue(token.transfer(bob, 10 ether));
         vm.prank(bob);
         token.delegate(bob);
         vm.roll(301);

@@ -27,7 +27,7 @@ contract StakingHandler is CommonBase, StdCheats, StdUtils {
         staking = staking_;
         module = module_;
         for (uint256 i = 0; i < 5; ++i) {
-            _actors.push(address(uint160(0xA11CE0 + i)));
+            _actors.push(makeAddr(string.concat("staker", vm.toString(i))));
         }
     }
 
