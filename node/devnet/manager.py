@@ -258,10 +258,15 @@ def _deploy(opts: DevnetOptions, rpc_url: str, deployer: LocalAccount, chain_id:
             # The key reaches forge as an encrypted keystore plus a password in the environment,
             # never on the command line (visible in `ps`).
             password = secrets.token_hex(16)
-            keystore = Path(tmp) / "deployer.json"
-            keystore.write_text(json.dumps(Account.encrypt(deployer.key, password)))
-            keystore.chmod(0o600)
-            env |= {"ETH_KEYSTORE": str(keystore), "ETH_PASSWORD": password}
+            keystore, password_file = Path(tmp) / "deployer.json", Path(tmp) / "password"
+            for path, text in (
+                (keystore, json.dumps(Account.encrypt(deployer.key, password))),
+                (password_file, password),
+            ):
+                path.touch(mode=0o600)
+                path.write_text(text)
+            # forge reads ETH_PASSWORD as the path of a file holding the keystore's password
+            env |= {"ETH_KEYSTORE": str(keystore), "ETH_PASSWORD": str(password_file)}
             args += ["--sender", deployer.address]
         done = subprocess.run(  # noqa: S603 - fixed argv
             args, cwd=root / "contracts", env=env, capture_output=True, text=True, check=False

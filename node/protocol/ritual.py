@@ -19,13 +19,13 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from eth_utils.crypto import keccak
 from nucypher_core import ferveo as _f
 
 from node.errors import KeyCustodyError
-from node.protocol.crypto import DecryptionRequest
+from node.protocol.crypto import DecryptionRequest, create_decryption_share
 
 __all__ = [
     "KEYPAIR_SEED_LENGTH",
@@ -200,13 +200,14 @@ class RitualMember:
         """This member's decryption share for one wrapped key. Authorisation is the caller's job.
 
         Raises:
-            KeyCustodyError: the aggregate or the request does not belong to this ritual/key.
+            KeyCustodyError: the aggregate does not belong to this ritual.
+            EnvelopeError: the wrapped key does not verify against its header (tampered header);
+                Ferveo panics on that and ``create_decryption_share`` contains the panic.
         """
         try:
             aggregate = _f.AggregatedTranscript.from_bytes(aggregated_transcript)
-            share = aggregate.create_decryption_share_simple(
-                self._dkg(), cast(Any, request.ciphertext_header), request.aad, self._keypair
-            )
         except _FAILURES as err:
-            raise KeyCustodyError(f"ritual {self.ritual_id}: cannot create a share") from err
-        return bytes(share)
+            raise KeyCustodyError(f"ritual {self.ritual_id}: malformed aggregate") from err
+        return create_decryption_share(
+            request, aggregate=aggregate, dkg=self._dkg(), keypair=self._keypair
+        )

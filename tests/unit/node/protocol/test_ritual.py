@@ -94,3 +94,18 @@ def test_local_key_must_match_the_registered_key() -> None:
 
 def test_repr_redacts_the_keypair(members: list[RitualMember]) -> None:
     assert "redacted" in repr(members[0])
+
+
+def test_share_for_a_tampered_header_is_a_typed_error_not_a_panic(
+    members: list[RitualMember],
+) -> None:
+    import dataclasses
+
+    from node.errors import EnvelopeError
+
+    transcripts = {m.participants[m.index].address: m.deal() for m in members}
+    agg = members[0].aggregate(transcripts)
+    blob = seal_bytes(b"x", DaoPublicKey(agg.dkg_public_key), _ctx())
+    request = dataclasses.replace(ferveo_ciphertext_header(blob.header), aad=b"\x00" * 32)
+    with pytest.raises(EnvelopeError):
+        members[0].decryption_share(agg.aggregated_transcript, request)

@@ -1,0 +1,5 @@
+"""``python -m node.cli`` = ``datadao`` (tests and environments without the console script)."""
+
+from node.cli.main import main
+
+main()
