@@ -1,0 +1,376 @@
+"""Gather decryption shares from a ritual's validators and recover a file's data key.
+
+Used by the renter (purpose ACCESS) and by scoring validators (purpose SCORING) alike: the only
+differences are the request fields and who signs. For one file, :meth:`ShareClient.gather_dek`
+
+1. signs one EIP-712 ``DecryptionRequest`` per validator (fresh nonce each attempt, the
+   requester's X25519 session key as ``requesterKey``) and posts them all concurrently;
+2. opens each sealed share with the session key (a share that does not open marks its validator
+   as misbehaving);
+3. as soon as ``t`` shares are in, combines them and tries to unwrap the DEK; if that fails some
+   share is bad, so every further arrival is tried in the ``t``-subsets it completes until one
+   unwraps; Ferveo's simple shares cannot be verified one by one, but a wrong DEK cannot unwrap
+   (AES-GCM under the header AAD), so success is proof;
+4. returns the DEK with who was used, who sent bad shares, who was unreachable and who refused,
+   or raises :class:`~node.custody.errors.NotEnoughShares` naming them.
+
+Transport failures (timeouts, connection errors, 5xx, 429) are retried a bounded number of times
+with backoff; refusals (other 4xx) are final: the validator checked the chain and said no.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Final
+
+import httpx
+from eth_account.signers.local import LocalAccount
+from pydantic import ValidationError
+
+from node.chain.eip712 import DecryptionRequest, Purpose, digest, sign
+from node.custody.errors import NotEnoughShares, ShareEnvelopeError, ShareRefused
+from node.custody.session import SealedShare, SessionKey, open_from
+from node.custody.wire import (
+    MAX_RESPONSE_BYTES,
+    SHARES_PATH,
+    ErrorBody,
+    ShareRequestBody,
+    ShareResponseBody,
+    WireRequest,
+    from_hex,
+)
+from node.errors import EnvelopeError, KeyCustodyError
+from node.protocol.crypto import (
+    DataKey,
+    SealedHeader,
+    combine_decryption_shares,
+    unwrap_dek,
+)
+
+__all__ = ["GatherPolicy", "GatherResult", "Peer", "ShareAsk", "ShareClient"]
+
+log = logging.getLogger(__name__)
+
+_RETRY_STATUS: Final = frozenset({429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True, slots=True)
+class Peer:
+    """A committee validator's share service, as registered on chain."""
+
+    address: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShareAsk:
+    """What to ask for: one file, for one purpose (renter access or epoch scoring)."""
+
+    purpose: Purpose
+    dataset_id: int
+    file_id: bytes
+    req_id: int = 0
+    epoch: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class GatherPolicy:
+    """Timeouts and retry bounds of share gathering.
+
+    Attributes:
+        timeout_s: per HTTP attempt (connect + read).
+        retries: extra attempts per validator after a transport failure.
+        backoff_s: first retry delay (doubles each time).
+        validity_s: how long (chain seconds) a signed request stays valid; validators refuse
+            deadlines further out than their own cap (1 hour by default).
+        max_workers: concurrent HTTP requests across all files.
+    """
+
+    timeout_s: float = 10.0
+    retries: int = 2
+    backoff_s: float = 0.2
+    validity_s: int = 600
+    max_workers: int = 32
+
+
+@dataclass(frozen=True)
+class GatherResult:
+    """A recovered data key and how it was obtained (for the report and the audit trail)."""
+
+    dek: DataKey
+    used: tuple[str, ...]
+    bad: tuple[str, ...] = ()
+    unreachable: dict[str, str] = field(default_factory=dict)
+    refused: dict[str, str] = field(default_factory=dict)
+
+
+class _BadShare(Exception):
+    """Internal: a validator answered with something that is not a usable sealed share."""
+
+
+class ShareClient:
+    """Signs share requests, posts them to validators and combines the answers.
+
+    Args:
+        chain_id: the EIP-712 domain's chain id.
+        registry: the SubmissionRegistry address (the domain's verifying contract).
+        signer: the requester's Ethereum key (the renter, or the scoring validator).
+        session: the requester's X25519 session key; shares come back sealed to it.
+        now: the chain's current timestamp (request deadlines are in chain time, which on a
+            devnet may run ahead of the wall clock).
+        policy: timeouts and retries.
+        http: an injected httpx client (tests); by default one is created and owned here.
+    """
+
+    def __init__(
+        self,
+        *,
+        chain_id: int,
+        registry: str,
+        signer: LocalAccount,
+        session: SessionKey,
+        now: Callable[[], int],
+        policy: GatherPolicy | None = None,
+        http: httpx.Client | None = None,
+    ) -> None:
+        self.chain_id = chain_id
+        self.registry = registry
+        self.signer = signer
+        self.session = session
+        self.policy = policy or GatherPolicy()
+        self._now = now
+        self._own_http = http is None
+        self._http = http or httpx.Client(
+            timeout=self.policy.timeout_s,
+            trust_env=False,  # loopback and validator URLs must never go through a proxy
+            limits=httpx.Limits(max_connections=self.policy.max_workers * 2),
+        )
+        self._pool = ThreadPoolExecutor(
+            max_workers=self.policy.max_workers, thread_name_prefix="share-gather"
+        )
+        self._nonce_lock = threading.Lock()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        if self._own_http:
+            self._http.close()
+
+    def __enter__(self) -> ShareClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------------- one validator
+
+    def _message(self, ask: ShareAsk, deadline: int) -> DecryptionRequest:
+        return DecryptionRequest(
+            purpose=int(ask.purpose),
+            reqId=ask.req_id,
+            datasetId=ask.dataset_id,
+            epoch=ask.epoch,
+            fileId=ask.file_id,
+            requesterKey=self.session.public_bytes,
+            deadline=deadline,
+            nonce=secrets.randbits(256),
+        )
+
+    def request_share(self, peer: Peer, ask: ShareAsk, *, now: int | None = None) -> bytes:
+        """Ask one validator for its share of ``ask.file_id``; returns the opened share bytes.
+
+        Raises:
+            ShareRefused: the validator refused (a final answer).
+            httpx.TransportError: still unreachable after the bounded retries.
+            _BadShare: the answer was malformed or did not open.
+        """
+        chain_now = self._now() if now is None else now
+        delay = self.policy.backoff_s
+        last: str = "no attempt"
+        for attempt in range(self.policy.retries + 1):
+            message = self._message(ask, chain_now + self.policy.validity_s)
+            try:
+                return self._attempt(peer, message)
+            except _Retryable as err:
+                last = str(err)
+                if attempt == self.policy.retries:
+                    break
+                time.sleep(delay)
+                delay *= 2
+        raise httpx.TransportError(last)
+
+    def _attempt(self, peer: Peer, message: DecryptionRequest) -> bytes:
+        body = ShareRequestBody(
+            request=WireRequest.from_message(message),
+            signature="0x"
+            + sign(message, self.signer, chain_id=self.chain_id, registry=self.registry).hex(),
+        )
+        url = peer.url.rstrip("/") + SHARES_PATH
+        try:
+            with self._http.stream(
+                "POST",
+                url,
+                content=body.model_dump_json().encode(),
+                headers={"content-type": "application/json"},
+            ) as response:
+                raw = bytearray()
+                for chunk in response.iter_bytes():
+                    raw += chunk
+                    if len(raw) > MAX_RESPONSE_BYTES:
+                        raise _BadShare(f"response over {MAX_RESPONSE_BYTES} bytes")
+                status = response.status_code
+        except httpx.TransportError as err:
+            raise _Retryable(
+                f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+            ) from None
+        if status in _RETRY_STATUS:
+            raise _Retryable(f"HTTP {status}")
+        if status != 200:
+            try:
+                err_body = ErrorBody.model_validate_json(bytes(raw))
+                code, detail = err_body.error, err_body.detail
+            except ValidationError:
+                code, detail = "unknown", f"HTTP {status}"
+            raise ShareRefused(peer.address, status, code, detail)
+        try:
+            answer = ShareResponseBody.model_validate_json(bytes(raw))
+            if answer.validator.lower() != peer.address.lower():
+                raise _BadShare("answered as another validator")
+            if from_hex(answer.fileId, length=32) != message.fileId:
+                raise _BadShare("answered for another file")
+            sealed = SealedShare(
+                ephemeral_public=from_hex(answer.ephemeralKey, length=32),
+                ciphertext=from_hex(answer.ciphertext, max_length=MAX_RESPONSE_BYTES),
+            )
+            aad = digest(message, chain_id=self.chain_id, registry=self.registry)
+            return open_from(self.session, sealed, aad=aad)
+        except (ValidationError, ValueError, ShareEnvelopeError) as err:
+            raise _BadShare(type(err).__name__) from None
+
+    # ------------------------------------------------------------------------- t of n
+
+    def gather_dek(
+        self, header: SealedHeader, ask: ShareAsk, peers: Sequence[Peer], threshold: int
+    ) -> GatherResult:
+        """Recover ``header``'s data key from any ``threshold`` valid shares among ``peers``.
+
+        Raises:
+            NotEnoughShares: fewer than ``threshold`` validators gave shares that combine.
+        """
+        if threshold < 1:
+            raise ValueError("threshold must be >= 1")
+        now = self._now()
+        futures: dict[Future[bytes], Peer] = {
+            self._pool.submit(self.request_share, p, ask, now=now): p for p in peers
+        }
+        pending = set(futures)
+        shares: list[tuple[str, bytes]] = []
+        bad: list[str] = []
+        unreachable: dict[str, str] = {}
+        refused: dict[str, str] = {}
+        failed_once = False
+        try:
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    peer = futures[fut]
+                    try:
+                        shares.append((peer.address, fut.result()))
+                    except ShareRefused as err:
+                        refused[peer.address] = f"{err.code}: {err.detail}"
+                        continue
+                    except httpx.TransportError as err:
+                        unreachable[peer.address] = str(err) or type(err).__name__
+                        continue
+                    except _BadShare as err:
+                        log.warning(
+                            "bad share answer",
+                            extra={"validator": peer.address, "why": str(err)},
+                        )
+                        bad.append(peer.address)
+                        continue
+                    if len(shares) < threshold:
+                        continue
+                    found = self._try_newest(header, shares, threshold)
+                    if found is None:
+                        failed_once = True
+                        continue
+                    used, dek = found
+                    if failed_once:
+                        bad += self._blame(header, shares, used, threshold)
+                    for v in bad:
+                        log.warning("excluded a bad decryption share", extra={"validator": v})
+                    return GatherResult(
+                        dek=dek,
+                        used=tuple(used),
+                        bad=tuple(dict.fromkeys(bad)),
+                        unreachable=unreachable,
+                        refused=refused,
+                    )
+        finally:
+            for fut in pending:
+                fut.cancel()
+        if len(shares) >= threshold:
+            # every t-subset failed: we cannot tell which ones lied, so blame all that answered
+            bad += [a for a, _ in shares]
+        raise NotEnoughShares(
+            file_id=ask.file_id.hex(),
+            threshold=threshold,
+            valid=0,
+            unreachable=unreachable,
+            refused=refused,
+            bad=list(dict.fromkeys(bad)),
+        )
+
+    @staticmethod
+    def _unwrap(header: SealedHeader, subset: Sequence[bytes]) -> DataKey | None:
+        try:
+            return unwrap_dek(header, combine_decryption_shares(subset))
+        except (EnvelopeError, KeyCustodyError):
+            return None
+
+    def _try_newest(
+        self, header: SealedHeader, shares: list[tuple[str, bytes]], threshold: int
+    ) -> tuple[list[str], DataKey] | None:
+        """Try every ``threshold``-subset that contains the newest share (older ones failed)."""
+        newest, older = shares[-1], shares[:-1]
+        for rest in itertools.combinations(older, threshold - 1):
+            subset = [*rest, newest]
+            dek = self._unwrap(header, [s for _, s in subset])
+            if dek is not None:
+                return [a for a, _ in subset], dek
+        return None
+
+    def _blame(
+        self,
+        header: SealedHeader,
+        shares: list[tuple[str, bytes]],
+        used: list[str],
+        threshold: int,
+    ) -> list[str]:
+        """Which of the unused shares are bad: swap each into a known-good subset."""
+        good = {a: s for a, s in shares if a in used}
+        base = [good[a] for a in used[1:]]
+        culprits = []
+        for address, share in shares:
+            if address in good:
+                continue
+            if self._unwrap(header, [*base, share][:threshold]) is None:
+                culprits.append(address)
+        return culprits
+
+
+class _Retryable(Exception):
+    """Internal: a transport failure or a 5xx/429 worth another attempt."""

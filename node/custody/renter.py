@@ -1,0 +1,601 @@
+"""The renter's side of access: request, follow, and fetch a granted request's files.
+
+``fetch`` lists every file in the request's scope from the chain (``AccessRegistry.access`` →
+dataset and epoch range → ``SubmissionRegistry.epochFiles`` / ``submissionOf``), then for each
+file, several at a time:
+
+1. streams the sealed file from storage and parses its header (only the first block);
+2. checks the header against the chain (``headerHash``, chain, registry, dataset, file, ritual,
+   commitment) before asking anyone for a share;
+3. gathers ``t`` shares from the ritual's committee (:mod:`node.custody.gather`) and unwraps the
+   data key; bad shares are skipped and reported;
+4. decrypts the body segment by segment into ``files/<fileId>.jsonl.part``, checks that the
+   plaintext hashes to the on-chain content commitment, and renames it into place.
+
+A file already present whose SHA-256 is its commitment is skipped (resume after a crash or a
+partial run costs no shares). When every file is in, ``dataset.jsonl`` (the files' JSONL in scope
+order), ``dataset.parquet`` (if pyarrow is importable) and ``manifest.json`` are written
+atomically. Nothing is created in the output directory before the first data key is recovered,
+so a request that cannot be decrypted leaves nothing behind.
+
+The renter's X25519 session key (whose public half is the ``renterKey`` on chain) is kept in an
+encrypted keystore by :class:`SessionVault` until the data has been fetched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import importlib.util
+import json
+import logging
+import os
+import secrets
+import shutil
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO, Final
+
+import httpx
+from eth_account.signers.local import LocalAccount
+
+from node.chain.client import ChainClient
+from node.chain.deployment import Deployment
+from node.chain.eip712 import Purpose
+from node.chain.errors import ContractRevert
+from node.chain.governance import AccessRegistry, RentalEscrow, Request
+from node.chain.protocol import (
+    DatasetConfig,
+    DKGCoordinator,
+    SubmissionRegistry,
+    ValidatorStaking,
+)
+from node.custody.errors import RenterStateError
+from node.custody.gather import GatherPolicy, GatherResult, Peer, ShareAsk, ShareClient
+from node.custody.session import SessionKey
+from node.custody.streams import HashingWriter, IteratorReader
+from node.errors import EnvelopeError
+from node.protocol.crypto import SealContext, open_with_dek, read_header
+from node.protocol.keystore import load_secret, save_secret
+from node.storage.base import BlobStore
+from node.types import Cid, ContentCommitment, DatasetId, Epoch, FileId, ReqId, RitualId
+
+__all__ = [
+    "CustodyContracts",
+    "FetchReport",
+    "FileHeaderMismatch",
+    "Renter",
+    "ScopedFile",
+    "SessionVault",
+    "committee_peers",
+    "decrypt_file",
+]
+
+log = logging.getLogger(__name__)
+
+SESSION_KIND: Final = "renter-x25519-session"
+MANIFEST_VERSION: Final = 1
+_MAX_SEALED_BYTES: Final = 1 << 40
+_COPY_CHUNK: Final = 1 << 20
+
+
+class FileHeaderMismatch(EnvelopeError):
+    """The sealed file in storage does not match what the chain registered for it."""
+
+    def __init__(self, file_id: str) -> None:
+        super().__init__(f"file {file_id}: stored header does not match the chain (tampered?)")
+        self.file_id = file_id
+
+
+@dataclass(frozen=True, slots=True)
+class CustodyContracts:
+    """The contracts custody reads, by address."""
+
+    submission_registry: str
+    access_registry: str
+    rental_escrow: str
+    dkg_coordinator: str
+    validator_staking: str
+    dataset_config: str
+
+    @classmethod
+    def from_deployment(cls, d: Deployment) -> CustodyContracts:
+        return cls(
+            submission_registry=d.address("SubmissionRegistry"),
+            access_registry=d.address("AccessRegistry"),
+            rental_escrow=d.address("RentalEscrow"),
+            dkg_coordinator=d.address("DKGCoordinator"),
+            validator_staking=d.address("ValidatorStaking"),
+            dataset_config=d.address("DatasetConfig"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ScopedFile:
+    """One registered file, as the chain describes it."""
+
+    file_id: bytes
+    cid: str
+    contributor: str
+    dataset_id: int
+    epoch: int
+    ritual_id: int
+    header_hash: bytes
+    content_commitment: bytes
+
+    @property
+    def name(self) -> str:
+        return self.file_id.hex()
+
+
+@dataclass
+class FetchReport:
+    """What a fetch did. ``bad``/``unreachable``/``refused`` count files per validator."""
+
+    out_dir: Path
+    files: int
+    fetched: int
+    skipped: int
+    bytes_written: int
+    seconds: float
+    bad: dict[str, int] = field(default_factory=dict)
+    unreachable: dict[str, int] = field(default_factory=dict)
+    refused: dict[str, int] = field(default_factory=dict)
+    parquet: bool = False
+
+
+def committee_peers(
+    dkg: DKGCoordinator, staking: ValidatorStaking, ritual_id: int
+) -> tuple[list[Peer], int]:
+    """The share services of ``ritual_id``'s committee (URLs registered on chain) and ``t``."""
+    rid = RitualId(ritual_id)
+    peers = [
+        Peer(address=a, url=staking.validatorInfo(a).share_service_url)
+        for a in dkg.getParticipants(rid)
+    ]
+    return peers, dkg.getThreshold(rid)
+
+
+def decrypt_file(
+    *,
+    store: BlobStore,
+    file: ScopedFile,
+    chain_id: int,
+    registry: str,
+    client: ShareClient,
+    ask: ShareAsk,
+    peers: Sequence[Peer],
+    threshold: int,
+    open_sink: Callable[[], BinaryIO],
+) -> tuple[GatherResult, HashingWriter]:
+    """Verify, gather, unwrap and decrypt one file into the sink ``open_sink()`` returns.
+
+    ``open_sink`` is called only once the data key is in hand, so a file that cannot be
+    decrypted creates nothing. The plaintext's SHA-256 is checked against the on-chain content
+    commitment after the body authenticated.
+
+    Raises:
+        FileHeaderMismatch: storage does not hold what the chain registered.
+        NotEnoughShares: fewer than ``threshold`` valid shares.
+        EnvelopeError: the body failed to authenticate or the commitment did not match.
+    """
+    reader = IteratorReader(iter(store.cat(Cid(file.cid), max_bytes=_MAX_SEALED_BYTES)))
+    try:
+        try:
+            header = read_header(reader)
+        except EnvelopeError:
+            raise FileHeaderMismatch(file.name) from None
+        if not hmac.compare_digest(header.header_hash, file.header_hash):
+            raise FileHeaderMismatch(file.name)
+        ctx = SealContext(
+            chain_id=chain_id,
+            registry=registry,  # type: ignore[arg-type]
+            dataset_id=DatasetId(file.dataset_id),
+            file_id=FileId(file.file_id),
+            ritual_id=RitualId(file.ritual_id),
+            content_commitment=ContentCommitment(file.content_commitment),
+        )
+        if not ctx.matches(header.header):
+            raise FileHeaderMismatch(file.name)
+        result = client.gather_dek(header, ask, peers, threshold)
+        sink = open_sink()
+        writer = HashingWriter(sink)
+        open_with_dek(header, reader, result.dek, ctx, out=writer)
+        if not hmac.compare_digest(writer.digest(), file.content_commitment):
+            raise EnvelopeError(f"file {file.name}: plaintext does not match its commitment")
+        return result, writer
+    finally:
+        reader.close()
+
+
+class SessionVault:
+    """Encrypted, 0600 storage of renter session keys and request records under ``root``.
+
+    Layout: ``sessions/<publicKeyHex>.json`` (keystore) and ``requests/<reqId>.json`` (public
+    facts: dataset, epochs, expiry, session public key). The key is saved *before* the access
+    request is sent, so a crash in between loses no key that the chain already refers to.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _session_path(self, public: bytes) -> Path:
+        return self.root / "sessions" / f"{public.hex()}.json"
+
+    def save(self, session: SessionKey, *, passphrase: str) -> Path:
+        path = self._session_path(session.public_bytes)
+        save_secret(path, session.secret_bytes(), passphrase=passphrase, kind=SESSION_KIND)
+        return path
+
+    def load(self, public: bytes, *, passphrase: str) -> SessionKey:
+        path = self._session_path(public)
+        if not path.is_file():
+            raise RenterStateError(
+                f"no session key for renterKey 0x{public.hex()} in {path.parent}: "
+                "fetch must run where the request was made (or copy the sessions/ dir)"
+            )
+        secret = load_secret(path, passphrase=passphrase, kind=SESSION_KIND)
+        session = SessionKey.from_secret(secret.reveal())
+        if session.public_bytes != public:
+            raise RenterStateError(f"{path} holds another key")
+        return session
+
+    def record(self, req_id: int, facts: dict[str, Any]) -> Path:
+        path = self.root / "requests" / f"{req_id}.json"
+        _write_json_atomic(path, facts)
+        return path
+
+
+class Renter:
+    """A renter's view of one Data DAO.
+
+    Args:
+        chain: a client signing as the renter (reads go through it too).
+        contracts: the addresses it talks to.
+        store: where the sealed files are (``BlobStore``: local blockstore or Kubo).
+        policy: share-gathering timeouts and retries.
+        parallel_files: files decrypted concurrently.
+        http: injected HTTP client (tests).
+    """
+
+    def __init__(
+        self,
+        *,
+        chain: ChainClient,
+        contracts: CustodyContracts,
+        store: BlobStore,
+        policy: GatherPolicy | None = None,
+        parallel_files: int = 4,
+        http: httpx.Client | None = None,
+    ) -> None:
+        self.chain = chain
+        self.contracts = contracts
+        self.store = store
+        self.policy = policy or GatherPolicy()
+        self.parallel_files = parallel_files
+        self._http = http
+        self.registry = SubmissionRegistry(chain, contracts.submission_registry)
+        self.access = AccessRegistry(chain, contracts.access_registry)
+        self.escrow = RentalEscrow(chain, contracts.rental_escrow)
+        self.dkg = DKGCoordinator(chain, contracts.dkg_coordinator)
+        self.staking = ValidatorStaking(chain, contracts.validator_staking)
+        self.config = DatasetConfig(chain, contracts.dataset_config)
+
+    @property
+    def account(self) -> LocalAccount:
+        return self.chain.account
+
+    def chain_now(self) -> int:
+        return int(self.chain.w3.eth.get_block("latest")["timestamp"])
+
+    # ------------------------------------------------------------------------- request
+
+    def request_access(
+        self,
+        *,
+        dataset_id: int,
+        session: SessionKey,
+        from_epoch: int,
+        to_epoch: int,
+        expiry: int,
+        fee: int,
+    ) -> ReqId:
+        """Escrow ``fee`` and ask for access; ``session``'s public half becomes the renterKey."""
+        return self.escrow.requestAccess(
+            DatasetId(dataset_id), session.public_bytes, from_epoch, to_epoch, expiry, fee
+        )
+
+    def request(self, req_id: int) -> Request:
+        return self.escrow.request(ReqId(req_id))
+
+    def is_granted(self, req_id: int) -> bool:
+        return self.access.isGranted(ReqId(req_id))
+
+    # ------------------------------------------------------------------------- scope
+
+    def files_in_scope(self, req_id: int) -> list[ScopedFile]:
+        """Every file the grant covers, in epoch then submission order.
+
+        Raises:
+            RenterStateError: the request is not granted (or its grant expired).
+        """
+        rid = ReqId(req_id)
+        try:
+            access = self.access.access(rid)
+        except ContractRevert:
+            raise RenterStateError(f"access request {req_id} is not granted") from None
+        if not self.access.isGranted(rid):
+            raise RenterStateError(f"access request {req_id}'s grant has expired")
+        dataset = DatasetId(access.dataset_id)
+        last = min(access.to_epoch, self.config.currentEpoch(dataset))
+        files = []
+        for epoch in range(access.from_epoch, last + 1):
+            for file_id in self.registry.epochFiles(dataset, Epoch(epoch)):
+                rec = self.registry.submissionOf(file_id)
+                files.append(
+                    ScopedFile(
+                        file_id=file_id,
+                        cid=rec.cid,
+                        contributor=rec.contributor,
+                        dataset_id=rec.dataset_id,
+                        epoch=rec.epoch,
+                        ritual_id=rec.ritual_id,
+                        header_hash=bytes(rec.header_hash),
+                        content_commitment=bytes(rec.content_commitment),
+                    )
+                )
+        return files
+
+    # ------------------------------------------------------------------------- fetch
+
+    def fetch(
+        self,
+        req_id: int,
+        out_dir: Path,
+        *,
+        session: SessionKey,
+        progress: Callable[[ScopedFile, int, int], None] | None = None,
+        on_total: Callable[[int], None] | None = None,
+    ) -> FetchReport:
+        """Decrypt every file in scope into ``out_dir`` (see the module docstring).
+
+        Args:
+            progress: called after each file with (file, files done, total).
+            on_total: called once with the number of files in scope.
+
+        Raises:
+            RenterStateError: not granted, or ``session`` is not the request's renterKey.
+            NotEnoughShares: a file could not be decrypted (files already done are kept).
+        """
+        t0 = time.monotonic()
+        access = self.access.access(ReqId(req_id)) if self.access.isGranted(ReqId(req_id)) else None
+        files = self.files_in_scope(req_id)
+        if access is not None and not hmac.compare_digest(
+            bytes(access.renter_key), session.public_bytes
+        ):
+            raise RenterStateError("this session key is not the request's renterKey")
+        if on_total is not None:
+            on_total(len(files))
+        files_dir = out_dir / "files"
+        chain_id = self.chain.chain_id
+        committees: dict[int, tuple[list[Peer], int]] = {}
+        for f in files:
+            if f.ritual_id not in committees:
+                committees[f.ritual_id] = committee_peers(self.dkg, self.staking, f.ritual_id)
+        report = FetchReport(
+            out_dir=out_dir, files=len(files), fetched=0, skipped=0, bytes_written=0, seconds=0
+        )
+        lock = threading.Lock()
+        done_count = 0
+
+        def one(f: ScopedFile) -> None:
+            nonlocal done_count
+            target = files_dir / f"{f.name}.jsonl"
+            if target.is_file() and hmac.compare_digest(_sha256_file(target), f.content_commitment):
+                with lock:
+                    report.skipped += 1
+                    done_count += 1
+                    if progress:
+                        progress(f, done_count, len(files))
+                return
+            part = files_dir / f".{f.name}.{secrets.token_hex(4)}.part"
+            peers, threshold = committees[f.ritual_id]
+            sink: list[BinaryIO] = []
+
+            def open_sink() -> BinaryIO:
+                files_dir.mkdir(parents=True, exist_ok=True)
+                fh = part.open("wb")
+                sink.append(fh)
+                return fh
+
+            try:
+                result, writer = decrypt_file(
+                    store=self.store,
+                    file=f,
+                    chain_id=chain_id,
+                    registry=self.registry.address,
+                    client=client,
+                    ask=ShareAsk(
+                        purpose=Purpose.ACCESS,
+                        dataset_id=f.dataset_id,
+                        file_id=f.file_id,
+                        req_id=req_id,
+                    ),
+                    peers=peers,
+                    threshold=threshold,
+                    open_sink=open_sink,
+                )
+                for fh in sink:
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                    fh.close()
+                os.replace(part, target)
+            finally:
+                for fh in sink:
+                    fh.close()
+                part.unlink(missing_ok=True)
+            with lock:
+                report.fetched += 1
+                report.bytes_written += writer.length
+                for v in result.bad:
+                    report.bad[v] = report.bad.get(v, 0) + 1
+                for v in result.unreachable:
+                    report.unreachable[v] = report.unreachable.get(v, 0) + 1
+                for v in result.refused:
+                    report.refused[v] = report.refused.get(v, 0) + 1
+                done_count += 1
+                if progress:
+                    progress(f, done_count, len(files))
+
+        with (
+            ShareClient(
+                chain_id=chain_id,
+                registry=self.registry.address,
+                signer=self.account,
+                session=session,
+                now=self.chain_now,
+                policy=self.policy,
+                http=self._http,
+            ) as client,
+            ThreadPoolExecutor(max_workers=self.parallel_files) as pool,
+        ):
+            futures = [pool.submit(one, f) for f in files]
+            errors = []
+            for fut in futures:
+                try:
+                    fut.result()
+                except Exception as err:  # collected, the first is re-raised below
+                    errors.append(err)
+            if errors:
+                raise errors[0]
+        if files:
+            report.parquet = _assemble(out_dir, files, req_id=req_id, report=report)
+        report.seconds = time.monotonic() - t0
+        return report
+
+
+# --------------------------------------------------------------------------------------------
+# Output assembly
+
+
+def _sha256_file(path: Path) -> bytes:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(_COPY_CHUNK):
+            h.update(chunk)
+    return h.digest()
+
+
+def _write_json_atomic(path: Path, obj: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    with tmp.open("w") as fh:
+        json.dump(obj, fh, indent=2, sort_keys=True)
+        fh.write("\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _assemble(
+    out_dir: Path, files: Sequence[ScopedFile], *, req_id: int, report: FetchReport
+) -> bool:
+    """Write dataset.jsonl, dataset.parquet (if possible) and manifest.json, atomically."""
+    entries = []
+    dataset = out_dir / "dataset.jsonl"
+    tmp = out_dir / f".dataset.jsonl.{secrets.token_hex(4)}.tmp"
+    line = 0
+    try:
+        with tmp.open("wb") as out:
+            for f in files:
+                src = out_dir / "files" / f"{f.name}.jsonl"
+                size = src.stat().st_size
+                with src.open("rb") as fh:
+                    writer = HashingWriter(out)
+                    shutil.copyfileobj(fh, writer, _COPY_CHUNK)  # type: ignore[misc, unused-ignore]
+                lines = writer.lines
+                if writer.length and writer.last_byte != b"\n":
+                    out.write(b"\n")  # keep one record per line across file boundaries
+                    lines += 1
+                entries.append(
+                    {
+                        "file_id": "0x" + f.name,
+                        "cid": f.cid,
+                        "contributor": f.contributor,
+                        "dataset_id": f.dataset_id,
+                        "epoch": f.epoch,
+                        "ritual_id": f.ritual_id,
+                        "header_hash": "0x" + f.header_hash.hex(),
+                        "content_commitment": "0x" + f.content_commitment.hex(),
+                        "bytes": size,
+                        "path": f"files/{f.name}.jsonl",
+                        "first_line": line,
+                        "lines": lines,
+                    }
+                )
+                line += lines
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, dataset)
+    finally:
+        tmp.unlink(missing_ok=True)
+    parquet = _write_parquet(out_dir, files)
+    _write_json_atomic(
+        out_dir / "manifest.json",
+        {
+            "version": MANIFEST_VERSION,
+            "req_id": req_id,
+            "files": entries,
+            "total_bytes": sum(int(str(e["bytes"])) for e in entries),
+            "total_lines": line,
+            "dataset": "dataset.jsonl",
+            "parquet": "dataset.parquet" if parquet else None,
+            "report": {k: v for k, v in asdict(report).items() if k in ("bad", "unreachable")},
+        },
+    )
+    return parquet
+
+
+def _write_parquet(out_dir: Path, files: Sequence[ScopedFile]) -> bool:
+    """One row per JSONL line (file_id, contributor, epoch, line), if pyarrow is installed."""
+    if importlib.util.find_spec("pyarrow") is None:
+        return False
+    import pyarrow as pa  # type: ignore[import-not-found, unused-ignore]
+    import pyarrow.parquet as pq  # type: ignore[import-not-found, unused-ignore]
+
+    schema = pa.schema(
+        [
+            ("file_id", pa.string()),
+            ("contributor", pa.string()),
+            ("epoch", pa.int64()),
+            ("line", pa.string()),
+        ]
+    )
+    target = out_dir / "dataset.parquet"
+    tmp = out_dir / f".dataset.parquet.{secrets.token_hex(4)}.tmp"
+    try:
+        with pq.ParquetWriter(str(tmp), schema) as writer:
+            for f in files:
+                text = (out_dir / "files" / f"{f.name}.jsonl").read_text("utf-8", errors="replace")
+                lines = text.splitlines()
+                writer.write_table(
+                    pa.table(
+                        {
+                            "file_id": ["0x" + f.name] * len(lines),
+                            "contributor": [f.contributor] * len(lines),
+                            "epoch": [f.epoch] * len(lines),
+                            "line": lines,
+                        },
+                        schema=schema,
+                    )
+                )
+        os.replace(tmp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+    return True

@@ -1,0 +1,332 @@
+"""FastAPI app of the decryption-share service: ``create_app(...)`` with injected dependencies.
+
+Request pipeline for ``POST /v1/shares`` (cheapest refusals first):
+
+1. body size cap (``Content-Length`` and the bytes actually read) → 413;
+2. strict JSON model (``node.custody.wire``) → 400;
+3. per-client-IP token bucket → 429;
+4. EIP-712 signature recovery (domain: this chain, this SubmissionRegistry) → 401;
+5. per-requester token bucket → 429;
+6. chain view pinned at ``latest - confirmations``: deadline not passed and not too far ahead
+   (chain time) → 403;
+7. replay: (signer, nonce) claimed once → 409;
+8. authorization on chain (:func:`validator.shares.checks.authorize`) → 403/404;
+9. the header from storage, checked against the chain → 422/503;
+10. this validator's Ferveo share for that header, sealed to ``requesterKey`` with the request's
+    EIP-712 digest as AAD → 200.
+
+Every outcome is one audit line (:mod:`validator.shares.audit`). Nothing is global: the chain
+client, blob store, ritual material and settings are arguments, so tests run several services in
+one process.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from node.chain.client import ChainClient
+from node.chain.deployment import Deployment
+from node.chain.economics import ScoreBoard
+from node.chain.eip712 import DecryptionRequest, Purpose, digest, recover_signer
+from node.chain.governance import AccessRegistry
+from node.chain.protocol import SubmissionRecord, SubmissionRegistry
+from node.custody.session import seal_to
+from node.custody.wire import (
+    MAX_REQUEST_BYTES,
+    SHARES_PATH,
+    ErrorBody,
+    Refusal,
+    ShareRequestBody,
+    ShareResponseBody,
+    to_hex,
+)
+from node.errors import KeyCustodyError
+from node.protocol.crypto import SealedHeader, ferveo_ciphertext_header
+from node.protocol.ritual import RitualMember
+from node.storage.base import BlobStore
+from validator.shares.audit import AuditEvent, AuditLog
+from validator.shares.checks import STATUS, ChainView, Refused, authorize, load_header
+from validator.shares.ratelimit import NonceStore, RateLimiter
+
+__all__ = ["ServedRitual", "ShareContracts", "ShareServiceSettings", "create_app"]
+
+log = logging.getLogger(__name__)
+
+_HEADER_CACHE: Final = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class ShareServiceSettings:
+    """Knobs of one share service.
+
+    Attributes:
+        confirmations: checks read the chain at ``latest - confirmations``.
+        max_deadline_s: refuse request deadlines further than this ahead of chain time (bounds
+            the replay-nonce memory).
+        requester_rate, requester_burst: token bucket per recovered signer.
+        client_rate, client_burst: token bucket per client IP (before signature recovery).
+        max_request_bytes: body cap.
+    """
+
+    confirmations: int = 2
+    max_deadline_s: int = 3600
+    requester_rate: float = 50.0
+    requester_burst: float = 100.0
+    client_rate: float = 200.0
+    client_burst: float = 400.0
+    max_request_bytes: int = MAX_REQUEST_BYTES
+
+
+@dataclass(frozen=True, slots=True)
+class ShareContracts:
+    """Addresses the service reads: the registry (also the EIP-712 domain), access, scores."""
+
+    submission_registry: str
+    access_registry: str
+    score_board: str
+
+    @classmethod
+    def from_deployment(cls, d: Deployment) -> ShareContracts:
+        return cls(
+            submission_registry=d.address("SubmissionRegistry"),
+            access_registry=d.address("AccessRegistry"),
+            score_board=d.address("ScoreBoard"),
+        )
+
+
+@dataclass(frozen=True)
+class ServedRitual:
+    """This validator's material for one ACTIVE ritual: its member state and the aggregate."""
+
+    member: RitualMember
+    aggregated_transcript: bytes
+
+    def __repr__(self) -> str:
+        return f"ServedRitual(ritual_id={self.member.ritual_id}, member=<redacted>)"
+
+
+class _HeaderCache:
+    """Verified headers by (cid, headerHash): re-reading storage per request is wasted work."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[tuple[str, bytes], SealedHeader] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, bytes]) -> SealedHeader | None:
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+            return hit
+
+    def put(self, key: tuple[str, bytes], value: SealedHeader) -> None:
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+
+class _Service:
+    def __init__(
+        self,
+        *,
+        chain: ChainClient,
+        contracts: ShareContracts,
+        store: BlobStore,
+        rituals: Mapping[int, ServedRitual],
+        me: str,
+        settings: ShareServiceSettings,
+        audit: AuditLog,
+    ) -> None:
+        self.chain = chain
+        self.store = store
+        self.rituals = dict(rituals)
+        self.me = me
+        self.settings = settings
+        self.audit = audit
+        self.registry = contracts.submission_registry
+        self.view = ChainView(
+            chain=chain,
+            registry=SubmissionRegistry(chain, contracts.submission_registry),
+            access=AccessRegistry(chain, contracts.access_registry),
+            score_board=ScoreBoard(chain, contracts.score_board),
+            confirmations=settings.confirmations,
+        )
+        self.chain_id = chain.chain_id
+        self.by_requester = RateLimiter(
+            rate=settings.requester_rate, burst=settings.requester_burst
+        )
+        self.by_client = RateLimiter(rate=settings.client_rate, burst=settings.client_burst)
+        self.nonces = NonceStore()
+        self.headers = _HeaderCache(_HEADER_CACHE)
+
+    def serve(self, body: ShareRequestBody, event: dict[str, object]) -> ShareResponseBody:
+        """Steps 4-10 of the module docstring (blocking: runs on a worker thread)."""
+        m = body.request.to_message()
+        event.update(
+            purpose=Purpose(m.purpose).name.lower(),
+            dataset_id=m.datasetId,
+            file_id=to_hex(m.fileId),
+            req_id=m.reqId if m.purpose == Purpose.ACCESS else None,
+            epoch=m.epoch if m.purpose == Purpose.SCORING else None,
+        )
+        try:
+            signer = recover_signer(
+                m, body.signature_bytes(), chain_id=self.chain_id, registry=self.registry
+            )
+        except (ValueError, TypeError):
+            raise Refused(Refusal.BAD_SIGNATURE, "signature does not recover") from None
+        event["requester"] = signer
+        if not self.by_requester.allow(signer.lower()):
+            raise Refused(Refusal.RATE_LIMITED, f"too many requests from {signer}")
+        block, now = self.view.pinned_block()
+        event["view_block"] = block
+        if m.deadline < now:
+            raise Refused(Refusal.REQUEST_EXPIRED, "request deadline has passed")
+        if m.deadline > now + self.settings.max_deadline_s:
+            raise Refused(
+                Refusal.DEADLINE_TOO_FAR,
+                f"deadline more than {self.settings.max_deadline_s}s ahead of chain time",
+            )
+        if not self.nonces.claim(signer, m.nonce, deadline=m.deadline, now=now):
+            raise Refused(Refusal.REPLAYED_NONCE, "nonce already used")
+        record = authorize(self.view, m, signer, block=block)
+        event["ritual_id"] = record.ritual_id
+        served = self.rituals.get(record.ritual_id)
+        if served is None:
+            raise Refused(
+                Refusal.RITUAL_NOT_SERVED,
+                f"{self.me} holds no key material for ritual {record.ritual_id}",
+            )
+        header = self._header(record, m)
+        try:
+            share = served.member.decryption_share(
+                served.aggregated_transcript, ferveo_ciphertext_header(header)
+            )
+        except KeyCustodyError:
+            # the header verified against the chain, so this is our own material's fault
+            log.exception("share creation failed", extra={"ritual": record.ritual_id})
+            raise
+        sealed = seal_to(
+            m.requesterKey,
+            share,
+            aad=digest(m, chain_id=self.chain_id, registry=self.registry),
+        )
+        return ShareResponseBody(
+            validator=self.me,
+            ritualId=record.ritual_id,
+            fileId=to_hex(m.fileId),
+            ephemeralKey=to_hex(sealed.ephemeral_public),
+            ciphertext=to_hex(sealed.ciphertext),
+        )
+
+    def _header(self, record: SubmissionRecord, m: DecryptionRequest) -> SealedHeader:
+        key = (record.cid, bytes(record.header_hash))
+        cached = self.headers.get(key)
+        if cached is not None:
+            return cached
+        header = load_header(
+            self.store, record, chain_id=self.chain_id, registry=self.registry, file_id=m.fileId
+        )
+        self.headers.put(key, header)
+        return header
+
+
+def _refusal(code: Refusal, detail: str, status: int) -> JSONResponse:
+    return JSONResponse(ErrorBody(error=code.value, detail=detail).model_dump(), status_code=status)
+
+
+def create_app(
+    *,
+    chain: ChainClient,
+    contracts: ShareContracts,
+    store: BlobStore,
+    rituals: Mapping[int, ServedRitual],
+    me: str,
+    settings: ShareServiceSettings | None = None,
+    audit: AuditLog | None = None,
+) -> FastAPI:
+    """Build one validator's share service.
+
+    Args:
+        chain: a read-only client on the validator's own RPC.
+        contracts: the addresses it reads.
+        store: where sealed files are (headers are read from here, never from requests).
+        rituals: ritual id → this validator's material for it.
+        me: this validator's address (echoed in responses so clients can match answers).
+        settings: limits and confirmation depth.
+        audit: where decisions are logged (default: the ``validator.shares.audit`` logger).
+    """
+    service = _Service(
+        chain=chain,
+        contracts=contracts,
+        store=store,
+        rituals=rituals,
+        me=me,
+        settings=settings or ShareServiceSettings(),
+        audit=audit or AuditLog(),
+    )
+    app = FastAPI(title="datadao decryption-share service", docs_url=None, redoc_url=None)
+    app.state.service = service
+
+    @app.get("/v1/health")
+    def health() -> dict[str, object]:
+        return {"validator": service.me, "rituals": sorted(service.rituals)}
+
+    @app.post(SHARES_PATH, response_model=ShareResponseBody)
+    async def shares(request: Request) -> Response:
+        started = time.perf_counter()
+        client = request.client.host if request.client else None
+        event: dict[str, object] = {"client": client}
+
+        def done(decision: str, reason: str | None) -> None:
+            fields = {k: v for k, v in event.items() if v is not None}
+            service.audit.record(
+                AuditEvent(
+                    validator=service.me,
+                    decision=decision,
+                    reason=reason,
+                    latency_ms=round((time.perf_counter() - started) * 1000, 2),
+                    **fields,  # type: ignore[arg-type]
+                )
+            )
+
+        def refuse(code: Refusal, detail: str) -> JSONResponse:
+            done("refused", code.value)
+            return _refusal(code, detail, STATUS[code])
+
+        cap = service.settings.max_request_bytes
+        declared = request.headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > cap):
+            return refuse(Refusal.TOO_LARGE, f"request body over {cap} bytes")
+        raw = bytearray()
+        async for chunk in request.stream():
+            raw += chunk
+            if len(raw) > cap:
+                return refuse(Refusal.TOO_LARGE, f"request body over {cap} bytes")
+        try:
+            body = ShareRequestBody.model_validate_json(bytes(raw))
+        except ValidationError as err:
+            return refuse(Refusal.MALFORMED, f"{err.error_count()} invalid field(s)")
+        if client is not None and not service.by_client.allow(client):
+            return refuse(Refusal.RATE_LIMITED, "too many requests from this address")
+        try:
+            answer = await run_in_threadpool(service.serve, body, event)
+        except Refused as err:
+            return refuse(err.code, err.detail)
+        done("served", None)
+        return JSONResponse(answer.model_dump())
+
+    return app

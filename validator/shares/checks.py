@@ -1,0 +1,211 @@
+"""What a validator checks, on its own RPC, before it creates a decryption share.
+
+Reads happen at one pinned block, ``latest - confirmations``, so every check in one request sees
+the same state and none sees a block that may still be reorganised away. In order:
+
+* **access** (a renter): ``AccessRegistry.access(reqId)`` exists (else *not granted*),
+  ``isGranted(reqId)`` (else *grant expired*), the dataset matches, the EIP-712 signer is the
+  renter, the ``requesterKey`` is the ``renterKey`` governance approved (the share is sealed only
+  to that key), and ``inScope(reqId, fileId)``;
+* **scoring** (a validator): the signer is in ``ScoreBoard.committee(datasetId, epoch)`` and the
+  file was submitted to that dataset in that epoch.
+
+Then the header is read from storage, never from the requester, and must hash to the
+``headerHash`` registered for the file and match the file's on-chain context.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Final
+
+from node.chain.client import ChainClient
+from node.chain.economics import ScoreBoard
+from node.chain.eip712 import DecryptionRequest, Purpose
+from node.chain.errors import ChainUnavailable, ContractRevert
+from node.chain.governance import AccessRegistry
+from node.chain.protocol import SubmissionRecord, SubmissionRegistry
+from node.custody.streams import IteratorReader
+from node.custody.wire import Refusal
+from node.errors import ChainError, EnvelopeError, KeyCustodyError, StorageError
+from node.protocol.crypto import SealContext, SealedHeader, read_header
+from node.storage.base import BlobStore
+from node.types import Cid, ContentCommitment, DatasetId, FileId, RitualId
+
+__all__ = ["STATUS", "ChainView", "Refused", "authorize", "load_header"]
+
+STATUS: Final[dict[Refusal, int]] = {
+    Refusal.MALFORMED: 400,
+    Refusal.WRONG_DOMAIN: 400,
+    Refusal.BAD_SIGNATURE: 401,
+    Refusal.REQUEST_EXPIRED: 403,
+    Refusal.DEADLINE_TOO_FAR: 403,
+    Refusal.NOT_GRANTED: 403,
+    Refusal.GRANT_EXPIRED: 403,
+    Refusal.WRONG_DATASET: 403,
+    Refusal.WRONG_SIGNER: 403,
+    Refusal.WRONG_REQUESTER_KEY: 403,
+    Refusal.OUT_OF_SCOPE: 403,
+    Refusal.NOT_COMMITTEE: 403,
+    Refusal.WRONG_EPOCH: 403,
+    Refusal.UNKNOWN_FILE: 404,
+    Refusal.REPLAYED_NONCE: 409,
+    Refusal.RITUAL_NOT_SERVED: 409,
+    Refusal.TOO_LARGE: 413,
+    Refusal.HEADER_MISMATCH: 422,
+    Refusal.RATE_LIMITED: 429,
+    Refusal.HEADER_UNAVAILABLE: 503,
+    Refusal.CHAIN_UNAVAILABLE: 503,
+}
+
+
+class Refused(KeyCustodyError):
+    """The service will not serve this request; ``code`` goes back to the requester."""
+
+    def __init__(self, code: Refusal, detail: str) -> None:
+        super().__init__(f"{code.value}: {detail}")
+        self.code = code
+        self.detail = detail
+
+    @property
+    def status(self) -> int:
+        return STATUS[self.code]
+
+
+@dataclass(frozen=True, slots=True)
+class ChainView:
+    """The contracts a share service reads, through one (read-only) client."""
+
+    chain: ChainClient
+    registry: SubmissionRegistry
+    access: AccessRegistry
+    score_board: ScoreBoard
+    confirmations: int
+
+    def pinned_block(self) -> tuple[int, int]:
+        """``(block, timestamp)`` of ``latest - confirmations``: the state every check reads."""
+        try:
+            block = max(0, self.chain.block_number() - self.confirmations)
+            ts = int(self.chain.w3.eth.get_block(block)["timestamp"])
+        except (ChainError, OSError, ValueError) as err:  # requests' errors are OSErrors
+            raise Refused(Refusal.CHAIN_UNAVAILABLE, f"RPC view unavailable: {err}") from None
+        return block, ts
+
+    def _read(self, fn: object, block: int) -> object:
+        try:
+            return self.chain.call(fn, block=block)  # type: ignore[arg-type]
+        except ChainUnavailable as err:
+            raise Refused(Refusal.CHAIN_UNAVAILABLE, str(err)) from None
+
+    def submission(self, file_id: bytes, block: int) -> SubmissionRecord:
+        try:
+            raw = self._read(self.registry.contract.functions.submissionOf(file_id), block)
+        except ContractRevert:
+            raise Refused(
+                Refusal.UNKNOWN_FILE, f"file 0x{file_id.hex()} is not registered"
+            ) from None
+        fields = list(raw)  # type: ignore[call-overload]
+        return SubmissionRecord(fields[0], *fields[1:])
+
+
+def authorize(
+    view: ChainView, m: DecryptionRequest, signer: str, *, block: int
+) -> SubmissionRecord:
+    """Check that ``signer`` may have a share of ``m.fileId`` for ``m.purpose`` at ``block``.
+
+    Returns:
+        The file's on-chain record (CID, header hash, ritual), read at the same block.
+
+    Raises:
+        Refused: with the first check that failed.
+    """
+    if m.purpose == Purpose.ACCESS:
+        _authorize_access(view, m, signer, block)
+    elif m.purpose == Purpose.SCORING:
+        _authorize_scoring(view, m, signer, block)
+    else:  # pragma: no cover - the wire model only admits known purposes
+        raise Refused(Refusal.MALFORMED, f"unknown purpose {m.purpose}")
+    record = view.submission(m.fileId, block)
+    if record.dataset_id != m.datasetId:
+        raise Refused(Refusal.WRONG_DATASET, "file belongs to another dataset")
+    if m.purpose == Purpose.SCORING and record.epoch != m.epoch:
+        raise Refused(
+            Refusal.WRONG_EPOCH, f"file was submitted in epoch {record.epoch}, not {m.epoch}"
+        )
+    return record
+
+
+def _authorize_access(view: ChainView, m: DecryptionRequest, signer: str, block: int) -> None:
+    fns = view.access.contract.functions
+    try:
+        raw: Any = view._read(fns.access(m.reqId), block)
+    except ContractRevert:
+        raise Refused(Refusal.NOT_GRANTED, f"access request {m.reqId} is not granted") from None
+    renter, dataset_id, renter_key = raw[0], raw[5], raw[6]
+    if not view._read(fns.isGranted(m.reqId), block):
+        raise Refused(Refusal.GRANT_EXPIRED, f"access request {m.reqId} has expired")
+    if int(dataset_id) != m.datasetId:
+        raise Refused(Refusal.WRONG_DATASET, f"request {m.reqId} is for dataset {dataset_id}")
+    if str(renter).lower() != signer.lower():
+        raise Refused(Refusal.WRONG_SIGNER, f"request {m.reqId} was not signed by its renter")
+    if not hmac.compare_digest(bytes(renter_key), m.requesterKey):
+        raise Refused(
+            Refusal.WRONG_REQUESTER_KEY, "requesterKey is not the renterKey granted on chain"
+        )
+    if not view._read(fns.inScope(m.reqId, m.fileId), block):
+        raise Refused(Refusal.OUT_OF_SCOPE, f"file 0x{m.fileId.hex()} is outside request {m.reqId}")
+
+
+def _authorize_scoring(view: ChainView, m: DecryptionRequest, signer: str, block: int) -> None:
+    fn = view.score_board.contract.functions.committee(m.datasetId, m.epoch)
+    committee = view._read(fn, block)
+    if signer.lower() not in {str(a).lower() for a in committee}:  # type: ignore[attr-defined]
+        raise Refused(
+            Refusal.NOT_COMMITTEE,
+            f"{signer} is not on the scoring committee of epoch {m.epoch}",
+        )
+
+
+_MAX_SEALED_BYTES: Final = 1 << 40
+
+
+def load_header(
+    store: BlobStore, record: SubmissionRecord, *, chain_id: int, registry: str, file_id: bytes
+) -> SealedHeader:
+    """Read the file's header from storage and check it against the chain.
+
+    Only the first block(s) are fetched. The header must hash to ``record.header_hash`` and name
+    the same chain, registry, dataset, file, ritual and content commitment.
+
+    Raises:
+        Refused: ``header_unavailable`` (storage) or ``header_mismatch`` (tampered or wrong).
+    """
+    chunks: Iterator[bytes] = iter(())
+    try:
+        chunks = store.cat(Cid(record.cid), max_bytes=_MAX_SEALED_BYTES)
+        header = read_header(IteratorReader(iter(chunks)))
+    except StorageError as err:
+        raise Refused(Refusal.HEADER_UNAVAILABLE, f"cannot read {record.cid}: {err}") from None
+    except EnvelopeError:
+        raise Refused(Refusal.HEADER_MISMATCH, "stored file has no valid DDF header") from None
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
+    if not hmac.compare_digest(header.header_hash, record.header_hash):
+        raise Refused(
+            Refusal.HEADER_MISMATCH, "stored header does not hash to the on-chain headerHash"
+        )
+    ctx = SealContext(
+        chain_id=chain_id,
+        registry=registry,  # type: ignore[arg-type]
+        dataset_id=DatasetId(record.dataset_id),
+        file_id=FileId(file_id),
+        ritual_id=RitualId(record.ritual_id),
+        content_commitment=ContentCommitment(record.content_commitment),
+    )
+    if not ctx.matches(header.header):
+        raise Refused(Refusal.HEADER_MISMATCH, "stored header names another context")
+    return header
