@@ -22,7 +22,8 @@ from __future__ import annotations
 import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, DateTime, UniqueConstraint
+from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
 __all__ = [
@@ -60,6 +61,16 @@ class SubmissionStatus(enum.StrEnum):
     def terminal(self) -> bool:
         return self in (SubmissionStatus.REGISTERED, SubmissionStatus.FAILED)
 
+
+_STATUS_TYPE = SAEnum(
+    SubmissionStatus,
+    name="submission_status",
+    native_enum=False,  # a VARCHAR: adding a state later needs no ALTER TYPE on PostgreSQL
+    length=16,
+    values_callable=lambda e: [m.value for m in e],
+    validate_strings=True,
+)
+"""Stored as the lowercase value; read back as the enum member."""
 
 _HASH = 66  # "0x" + 64 hex digits
 _ADDRESS = 42
@@ -106,7 +117,9 @@ class Submission(SubmissionBase, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     status: SubmissionStatus = Field(
-        default=SubmissionStatus.PARSED, sa_type=String(16), index=True
+        default=SubmissionStatus.PARSED,
+        sa_type=_STATUS_TYPE,
+        index=True,
     )
     failure_reason: str | None = None
     ritual_id: int | None = Field(default=None, sa_type=BigInteger)

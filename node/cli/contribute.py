@@ -1,0 +1,381 @@
+"""``datadao contribute PATH`` · ``datadao submissions`` · ``datadao rewards [--claim]``.
+
+The contributor's commands. ``contribute`` runs :class:`~node.pipeline.ContributionPipeline`
+with progress bars (bytes and rates for parse, seal and upload) and ends with a summary table;
+running it again on the same export resumes an interrupted contribution or reports
+"already submitted" without sending anything.
+
+Exit codes: 0 when the export is registered (by this run or an earlier one), 1 for any expected
+failure (a malformed export, no active key ritual, chain errors; the message says which and the
+recorded state is kept for the next run), 2 for usage errors.
+
+The signing key: ``DATADAO_KEYSTORE`` + ``DATADAO_KEYSTORE_PASSWORD``, or on the devnet
+``--account-index N`` (anvil's public mnemonic: refused on any chain but 31337).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+from eth_account.signers.local import LocalAccount
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+from rich.table import Table
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from node.chain.anvil import devnet_account
+from node.chain.client import ChainClient, load_keystore
+from node.chain.deployment import Deployment
+from node.chain.economics import RewardDistributor, ScoreBoard
+from node.chain.timetravel import TimeTravel
+from node.db import crud
+from node.db.engine import open_database
+from node.db.models import Submission, SubmissionStatus
+from node.errors import ConfigError
+from node.pipeline import (
+    ChainGateway,
+    ContributionOutcome,
+    ContributionPipeline,
+    ContributionResult,
+    crash_after_from_env,
+)
+from node.pipeline import Progress as PipelineProgress
+from node.settings import NodeSettings
+from node.storage.base import BlobStore
+from node.storage.local import LocalBlockstore
+from node.types import DatasetId, Epoch
+
+DEVNET_CHAIN_ID = 31337
+
+
+def _console() -> Console:
+    return Console(highlight=False)
+
+
+def _settings(ctx: click.Context) -> NodeSettings:
+    obj = ctx.find_root().obj or {}
+    settings = obj.get("settings")
+    return settings if isinstance(settings, NodeSettings) else NodeSettings()
+
+
+account_index_option = click.option(
+    "--account-index",
+    type=click.IntRange(0, 255),
+    default=None,
+    help="Devnet only: sign with anvil's account N (contributors are 5..10 on the default "
+    "devnet). Elsewhere set DATADAO_KEYSTORE and DATADAO_KEYSTORE_PASSWORD.",
+)
+
+
+@dataclass
+class _Node:
+    """Everything a command needs, built once from the settings (never at import)."""
+
+    settings: NodeSettings
+    deployment: Deployment
+    chain: ChainClient
+    engine: Engine
+
+    @property
+    def dataset_id(self) -> DatasetId:
+        return DatasetId(self.settings.dataset_id)
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+
+def _account(settings: NodeSettings, account_index: int | None) -> LocalAccount | None:
+    if account_index is not None:
+        return devnet_account(account_index)
+    if settings.keystore is not None:
+        if settings.keystore_password is None:
+            raise ConfigError("DATADAO_KEYSTORE is set but DATADAO_KEYSTORE_PASSWORD is not")
+        return load_keystore(settings.keystore, settings.keystore_password.get_secret_value())
+    return None
+
+
+@contextmanager
+def _node(settings: NodeSettings, account_index: int | None, *, signer: bool) -> Iterator[_Node]:
+    deployment = Deployment.load(settings.resolved_deployment_file)
+    account = _account(settings, account_index)
+    if signer and account is None:
+        raise ConfigError(
+            "no signing key: set DATADAO_KEYSTORE and DATADAO_KEYSTORE_PASSWORD "
+            "(or, on the devnet, pass --account-index N)"
+        )
+    chain = ChainClient.connect(
+        settings.rpc_url or deployment.rpc_url,
+        account,
+        timeout_s=settings.rpc_timeout_s,
+        confirmations=settings.confirmations,
+    )
+    if account_index is not None and chain.chain_id != DEVNET_CHAIN_ID:
+        raise ConfigError(
+            f"--account-index uses anvil's public keys and is refused on chain {chain.chain_id}; "
+            "use a keystore (DATADAO_KEYSTORE)"
+        )
+    engine = open_database(settings.resolved_database_url)
+    try:
+        yield _Node(settings=settings, deployment=deployment, chain=chain, engine=engine)
+    finally:
+        engine.dispose()
+
+
+def _store(settings: NodeSettings) -> BlobStore:
+    if settings.kubo_api_url is None:
+        return LocalBlockstore(settings.home / "blocks")
+    from node.storage.kubo import KuboStore  # httpx only when a Kubo daemon is configured
+
+    token = settings.kubo_api_token
+    headers = {"Authorization": f"Bearer {token.get_secret_value()}"} if token else None
+    return KuboStore(settings.kubo_api_url, headers=headers)
+
+
+def _block_waiter(chain: ChainClient) -> Callable[[int], None] | None:
+    """On the devnet, blocks are mined only for transactions, so waiting for the next epoch
+    means mining the empty blocks; real chains produce blocks on their own (poll)."""
+    if chain.chain_id != DEVNET_CHAIN_ID:
+        return None
+    travel = TimeTravel(chain.w3)
+
+    def mine_to(number: int) -> None:
+        travel.mine_to(number)
+
+    return mine_to
+
+
+# --------------------------------------------------------------------------------- progress
+
+
+_BAR_LABELS = {"parse": "parse ", "seal": "seal  ", "upload": "upload"}
+
+
+class _Bars:
+    """Rich progress bars for the byte-counted steps, plus a line per note."""
+
+    def __init__(self, console: Console) -> None:
+        self._console = console
+        self._progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=False,
+        )
+        self._tasks: dict[str, TaskID] = {}
+
+    def __enter__(self) -> _Bars:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.stop()
+
+    def __call__(self, event: PipelineProgress) -> None:
+        if event.note:
+            self._progress.console.print(f"[cyan]•[/] {event.step}: {event.note}")
+        if event.step not in _BAR_LABELS or (event.total is None and not event.done):
+            return
+        task = self._tasks.get(event.step)
+        if task is None:
+            task = self._progress.add_task(_BAR_LABELS[event.step], total=event.total)
+            self._tasks[event.step] = task
+        if event.note and event.total == 1:  # the step is done (e.g. parsed after hashing)
+            self._progress.update(task, completed=self._progress.tasks[task].total)
+            return
+        self._progress.update(task, completed=event.done, total=event.total)
+
+
+def _summary(result: ContributionResult) -> Table:
+    s = result.submission
+    table = Table(title=f"submission #{s.id}", show_header=False, title_justify="left")
+    table.add_column("what", style="bold")
+    table.add_column("value")
+    outcome = (
+        "[green]submitted[/]"
+        if result.outcome is ContributionOutcome.SUBMITTED
+        else "[yellow]already submitted[/]"
+    )
+    table.add_row("result", outcome)
+    table.add_row("status", s.status.value)
+    if result.resumed_from is not None and result.resumed_from is not SubmissionStatus.REGISTERED:
+        table.add_row("resumed from", result.resumed_from.value)
+    table.add_row("platform", s.platform)
+    table.add_row("records", str(s.records))
+    pii = ", ".join(f"{k} {v}" for k, v in sorted(s.pii_removed.items()) if v) or "none"
+    table.add_row("PII removed", pii)
+    table.add_row("contributor", s.contributor)
+    table.add_row("file id", s.file_id)
+    table.add_row("commitment", s.content_commitment)
+    table.add_row("CID", s.cid or "")
+    table.add_row("header hash", s.header_hash or "")
+    table.add_row("epoch", "" if s.epoch is None else str(s.epoch))
+    table.add_row("ritual", "" if s.ritual_id is None else str(s.ritual_id))
+    if s.tx_hash:
+        table.add_row("transaction", s.tx_hash)
+    if s.block_number is not None:
+        table.add_row("block", str(s.block_number))
+    return table
+
+
+# --------------------------------------------------------------------------------- commands
+
+
+@click.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option(
+    "--platform",
+    default="auto",
+    show_default=True,
+    help="Export format (chatgpt, reddit, twitter, telegram, generic) or auto-detect.",
+)
+@click.option(
+    "--no-scrub",
+    is_flag=True,
+    help="Keep e-mails, phone numbers and URL secrets (scrubbing is on by default).",
+)
+@account_index_option
+@click.pass_context
+def contribute(
+    ctx: click.Context, path: Path, platform: str, no_scrub: bool, account_index: int | None
+) -> None:
+    """Parse, scrub, seal, store and register an export; re-run to resume or confirm.
+
+    Every step is recorded before the next one starts: if the command is interrupted, running
+    it again finishes the contribution with exactly one on-chain submission.
+    """
+    settings = _settings(ctx)
+    console = _console()
+    crash_after = crash_after_from_env()
+    with _node(settings, account_index, signer=True) as node:
+        gateway = ChainGateway(
+            node.chain,
+            node.deployment,
+            dataset_id=node.dataset_id,
+            wait_for_block=_block_waiter(node.chain),
+        )
+        pipeline = ContributionPipeline(
+            sessions=node.session,
+            store=_store(settings),
+            gateway=gateway,
+            sealed_dir=settings.home / "sealed",
+            crash_after=crash_after,
+        )
+        with _Bars(console) as bars:
+            result = pipeline.run(path, platform=platform, scrub=not no_scrub, progress=bars)
+    console.print(_summary(result))
+    if result.outcome is ContributionOutcome.ALREADY_SUBMITTED:
+        console.print(
+            f"already submitted: file {result.submission.file_id} is registered "
+            f"(epoch {result.submission.epoch}); no transaction sent"
+        )
+    else:
+        console.print(f"submitted: registered in block {result.submission.block_number}")
+
+
+def _rows(node: _Node, contributor: str | None) -> list[Submission]:
+    with node.session() as session:
+        return list(
+            crud.list_submissions(
+                session=session,
+                contributor=contributor,
+                chain_id=node.chain.chain_id,
+                registry_address=node.deployment.address("SubmissionRegistry"),
+            )
+        )
+
+
+def _short(value: str | None, keep: int = 10) -> str:
+    if not value:
+        return ""
+    return value if len(value) <= 2 * keep else f"{value[:keep]}…{value[-6:]}"
+
+
+@click.command()
+@account_index_option
+@click.pass_context
+def submissions(ctx: click.Context, account_index: int | None) -> None:
+    """List this node's contributions with their recorded and on-chain status."""
+    console = _console()
+    with _node(_settings(ctx), account_index, signer=False) as node:
+        contributor = node.chain.address if node.chain.has_signer else None
+        rows = _rows(node, contributor)
+        gateway = ChainGateway(node.chain, node.deployment, dataset_id=node.dataset_id)
+        table = Table(title="submissions", title_justify="left")
+        for name in ("#", "status", "platform", "records", "epoch", "file id", "CID", "chain"):
+            table.add_column(name)
+        for row in rows:
+            on_chain = gateway.submission(bytes.fromhex(row.file_id[2:]))
+            chain_col = (
+                f"[green]registered @{on_chain.registered_at}[/]" if on_chain else "[dim]not yet[/]"
+            )
+            status = row.status.value + (f" ({row.failure_reason})" if row.failure_reason else "")
+            table.add_row(
+                str(row.id),
+                status,
+                row.platform,
+                str(row.records),
+                "" if row.epoch is None else str(row.epoch),
+                _short(row.file_id),
+                _short(row.cid),
+                chain_col,
+            )
+    console.print(table if rows else "no submissions recorded for this deployment")
+
+
+@click.command()
+@click.option("--claim", is_flag=True, help="Claim every finalized, unclaimed reward.")
+@account_index_option
+@click.pass_context
+def rewards(ctx: click.Context, claim: bool, account_index: int | None) -> None:
+    """Per registered submission: epoch, final score, reward and whether it was claimed."""
+    console = _console()
+    with _node(_settings(ctx), account_index, signer=claim) as node:
+        contributor = node.chain.address if node.chain.has_signer else None
+        board = ScoreBoard(node.chain, node.deployment.address("ScoreBoard"))
+        distributor = RewardDistributor(node.chain, node.deployment.address("RewardDistributor"))
+        table = Table(title="rewards", title_justify="left")
+        for name in ("#", "epoch", "file id", "finalized", "score (bps)", "reward", "claimed"):
+            table.add_column(name)
+        claimed_now = 0
+        rows = [r for r in _rows(node, contributor) if r.status is SubmissionStatus.REGISTERED]
+        for row in rows:
+            epoch = Epoch(int(row.epoch or 0))
+            file_id = bytes.fromhex(row.file_id[2:])
+            finalized = distributor.epochRewards(node.dataset_id, epoch).finalized
+            score = board.finalScore(node.dataset_id, epoch, file_id) if finalized else None
+            reward = distributor.contributorReward(node.dataset_id, epoch, file_id)
+            claimed = distributor.claimed(node.dataset_id, epoch, file_id)
+            if claim and finalized and reward > 0 and not claimed:
+                distributor.claim(node.dataset_id, epoch, file_id)
+                claimed, claimed_now = True, claimed_now + reward
+            table.add_row(
+                str(row.id),
+                str(epoch),
+                _short(row.file_id),
+                "yes" if finalized else "no",
+                "" if score is None else str(score),
+                str(reward),
+                "yes" if claimed else "no",
+            )
+    console.print(table if rows else "no registered submissions for this deployment")
+    if claim:
+        console.print(f"claimed {claimed_now} token units now")
+
+
+__all__ = ["contribute", "rewards", "submissions"]

@@ -1,0 +1,42 @@
+"""The contributor's pipeline (DESIGN.md §3 steps 1-4), resumable step by step.
+
+``ContributionPipeline`` (in ``contribution.py``) drives parse -> seal -> store -> register over
+injected collaborators; ``gateway.py`` is its view of the chain. See the module docstrings for
+the exactly-once argument and the ``DATADAO_CRASH_AFTER`` test hook.
+"""
+
+from node.pipeline.contribution import (
+    CRASH_ENV,
+    CRASH_STEPS,
+    ContentAlreadyContributed,
+    ContributionOutcome,
+    ContributionPipeline,
+    ContributionResult,
+    ExportUnreadable,
+    Progress,
+    ProgressCallback,
+    RegistrationFailed,
+    RegistrationMismatch,
+    SourceChanged,
+    crash_after_from_env,
+)
+from node.pipeline.gateway import ChainGateway, NoActiveRitual, SubmissionGateway
+
+__all__ = [
+    "CRASH_ENV",
+    "CRASH_STEPS",
+    "ChainGateway",
+    "ContentAlreadyContributed",
+    "ContributionOutcome",
+    "ContributionPipeline",
+    "ContributionResult",
+    "ExportUnreadable",
+    "NoActiveRitual",
+    "Progress",
+    "ProgressCallback",
+    "RegistrationFailed",
+    "RegistrationMismatch",
+    "SourceChanged",
+    "SubmissionGateway",
+    "crash_after_from_env",
+]
