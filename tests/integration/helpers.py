@@ -1,0 +1,201 @@
+"""Protocol flows shared by integration tests: seal + store + submit real DDF files, score an
+epoch end to end (which mints the first tokens), and pass an access grant through governance.
+
+Same steps as ``chain/test_lifecycle.py``, but with real sealed files instead of random hashes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+
+from eth_account.signers.local import LocalAccount
+
+from node.chain.economics import RewardDistributor, ScoreBoard
+from node.chain.eip712 import SubmissionMessage, sign
+from node.chain.governance import (
+    DataDAOGovernor,
+    ProposalState,
+    RentalEscrow,
+    TimelockController,
+    VoteType,
+)
+from node.chain.protocol import DatasetConfig, SubmissionRegistry
+from node.protocol.crypto import DaoPublicKey, SealContext, seal_bytes
+from node.storage.base import BlobStore
+from node.types import Bps, ContentCommitment, DatasetId, Epoch, FileId, ReqId, RitualId
+from tests.integration.conftest import Devnet
+from validator.commitment import ScoreCommitment, new_salt
+
+DATASET = DatasetId(1)
+
+
+@dataclass(frozen=True)
+class SealedFile:
+    file_id: bytes
+    plaintext: bytes
+    cid: str
+    header_hash: bytes
+    contributor: LocalAccount
+    epoch: int
+
+
+def jsonl(n_records: int, *, tag: str) -> bytes:
+    """Canonical-looking JSONL (sorted keys, one record per line)."""
+    lines = [
+        json.dumps(
+            {"id": f"{tag}-{i}", "text": f"{tag} record {i} " + secrets.token_hex(8)},
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+        for i in range(n_records)
+    ]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def chain_now(devnet: Devnet) -> int:
+    return int(devnet.chain.w3.eth.get_block("latest")["timestamp"])
+
+
+def open_fresh_epoch(devnet: Devnet) -> Epoch:
+    """Mine to the first block of the next epoch, so a test's submissions share one window."""
+    cfg = DatasetConfig(devnet.chain, devnet.address("DatasetConfig"))
+    epoch = Epoch(cfg.currentEpoch(DATASET) + 1)
+    devnet.time.mine_to(cfg.epochWindows(DATASET, epoch).submit_start)
+    assert cfg.currentEpoch(DATASET) == epoch
+    return epoch
+
+
+def seal_and_submit(
+    devnet: Devnet,
+    store: BlobStore,
+    who: LocalAccount,
+    epoch: int,
+    plaintext: bytes,
+    *,
+    stored_plaintext: bytes | None = None,
+) -> SealedFile:
+    """Seal ``plaintext`` to the active ritual, store it and register it (EIP-712, relayed).
+
+    ``stored_plaintext`` stores a *different* sealing (another file's bytes under the same
+    context) at the registered CID's place: the header in storage then differs from the
+    registered ``headerHash`` (the "tampered header" case).
+    """
+    ritual_id = RitualId(int(devnet.deployment.extra["ritual_id"]))
+    dao_key = DaoPublicKey(bytes.fromhex(devnet.deployment.extra["dkg_public_key"]))
+    registry = devnet.address("SubmissionRegistry")
+    file_id = secrets.token_bytes(32)
+    commitment = hashlib.sha256(plaintext).digest()
+    ctx = SealContext(
+        chain_id=devnet.chain.chain_id,
+        registry=registry,
+        dataset_id=DATASET,
+        file_id=FileId(file_id),
+        ritual_id=ritual_id,
+        content_commitment=ContentCommitment(commitment),
+    )
+    sealed = seal_bytes(plaintext, dao_key, ctx)
+    stored = sealed if stored_plaintext is None else seal_bytes(stored_plaintext, dao_key, ctx)
+    cid = store.add(stored.data)
+    message = SubmissionMessage(
+        contributor=who.address,
+        datasetId=DATASET,
+        fileId=file_id,
+        cid=cid,
+        headerHash=sealed.header_hash,
+        contentCommitment=commitment,
+        ritualId=ritual_id,
+        epoch=epoch,
+        nonce=secrets.randbits(64),
+        deadline=chain_now(devnet) + 3600,
+    )
+    signature = sign(message, who, chain_id=devnet.chain.chain_id, registry=registry)
+    SubmissionRegistry(devnet.client(who), registry).submit(message, signature)
+    return SealedFile(file_id, plaintext, cid, bytes(sealed.header_hash), who, epoch)
+
+
+def close_and_fix_seed(devnet: Devnet, epoch: Epoch) -> None:
+    """Mine to the epoch's close and fix its seed and scoring committee."""
+    cfg = DatasetConfig(devnet.chain, devnet.address("DatasetConfig"))
+    devnet.time.mine_to(cfg.epochWindows(DATASET, epoch).close_block)
+    ScoreBoard(devnet.client(devnet.spare[1]), devnet.address("ScoreBoard")).fixSeed(DATASET, epoch)
+
+
+def score_and_reward(devnet: Devnet, epoch: Epoch) -> None:
+    """Commit, reveal (every validator, equal scores), finalize and claim: mints the tokens that
+    make governance possible."""
+    cfg = DatasetConfig(devnet.chain, devnet.address("DatasetConfig"))
+    windows = cfg.epochWindows(DATASET, epoch)
+    registry = SubmissionRegistry(devnet.chain, devnet.address("SubmissionRegistry"))
+    board_address = devnet.address("ScoreBoard")
+    file_ids = registry.epochFiles(DATASET, epoch)
+    scores = tuple(Bps(5000) for _ in file_ids)
+    commitments = {}
+    for v in devnet.validators:
+        c = ScoreCommitment(
+            chain_id=devnet.chain.chain_id,
+            score_board=board_address,
+            dataset_id=DATASET,
+            epoch=epoch,
+            validator=v.address,
+            file_ids=tuple(file_ids),
+            scores_bps=scores,
+            salt=new_salt(),
+        )
+        ScoreBoard(devnet.client(v), board_address).commit(DATASET, epoch, c.digest())
+        commitments[v.address] = c
+    devnet.time.mine_to(windows.reveal_start)
+    for v in devnet.validators:
+        c = commitments[v.address]
+        ScoreBoard(devnet.client(v), board_address).reveal(DATASET, epoch, list(scores), c.salt)
+    devnet.time.mine_to(windows.finalize_from)
+    ScoreBoard(devnet.client(devnet.spare[1]), board_address).finalize(DATASET, epoch)
+    rewards = RewardDistributor(devnet.client(devnet.spare[1]), devnet.address("RewardDistributor"))
+    for f in file_ids:
+        rewards.claim(DATASET, epoch, f)
+    devnet.time.mine(1)
+
+
+def grant_through_governance(devnet: Devnet, req_id: ReqId, holders: list[LocalAccount]) -> None:
+    """propose → vote FOR (holders) → queue → timelock delay → execute."""
+    escrow = RentalEscrow(devnet.chain, devnet.address("RentalEscrow"))
+    governor_address = devnet.address("DataDAOGovernor")
+    governor = DataDAOGovernor(devnet.chain, governor_address)
+    proposal = escrow.grantProposal(req_id)
+    pid = DataDAOGovernor(devnet.client(holders[0]), governor_address).propose(proposal)
+    devnet.time.mine(governor.votingDelay() + 1)
+    for h in holders:
+        DataDAOGovernor(devnet.client(h), governor_address).castVote(pid, VoteType.FOR)
+    devnet.time.mine(governor.votingPeriod() + 1)
+    assert governor.state(pid) is ProposalState.SUCCEEDED
+    governor.queue(proposal)
+    delay = TimelockController(devnet.chain, devnet.address("TimelockController")).getMinDelay()
+    devnet.time.increase_time(delay + 1)
+    governor.execute(proposal)
+
+
+def initiate_ritual_as_timelock(
+    devnet: Devnet, *, size: int, threshold: int, timeout_s: int
+) -> tuple[RitualId, int]:
+    """Start a new ritual as the coordinator's owner (the timelock), impersonated on anvil.
+
+    Returns the ritual id and the block of its ``RitualInitiated`` event.
+    """
+    from node.chain.protocol import DKGCoordinator
+
+    w3 = devnet.chain.w3
+    timelock = devnet.address("TimelockController")
+    dkg = DKGCoordinator(devnet.chain, devnet.address("DKGCoordinator"))
+    w3.provider.make_request("anvil_impersonateAccount", [timelock])  # type: ignore[arg-type]
+    try:
+        devnet.time.set_balance(timelock, 10**18)
+        tx = dkg.contract.functions.initiateRitual(size, threshold, timeout_s).transact(
+            {"from": timelock}
+        )
+        receipt = w3.eth.wait_for_transaction_receipt(tx)
+    finally:
+        w3.provider.make_request("anvil_stopImpersonatingAccount", [timelock])  # type: ignore[arg-type]
+    (event,) = dkg._logs(receipt, "RitualInitiated")
+    return RitualId(event["args"]["ritualId"]), int(receipt["blockNumber"])
