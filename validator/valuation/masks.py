@@ -7,7 +7,11 @@ Specification (version 1). ``seed`` is the 32-byte epoch seed from the chain. Fo
     bit(m,j) = (D(m, j // 256)[(j % 256) // 8] >> (7 - j % 8)) & 1
 
 so each sha256 block yields 256 contributors' bits, most significant bit first, and each bit is
-an independent fair coin (inclusion probability 1/2). Learning-curve subsets with inclusion
+an independent fair coin (inclusion probability 1/2). With ``antithetic`` (the default), models
+come in complementary pairs: model ``m`` uses counter ``m // 2`` and odd models invert the
+bits. A pair's two subsets differ in every contributor, so any part of the utility that depends
+only on how much data a subset holds (the concave learning curve) cancels exactly in every
+contributor's estimate instead of adding noise to it. Learning-curve subsets with inclusion
 probability ``p`` use their own domain, index ``k`` and 32-bit uniforms:
 
     E(k, b)  = sha256(b"datadao/valuation/curve/v1" || seed || uint32_be(k) || uint32_be(b))
@@ -42,17 +46,21 @@ def _check_seed(seed: bytes) -> None:
         raise SpecError(f"epoch seed must be {SEED_BYTES} bytes, got {len(seed)}")
 
 
-def subset_masks(seed: bytes, n_models: int, n_contributors: int) -> npt.NDArray[np.bool_]:
+def subset_masks(
+    seed: bytes, n_models: int, n_contributors: int, *, antithetic: bool = True
+) -> npt.NDArray[np.bool_]:
     """The ``[n_models, n_contributors]`` Banzhaf inclusion masks of the module docstring."""
     _check_seed(seed)
     n_blocks = max(1, -(-n_contributors // 256))
     out = np.zeros((n_models, n_blocks * 256), dtype=np.bool_)
     for m in range(n_models):
+        counter = m // 2 if antithetic else m
         digests = b"".join(
-            hashlib.sha256(MASK_DOMAIN + seed + struct.pack(">II", m, b)).digest()
+            hashlib.sha256(MASK_DOMAIN + seed + struct.pack(">II", counter, b)).digest()
             for b in range(n_blocks)
         )
-        out[m] = np.unpackbits(np.frombuffer(digests, dtype=np.uint8), bitorder="big") == 1
+        bits = np.unpackbits(np.frombuffer(digests, dtype=np.uint8), bitorder="big") == 1
+        out[m] = ~bits if antithetic and m % 2 else bits
     return out[:, :n_contributors]
 
 

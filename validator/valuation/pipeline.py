@@ -149,7 +149,7 @@ def value_epoch(
         labelled = ([per_x[j] for j in valued], val_l, pool_l, len(classes))
 
     n = len(valued)
-    masks = subset_masks(seed, spec.n_models, n)
+    masks = subset_masks(seed, spec.n_models, n, antithetic=spec.antithetic)
     extra = np.concatenate(
         [curve_masks(seed, spec.curve_fractions, n), np.zeros((1, n), dtype=np.bool_)]
     )

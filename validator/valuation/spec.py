@@ -92,6 +92,7 @@ class ValuationSpec:
         n_models: M, the number of Banzhaf subset models per epoch.
         model_chunk: models trained together in one tensor program. Local and Ray backends both
             train exactly these chunks, which is why their results are bitwise equal.
+        antithetic: subsets come in complementary pairs (masks.py); lowers estimator variance.
         curve_fractions: extra subsets (inclusion probability p) that anchor the learning curve.
         decimals: values are rounded to this many decimals (nats) before they become scores.
     """
@@ -102,6 +103,7 @@ class ValuationSpec:
     checks: CheckSpec = field(default_factory=CheckSpec)
     n_models: int = 128
     model_chunk: int = 16
+    antithetic: bool = True
     curve_fractions: tuple[float, ...] = (0.125, 0.25, 1.0)
     utility: Utility = "val_loglik"
     decimals: int = 4
@@ -121,6 +123,8 @@ class ValuationSpec:
             raise SpecError("classifier needs a hashed-ngrams or numeric featurizer")
         if self.n_models < 2 or self.model_chunk < 1:
             raise SpecError("n_models must be >= 2 and model_chunk >= 1")
+        if self.antithetic and self.n_models % 2:
+            raise SpecError("antithetic masks need an even n_models")
         if not 1 <= self.featurizer.order <= 8 or self.featurizer.buckets < 2:
             raise SpecError("featurizer order must be 1..8 and buckets >= 2")
         if self.training.steps < 0 or self.training.hidden < 0 or self.training.smoothing <= 0:

@@ -26,13 +26,14 @@ def test_default_digest_is_pinned() -> None:
 @pytest.mark.parametrize(
     "change",
     [
-        {"n_models": 129},
+        {"n_models": 130},
         {"decimals": 5},
         {"model_chunk": 8},
         {"training": TrainSpec(steps=101)},
         {"training": TrainSpec(smoothing=0.5)},
         {"featurizer": FeaturizerSpec(order=4)},
         {"curve_fractions": (0.5, 1.0)},
+        {"antithetic": False},
     ],
 )
 def test_every_knob_changes_the_digest(change: dict[str, object]) -> None:
@@ -61,6 +62,7 @@ def test_partial_json_fills_defaults() -> None:
         '{"model": "gpt"}',
         '{"model": "classifier"}',
         '{"n_models": 1}',
+        '{"n_models": 33}',
         '{"curve_fractions": [0.0]}',
         "[1, 2]",
         "not json",
@@ -71,4 +73,4 @@ def test_bad_specs_are_refused(raw: str) -> None:
         ValuationSpec.from_json(raw)
 
 
-PINNED_DEFAULT_DIGEST = "0x5d5f5d8519c80bb19aa31e5956b4fb83dc6fe50d0b8d239075518c3add327840"
+PINNED_DEFAULT_DIGEST = "0xe20eb85b9c1587666a60ea4e38167b10e26cc775a4c8184cf8a6e906bfde2370"
