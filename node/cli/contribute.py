@@ -296,6 +296,7 @@ def _rows(node: _Node, contributor: str | None) -> list[Submission]:
                 contributor=contributor,
                 chain_id=node.chain.chain_id,
                 registry_address=node.deployment.address("SubmissionRegistry"),
+                dataset_id=node.dataset_id,
             )
         )
 

@@ -110,8 +110,9 @@ def list_submissions(
     contributor: str | None = None,
     chain_id: int | None = None,
     registry_address: str | None = None,
+    dataset_id: int | None = None,
 ) -> Sequence[Submission]:
-    """Rows, oldest first, optionally for one contributor and deployment."""
+    """Rows, oldest first, optionally for one contributor, deployment and dataset."""
     stmt = select(Submission).order_by(col(Submission.id))
     if contributor is not None:
         stmt = stmt.where(Submission.contributor == contributor)
@@ -119,6 +120,8 @@ def list_submissions(
         stmt = stmt.where(Submission.chain_id == chain_id)
     if registry_address is not None:
         stmt = stmt.where(Submission.registry_address == registry_address)
+    if dataset_id is not None:
+        stmt = stmt.where(Submission.dataset_id == dataset_id)
     return session.exec(stmt).all()
 
 
