@@ -34,7 +34,7 @@ def report_dict(result: ValuationResult) -> dict[str, Any]:
             "name": result.spec.utility,
             "unit": "nats per validation item",
             "pool_only": result.utility_pool,
-            "all_contributors": result.utility_full,
+            "all_contributors": None if np.isnan(result.utility_full) else result.utility_full,
         },
         "contributors": [
             {
@@ -115,6 +115,6 @@ def write_report(result: ValuationResult, out_dir: Path) -> tuple[Path, Path]:
     """Write ``report.json`` and ``label.png`` into ``out_dir``; return their paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     json_path, png_path = out_dir / "report.json", out_dir / "label.png"
-    json_path.write_text(json.dumps(report_dict(result), indent=2, allow_nan=True) + "\n")
+    json_path.write_text(json.dumps(report_dict(result), indent=2, allow_nan=False) + "\n")
     write_figure(result, png_path)
     return json_path, png_path

@@ -1,0 +1,37 @@
+"""Value estimation: how much each contributor's data improves a pinned proxy model.
+
+The flow of one epoch (``pipeline.value_epoch``)::
+
+    contributor files --data.py--> records --checks.py--> flags + kept records
+        --ngram.py | neural.py | classifier.py--> a Problem (features computed once)
+        --backends.py--> utilities of M subset models (masks.py, one tensor program per chunk)
+        --estimator.py--> Data Banzhaf values (+ MSR cross-check)
+        --scores.py--> integer basis points;  curve.py + report.py -> JSON and PNG label
+
+Everything that changes a value is in a :class:`ValuationSpec` whose digest goes on chain; the
+subsets come from the 32-byte epoch seed through the sha256 counter construction in masks.py,
+so every honest validator trains the same models. ``datadao value`` (cli.py) runs it on a
+folder of contributor JSONL files.
+"""
+
+from validator.valuation.backends import LocalBackend, RayBackend, make_backend
+from validator.valuation.data import Contribution, Record, load_contributions, load_records
+from validator.valuation.pipeline import ContributorValue, ValuationResult, value_epoch
+from validator.valuation.spec import CheckSpec, FeaturizerSpec, TrainSpec, ValuationSpec
+
+__all__ = [
+    "CheckSpec",
+    "Contribution",
+    "ContributorValue",
+    "FeaturizerSpec",
+    "LocalBackend",
+    "RayBackend",
+    "Record",
+    "TrainSpec",
+    "ValuationResult",
+    "ValuationSpec",
+    "load_contributions",
+    "load_records",
+    "make_backend",
+    "value_epoch",
+]
