@@ -391,9 +391,19 @@ class ContributionPipeline:
         canon: CanonicalExport,
         report: ProgressCallback,
     ) -> ContributionResult:
-        """A content this database has never seen: check the chain, then record step 1."""
+        """A content this database has never seen: check the chain, then record step 1.
+
+        Nothing is recorded when the content belongs to someone else on chain or there is no
+        key to seal to: those are not resumable states, just errors to report.
+        """
         existing = self._gw.file_id_by_commitment(canon.commitment)
-        file_id = existing if existing is not None else secrets.token_bytes(32)
+        record = self._gw.submission(existing) if existing is not None else None
+        if existing is not None and (record is None or record.contributor != self._gw.contributor):
+            raise ContentAlreadyContributed(
+                _hex(canon.commitment), _hex(existing), record.contributor if record else "?"
+            )
+        if record is None:
+            self._gw.active_ritual()  # fail before recording anything if there is no DAO key
         row = crud.create_submission(
             session=session,
             submission_in=SubmissionCreate(
@@ -409,21 +419,12 @@ class ContributionPipeline:
                 records=canon.records,
                 pii_removed=dict(export.pii_removed),
                 content_commitment=_hex(canon.commitment),
-                file_id=_hex(file_id),
+                file_id=_hex(existing if existing is not None else secrets.token_bytes(32)),
             ),
         )
-        if existing is not None:
-            # Registered already, but this database has no record of it (a lost or new data dir).
-            record = self._gw.submission(existing)
-            if record is None:  # pragma: no cover - the registry maps commitments to files
-                raise ChainError(f"registry maps content to unknown file {_hex(existing)}")
-            if record.contributor != self._gw.contributor:
-                crud.mark_failed(
-                    session=session, submission=row, reason="content registered by another"
-                )
-                raise ContentAlreadyContributed(
-                    row.content_commitment, _hex(existing), record.contributor
-                )
+        if record is not None:
+            # Registered by us already, but this database had no record of it (a lost or new
+            # data dir): adopt the chain's record instead of submitting again.
             row = self._record_registered(session, row, record)
             return self._result(ContributionOutcome.ALREADY_SUBMITTED, row, None)
         self._crash_point("parsed")
