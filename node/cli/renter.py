@@ -1,0 +1,254 @@
+"""``datadao renter request | status | fetch``: rent a dataset and decrypt it once granted.
+
+``request`` creates an X25519 session key, stores it encrypted (0600) under
+``<home>/renter/sessions/`` *before* sending ``RentalEscrow.requestAccess`` with its public half as
+the ``renterKey``, and records the request under ``<home>/renter/requests/<reqId>.json``.
+``fetch`` gathers threshold shares from the ritual's validators and writes the dataset (see
+``node.custody.renter``); it resumes where a previous run stopped.
+
+The renter's Ethereum key: ``--account-index N`` (anvil's public mnemonic, devnet only) or
+``DATADAO_KEYSTORE`` + ``DATADAO_KEYSTORE_PASSWORD``. The session keystore passphrase comes from
+``DATADAO_RENTER_PASSPHRASE`` or a prompt. Storage: ``<home>/blocks`` by default, Kubo when
+``DATADAO_KUBO_API_URL`` is set.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+from eth_account.signers.local import LocalAccount
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from web3 import Web3
+
+from node.chain.client import ChainClient, load_keystore
+from node.chain.deployment import Deployment
+from node.errors import ConfigError
+from node.settings import NodeSettings
+from node.storage.base import BlobStore
+from node.storage.local import LocalBlockstore
+
+if TYPE_CHECKING:
+    from node.custody.renter import Renter
+
+_PASSPHRASE_ENV = "DATADAO_RENTER_PASSPHRASE"  # noqa: S105 - the variable's name, not a secret
+
+
+def _settings(ctx: click.Context) -> NodeSettings:
+    obj = ctx.find_root().obj or {}
+    settings = obj.get("settings")
+    return settings if isinstance(settings, NodeSettings) else NodeSettings()
+
+
+def _account(settings: NodeSettings, account_index: int | None) -> LocalAccount:
+    if account_index is not None:
+        from node.chain.anvil import devnet_account
+
+        return devnet_account(account_index)
+    if settings.keystore is None or settings.keystore_password is None:
+        raise ConfigError(
+            "the renter needs a key: --account-index N (devnet) or "
+            "DATADAO_KEYSTORE + DATADAO_KEYSTORE_PASSWORD"
+        )
+    return load_keystore(settings.keystore, settings.keystore_password.get_secret_value())
+
+
+def _store(settings: NodeSettings) -> BlobStore:
+    if settings.kubo_api_url:
+        from node.storage.kubo import KuboStore
+
+        headers = None
+        if settings.kubo_api_token is not None:
+            headers = {"Authorization": f"Bearer {settings.kubo_api_token.get_secret_value()}"}
+        return KuboStore(settings.kubo_api_url, headers=headers)
+    return LocalBlockstore(settings.home / "blocks")
+
+
+def _passphrase(*, confirm: bool) -> str:
+    value = os.environ.get(_PASSPHRASE_ENV)
+    if value:
+        return value
+    return str(
+        click.prompt("Session keystore passphrase", hide_input=True, confirmation_prompt=confirm)
+    )
+
+
+def _renter(ctx: click.Context, account_index: int | None) -> tuple[Renter, NodeSettings]:
+    from node.custody.renter import CustodyContracts, Renter
+
+    settings = _settings(ctx)
+    deployment = Deployment.load(settings.resolved_deployment_file)
+    chain = ChainClient.connect(
+        settings.rpc_url or deployment.rpc_url,
+        _account(settings, account_index),
+        confirmations=settings.confirmations,
+        timeout_s=settings.rpc_timeout_s,
+    )
+    return (
+        Renter(
+            chain=chain,
+            contracts=CustodyContracts.from_deployment(deployment),
+            store=_store(settings),
+        ),
+        settings,
+    )
+
+
+_account_option = click.option(
+    "--account-index",
+    type=click.IntRange(0, 255),
+    default=None,
+    help="Use anvil's account N (devnet only; its key is public).",
+)
+
+
+@click.group()
+def renter() -> None:
+    """Rent a dataset: request access, follow the vote, fetch and decrypt."""
+
+
+@renter.command()
+@click.option("--dataset", "dataset_id", type=int, default=None, help="Dataset id (default: 1).")
+@click.option("--from-epoch", type=int, default=0, show_default=True)
+@click.option("--to-epoch", type=int, default=None, help="Last epoch (default: current).")
+@click.option(
+    "--expiry", type=int, required=True, help="Access lifetime in seconds from now (chain time)."
+)
+@click.option("--fee", required=True, help="Escrowed fee in ether (e.g. 0.5).")
+@_account_option
+@click.pass_context
+def request(
+    ctx: click.Context,
+    dataset_id: int | None,
+    from_epoch: int,
+    to_epoch: int | None,
+    expiry: int,
+    fee: str,
+    account_index: int | None,
+) -> None:
+    """Escrow a fee and ask the DAO for access to a dataset's epochs."""
+    from node.custody.renter import SessionVault
+    from node.custody.session import SessionKey
+    from node.types import DatasetId
+
+    r, settings = _renter(ctx, account_index)
+    dataset = DatasetId(dataset_id or settings.dataset_id)
+    last = to_epoch if to_epoch is not None else int(r.config.currentEpoch(dataset))
+    session = SessionKey.generate()
+    vault = SessionVault(settings.home / "renter")
+    path = vault.save(session, passphrase=_passphrase(confirm=True))
+    req_id = r.request_access(
+        dataset_id=dataset,
+        session=session,
+        from_epoch=from_epoch,
+        to_epoch=last,
+        expiry=r.chain_now() + expiry,
+        fee=Web3.to_wei(fee, "ether"),
+    )
+    vault.record(
+        req_id,
+        {
+            "req_id": req_id,
+            "dataset_id": dataset,
+            "from_epoch": from_epoch,
+            "to_epoch": last,
+            "renter": r.account.address,
+            "renter_key": "0x" + session.public_bytes.hex(),
+            "session_keystore": str(path),
+        },
+    )
+    Console(highlight=False).print(
+        f"access request [bold]#{req_id}[/] sent (dataset {dataset}, epochs {from_epoch}..{last});"
+        f" session key saved to {path}"
+    )
+    click.echo(req_id)
+
+
+@renter.command()
+@click.argument("req_id", type=int)
+@click.pass_context
+def status(ctx: click.Context, req_id: int) -> None:
+    """Show a request's escrow status, grant and scope."""
+    from node.custody.renter import CustodyContracts, Renter
+
+    settings = _settings(ctx)
+
+    deployment = Deployment.load(settings.resolved_deployment_file)
+    chain = ChainClient.connect(settings.rpc_url or deployment.rpc_url)
+    r = Renter(
+        chain=chain,
+        contracts=CustodyContracts.from_deployment(deployment),
+        store=_store(settings),
+    )
+    req = r.request(req_id)
+    granted = r.is_granted(req_id)
+    console = Console(highlight=False)
+    console.print(f"request #{req_id}: {req.status.name}, renter {req.renter}")
+    console.print(f"dataset {req.dataset_id}, epochs {req.from_epoch}..{req.to_epoch}")
+    console.print(f"fee {Web3.from_wei(req.fee, 'ether')} ETH, expiry {req.expiry}")
+    console.print(f"granted now: {'yes' if granted else 'no'}")
+    if granted:
+        console.print(f"files in scope: {len(r.files_in_scope(req_id))}")
+
+
+@renter.command()
+@click.argument("req_id", type=int)
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True)
+@click.option("--parallel", type=click.IntRange(1, 32), default=4, show_default=True)
+@click.option("--timeout", "timeout_s", type=float, default=10.0, show_default=True)
+@_account_option
+@click.pass_context
+def fetch(
+    ctx: click.Context,
+    req_id: int,
+    out_dir: Path,
+    parallel: int,
+    timeout_s: float,
+    account_index: int | None,
+) -> None:
+    """Gather shares, decrypt every file in scope, write JSONL (+ Parquet) and a manifest."""
+    from node.custody.gather import GatherPolicy
+    from node.custody.renter import SessionVault
+
+    r, settings = _renter(ctx, account_index)
+    r.parallel_files = parallel
+    r.policy = GatherPolicy(timeout_s=timeout_s)
+    access_key = r.request(req_id).renter_key
+    session = SessionVault(settings.home / "renter").load(
+        bytes(access_key), passphrase=_passphrase(confirm=False)
+    )
+    console = Console(highlight=False)
+    with Progress(
+        TextColumn("[bold]decrypting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    ) as bar:
+        task = bar.add_task("files", total=None)
+        report = r.fetch(
+            req_id,
+            out_dir,
+            session=session,
+            on_total=lambda n: bar.update(task, total=n),
+            progress=lambda _f, done, _total: bar.update(task, completed=done),
+        )
+    console.print(
+        f"{report.fetched} decrypted, {report.skipped} already present, "
+        f"{report.bytes_written / 2**20:.1f} MiB in {report.seconds:.1f}s → {out_dir}"
+    )
+    if report.bad:
+        console.print(
+            "[yellow]excluded bad shares from:[/] "
+            + ", ".join(f"{v} ({n} files)" for v, n in report.bad.items())
+        )
+    if report.unreachable:
+        console.print(
+            "[yellow]unreachable:[/] "
+            + ", ".join(f"{v} ({n} files)" for v, n in report.unreachable.items())
+        )
+    if not report.parquet:
+        console.print("(pyarrow not installed: no dataset.parquet)")
