@@ -76,6 +76,9 @@ class _BoundSoftmax:
         self._dev = device
         self._x = torch.from_numpy(p.x).to(device)
         self._y = torch.from_numpy(p.y).to(device)
+        # one-hot targets once, so the gradient is a plain subtraction: scatter_add_ is
+        # nondeterministic on CUDA
+        self._onehot = F.one_hot(self._y, p.n_classes).to(torch.float32)
         self._counts = torch.from_numpy(p.counts).to(device)
         self._pool = torch.from_numpy(p.pool).to(device)
         self._xv = torch.from_numpy(p.x_val).to(device)
@@ -112,14 +115,11 @@ class _BoundSoftmax:
         flat = e.permute(1, 0, 2).reshape(d, c * k)
         z = (self._x @ flat).view(-1, c, k) + b[None]  # [U, c, C]
         g = torch.softmax(z, dim=-1)
-        g.scatter_add_(-1, self._y[:, None, None].expand(-1, c, 1), self._neg_one(c))
+        g.sub_(self._onehot[:, None, :])
         g.mul_((w / norm[:, None]).T[:, :, None])
         grad_e = (self._x.T @ g.reshape(-1, c * k)).view(d, c, k).permute(1, 0, 2)
         grad_e = grad_e + (self._p.l2 / norm)[:, None, None] * e
         return [grad_e, g.sum(dim=0)]
-
-    def _neg_one(self, c: int) -> torch.Tensor:
-        return torch.full((self._x.shape[0], c, 1), -1.0, device=self._dev)
 
     def _autograd_grads(
         self, params: list[torch.Tensor], w: torch.Tensor, norm: torch.Tensor
