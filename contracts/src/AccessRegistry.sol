@@ -48,6 +48,8 @@ contract AccessRegistry is IAccessRegistry {
     /// @inheritdoc IAccessRegistry
     function isGranted(uint256 reqId) public view virtual returns (bool) {
         Access storage a = _access[reqId];
+        // Expiry is a wall-clock rental term; a few seconds of proposer skew are irrelevant.
+        // forge-lint: disable-next-line(block-timestamp)
         return a.grantedAtBlock != 0 && block.timestamp <= a.expiry;
     }
 

@@ -59,6 +59,8 @@ contract RentalEscrow is IRentalEscrow, ReentrancyGuard {
         if (msg.value == 0) revert RentalEscrowZeroFee();
         if (renterKey.length == 0) revert RentalEscrowEmptyRenterKey();
         if (fromEpoch > toEpoch) revert RentalEscrowInvalidScope(fromEpoch, toEpoch);
+        // Expiry is a wall-clock rental term (hours to days); a few seconds of proposer skew are irrelevant.
+        // forge-lint: disable-next-line(block-timestamp)
         if (expiry <= block.timestamp) revert RentalEscrowExpiryInPast(expiry);
 
         reqId = ++_requestCount;
@@ -118,6 +120,7 @@ contract RentalEscrow is IRentalEscrow, ReentrancyGuard {
         Status status = r.status;
         if (status == Status.None) revert RentalEscrowUnknownRequest(reqId);
         if (status != Status.Open) revert RentalEscrowNotOpen(reqId, status);
+        // forge-lint: disable-next-line(block-timestamp)
         if (block.timestamp > r.expiry) revert RentalEscrowRequestExpired(reqId, r.expiry);
 
         r.status = Status.Granted;
@@ -210,6 +213,7 @@ contract RentalEscrow is IRentalEscrow, ReentrancyGuard {
 
     /// @dev Expired ungranted, or the canonical grant proposal exists and can no longer pass.
     function _refundable(uint256 reqId, Request storage r) private view returns (bool) {
+        // forge-lint: disable-next-line(block-timestamp)
         if (block.timestamp > r.expiry) return true;
         uint256 proposalId = grantProposalId(reqId);
         // `state` reverts for an unknown proposal; a zero snapshot means it was never proposed.

@@ -231,6 +231,8 @@ contract ScoreBoard is IScoreBoard {
             uint256 score = medians[j];
             if (score < minScoreBps) continue; // below the minimum: 0
             if (score == 0) continue;
+            // casting to 'uint16' is safe because a median of scores <= 10000 is <= 10000
+            // forge-lint: disable-next-line(unsafe-typecast)
             finals[fileIds[j]] = uint16(score);
             totalScore += score;
             ++scoredFiles;
@@ -267,7 +269,10 @@ contract ScoreBoard is IScoreBoard {
         returns (uint256 ema)
     {
         ema = (uint256(_BPS - _disagreementEma[v]) * (_EMA_N - 1) + agreement) / _EMA_N;
+        // casting to 'uint16' is safe because agreement and ema both lie in [0, 10000]
+        // forge-lint: disable-next-line(unsafe-typecast)
         _disagreementEma[v] = uint16(_BPS - ema);
+        // forge-lint: disable-next-line(unsafe-typecast)
         emit AgreementUpdated(v, datasetId, epoch, uint16(agreement), uint16(ema));
     }
 

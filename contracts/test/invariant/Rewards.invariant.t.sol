@@ -52,4 +52,17 @@ contract RewardsInvariantTest is Fixtures {
         }
         assertLe(handler.ghostMaxClaimCount(), 1, "file claimed twice");
     }
+
+    /// @notice A file's score is set once, when its epoch is finalized, and never changes afterwards.
+    function invariant_FinalScoresNeverChange() public view {
+        uint256 n = handler.finalizedFileCount();
+        for (uint256 i; i < n; ++i) {
+            bytes32 f = handler.ghostFinalizedFiles(i);
+            assertEq(
+                sys.scoreBoard.finalScore(datasetId, handler.ghostFileEpoch(f), f),
+                handler.ghostFinalScore(f),
+                "changed"
+            );
+        }
+    }
 }

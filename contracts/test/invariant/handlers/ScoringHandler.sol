@@ -23,6 +23,10 @@ contract ScoringHandler is Test {
     mapping(uint64 epoch => uint256) public ghostMinted;
     mapping(uint64 epoch => uint256) public ghostFinalizeCount;
     mapping(uint64 epoch => uint256) public ghostEmissionAtFinalize;
+    /// @dev Every file of every finalized epoch with the score it got at finalization.
+    bytes32[] public ghostFinalizedFiles;
+    mapping(bytes32 fileId => uint64) public ghostFileEpoch;
+    mapping(bytes32 fileId => uint16) public ghostFinalScore;
     mapping(bytes32 fileId => uint256) public ghostClaimCount;
     uint256 public ghostMaxClaimCount;
     uint256 public ghostTotalMinted;
@@ -186,6 +190,12 @@ contract ScoringHandler is Test {
         uint256 emission = sys.config.dataset(datasetId).emissionPerEpoch;
         try sys.scoreBoard.finalize(datasetId, epoch) {
             ghostEmissionAtFinalize[epoch] = emission;
+            bytes32[] memory files = sys.registry.epochFiles(datasetId, epoch);
+            for (uint256 j; j < files.length; ++j) {
+                ghostFinalizedFiles.push(files[j]);
+                ghostFileEpoch[files[j]] = epoch;
+                ghostFinalScore[files[j]] = sys.scoreBoard.finalScore(datasetId, epoch, files[j]);
+            }
             ++ghostFinalizeCount[epoch];
             _finalized.push(epoch);
             if (sys.scoreBoard.epochStatus(datasetId, epoch).quorumMet) ++ghostQuorumEpochs;
@@ -220,6 +230,10 @@ contract ScoringHandler is Test {
         uint256 before = sys.token.totalSupply();
         try sys.rewards.sweepDust(datasetId, epoch) {} catch {}
         _afterMint(epoch, before);
+    }
+
+    function finalizedFileCount() external view returns (uint256) {
+        return ghostFinalizedFiles.length;
     }
 
     // ----- helpers -----
