@@ -4,7 +4,9 @@ Subset models see different amounts of data (m = pool items + items of included 
 so their validation losses trace the dataset's learning curve for free (Hestness et al. 2017).
 The fit is deterministic: for each exponent b on a fixed grid, a and c follow by linear least
 squares; the b with the least squared error wins. ``gain_2x``/``gain_10x`` are the predicted
-drops in validation loss (nats per item) from 2x and 10x the full dataset.
+drops in validation loss (nats per item) from 2x and 10x the full dataset. A best exponent on
+the edge of the grid (``at_edge``) means the points do not pin the curve down (e.g. the model
+has saturated, or one subset dominates): read the predicted gains as rough.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class CurveFit:
     m_full: float
     gain_2x: float
     gain_10x: float
+    at_edge: bool
 
     def loss(self, m: float | F64) -> float | F64:
         """Predicted validation loss with ``m`` training items."""
@@ -65,4 +68,5 @@ def fit_power_law(sizes: F64, losses: F64, m_full: float) -> CurveFit | None:
         m_full=float(m_full),
         gain_2x=at(m_full) - at(2 * m_full),
         gain_10x=at(m_full) - at(10 * m_full),
+        at_edge=b in (float(_EXPONENTS[0]), float(_EXPONENTS[-1])),
     )

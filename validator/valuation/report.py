@@ -64,6 +64,7 @@ def report_dict(result: ValuationResult) -> dict[str, Any]:
             "items_now": curve.m_full,
             "predicted_gain_2x": curve.gain_2x,
             "predicted_gain_10x": curve.gain_10x,
+            "exponent_at_grid_edge": curve.at_edge,
         },
     }
 

@@ -16,6 +16,7 @@ def test_recovers_a_power_law() -> None:
     assert fit.c == pytest.approx(0.8, abs=0.01)
     assert fit.gain_2x == pytest.approx(3.0 * 5000**-0.35 * (1 - 2**-0.35), rel=0.02)
     assert fit.gain_10x > fit.gain_2x > 0
+    assert not fit.at_edge
 
 
 def test_too_few_sizes_gives_no_curve() -> None:
