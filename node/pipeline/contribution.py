@@ -407,7 +407,7 @@ class ContributionPipeline:
         row = crud.create_submission(
             session=session,
             submission_in=SubmissionCreate(
-                source_path=str(source),
+                source_path=str(source.absolute()),
                 source_sha256=sha256,
                 platform=export.platform,
                 export_account=export.account,

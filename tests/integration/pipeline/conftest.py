@@ -50,12 +50,15 @@ class NodeHome:
     def blockstore(self) -> LocalBlockstore:
         return LocalBlockstore(self.home / "blocks", fsync=False)
 
+    def cli_env(self) -> dict[str, str]:
+        inherited = {k: v for k, v in os.environ.items() if k not in _CLEARED}
+        return {**inherited, **self.env}
+
     def cli(
         self, *args: str, extra_env: dict[str, str] | None = None
     ) -> subprocess.CompletedProcess[str]:
         """Run ``datadao`` in a child process (so a crash hook's os._exit kills only it)."""
-        inherited = {k: v for k, v in os.environ.items() if k not in _CLEARED}
-        env = {**inherited, **self.env, **(extra_env or {})}
+        env = {**self.cli_env(), **(extra_env or {})}
         return subprocess.run(
             [sys.executable, "-c", "from node.cli.main import main; main()", *args],
             env=env,

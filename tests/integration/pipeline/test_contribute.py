@@ -15,7 +15,7 @@ from node.db.models import SubmissionStatus
 from node.parsers import ScrubOptions, canonicalize, parse_export, scrub_export
 from node.protocol.crypto import read_header
 from node.storage import read_blob
-from node.types import Cid
+from node.types import Cid, DatasetId
 from tests.integration.conftest import Devnet
 from tests.integration.pipeline.conftest import CONTRIBUTOR_INDEX, NodeHome
 
@@ -57,7 +57,10 @@ def test_contribute_registers_what_the_database_records_and_rerun_sends_nothing(
     assert "0x" + bytes(record.header_hash).hex() == row.header_hash
     assert "0x" + bytes(record.content_commitment).hex() == row.content_commitment
     assert record.epoch == row.epoch
-    assert registry.fileIdByCommitment(devnet.deployment.dataset_id, expected.commitment) == file_id
+    assert (
+        registry.fileIdByCommitment(DatasetId(devnet.deployment.dataset_id), expected.commitment)
+        == file_id
+    )
 
     # The stored blob is the sealed file: its header hashes to the registered headerHash.
     store = node_home.blockstore()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from db_testing import make_create
 from sqlalchemy import Engine
@@ -71,7 +73,11 @@ def test_content_is_unique_per_deployment_and_dataset(session: Session) -> None:
 def test_lookups_by_commitment_and_source(session: Session) -> None:
     a = crud.create_submission(session=session, submission_in=make_create(1))
     b = crud.create_submission(session=session, submission_in=make_create(2))
-    common = {"chain_id": 31337, "registry_address": a.registry_address, "dataset_id": 1}
+    common: dict[str, Any] = {
+        "chain_id": 31337,
+        "registry_address": a.registry_address,
+        "dataset_id": 1,
+    }
     found = crud.get_by_commitment(
         session=session, content_commitment=b.content_commitment, **common
     )

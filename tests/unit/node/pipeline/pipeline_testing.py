@@ -182,7 +182,7 @@ class FakeChain:
         """Include every pending transaction (what a real chain does while we are down)."""
         for tx in list(self.pending):
             with contextlib.suppress(ContractRevert):
-                self._include(tx)
+                self._include(HexStr(tx))
 
     def _include(self, tx: HexStr) -> int:
         message, signature = self.pending.pop(tx)

@@ -23,7 +23,6 @@ from node.pipeline import (
     NoActiveRitual,
     Progress,
 )
-from node.pipeline import contribution as contribution_module
 from node.protocol.crypto import SealContext, open_sealed_bytes, read_header
 from node.protocol.dkg_local import LocalRitual
 from node.storage import parse_cid, read_blob
@@ -136,7 +135,7 @@ def test_crash_after_each_step_resumes_to_exactly_one_registration(
     export_zip: Path,
     step: str,
 ) -> None:
-    monkeypatch.setattr(contribution_module.os, "_exit", _die)
+    monkeypatch.setattr("os._exit", _die)
     with pytest.raises(Killed):
         make(sessions, store, chain, tmp_path, crash_after=step).run(export_zip)
     (row,) = rows(engine)
@@ -173,9 +172,7 @@ def test_killed_after_broadcast_and_mined_while_down_is_reconciled(
     tmp_path: Path,
     export_zip: Path,
 ) -> None:
-    monkeypatch.setattr(
-        contribution_module.os, "_exit", lambda code: (_ for _ in ()).throw(Killed())
-    )
+    monkeypatch.setattr("os._exit", _die)
     with pytest.raises(Killed):
         make(sessions, store, chain, tmp_path, crash_after="sent").run(export_zip)
     chain.mine_pending()
