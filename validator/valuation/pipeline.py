@@ -67,7 +67,8 @@ class ValuationResult:
     seed: bytes
     contributors: tuple[ContributorValue, ...]
     utility_pool: float
-    utility_full: float
+    utility_full: float  # pool + every contributor of non-negative value
+    # learning-curve points: training items and validation loss of each model used in the fit
     curve: CurveFit | None
     curve_sizes: F64
     curve_losses: F64
@@ -150,10 +151,7 @@ def value_epoch(
 
     n = len(valued)
     masks = subset_masks(seed, spec.n_models, n, antithetic=spec.antithetic)
-    extra = np.concatenate(
-        [curve_masks(seed, spec.curve_fractions, n), np.zeros((1, n), dtype=np.bool_)]
-    )
-    all_masks = np.concatenate([masks, extra])
+    pool_only = np.zeros((1, n), dtype=np.bool_)
     problem = _build(
         spec,
         [checks[j].kept for j in valued],
@@ -162,11 +160,20 @@ def value_epoch(
         labelled,
         derive_seed(seed, "init"),
     )
+    train_seed = derive_seed(seed, "train")
     t0 = time.perf_counter()
-    utils = backend.run(problem, all_masks, spec.model_chunk, derive_seed(seed, "train"))
+    utils = backend.run(problem, np.concatenate([masks, pool_only]), spec.model_chunk, train_seed)
+    est = banzhaf(masks, utils[: spec.n_models])
+
+    # The learning curve is a curve of *useful* data: subsets holding a contributor whose data
+    # hurts would put a second branch under the curve. So it is fitted on the Banzhaf subsets
+    # without any negative-value contributor, the pool alone, and the curve fractions drawn
+    # over the non-negative contributors only (a few extra models, trained now).
+    good = est.values >= 0
+    curve = curve_masks(seed, spec.curve_fractions, n) & good[None, :]
+    curve_utils = backend.run(problem, curve, spec.model_chunk, train_seed)
     seconds = time.perf_counter() - t0
 
-    est = banzhaf(masks, utils[: spec.n_models])
     q_valued = quantize(est.values, spec.decimals)
     quanta = [0] * len(checks)
     for j, q in zip(valued, q_valued, strict=True):
@@ -189,23 +196,23 @@ def value_epoch(
                 detail=c.detail,
             )
         )
-    sizes = problem.pool_size + all_masks.astype(np.float64) @ problem.sizes
-    full = float(problem.pool_size + problem.sizes.sum())
-    u_full = (
-        utils[spec.n_models + list(spec.curve_fractions).index(1.0)]
-        if (1.0 in spec.curve_fractions)
-        else float("nan")
-    )
+    clean = ~(masks & ~good[None, :]).any(axis=1)
+    point_masks = np.concatenate([masks[clean], pool_only, curve])
+    point_utils = np.concatenate([utils[: spec.n_models][clean], utils[-1:], curve_utils])
+    sizes = problem.pool_size + point_masks.astype(np.float64) @ problem.sizes
+    full = float(problem.pool_size + problem.sizes[good].sum())
+    fractions = list(spec.curve_fractions)
+    u_full = curve_utils[fractions.index(1.0)] if 1.0 in fractions else float("nan")
     return ValuationResult(
         spec=spec,
         seed=seed,
         contributors=tuple(rows),
         utility_pool=float(utils[-1]),
         utility_full=float(u_full),
-        curve=fit_power_law(sizes, -utils, full),
+        curve=fit_power_law(sizes, -point_utils, full),
         curve_sizes=sizes,
-        curve_losses=-utils,
+        curve_losses=-point_utils,
         backend=backend.label,
-        n_trained=int(all_masks.shape[0]),
+        n_trained=int(masks.shape[0] + 1 + curve.shape[0]),
         train_seconds=seconds,
     )

@@ -34,7 +34,9 @@ def report_dict(result: ValuationResult) -> dict[str, Any]:
             "name": result.spec.utility,
             "unit": "nats per validation item",
             "pool_only": result.utility_pool,
-            "all_contributors": None if np.isnan(result.utility_full) else result.utility_full,
+            "pool_and_nonnegative_contributors": (
+                None if np.isnan(result.utility_full) else result.utility_full
+            ),
         },
         "contributors": [
             {

@@ -93,7 +93,8 @@ class ValuationSpec:
         model_chunk: models trained together in one tensor program. Local and Ray backends both
             train exactly these chunks, which is why their results are bitwise equal.
         antithetic: subsets come in complementary pairs (masks.py); lowers estimator variance.
-        curve_fractions: extra subsets (inclusion probability p) that anchor the learning curve.
+        curve_fractions: extra subsets (inclusion probability p, over the contributors of
+            non-negative value) that anchor the learning curve.
         decimals: values are rounded to this many decimals (nats) before they become scores.
     """
 
@@ -104,7 +105,7 @@ class ValuationSpec:
     n_models: int = 128
     model_chunk: int = 16
     antithetic: bool = True
-    curve_fractions: tuple[float, ...] = (0.125, 0.25, 1.0)
+    curve_fractions: tuple[float, ...] = (0.125, 0.25, 0.5, 1.0)
     utility: Utility = "val_loglik"
     decimals: int = 4
     version: int = SPEC_VERSION

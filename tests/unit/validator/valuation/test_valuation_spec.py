@@ -73,4 +73,4 @@ def test_bad_specs_are_refused(raw: str) -> None:
         ValuationSpec.from_json(raw)
 
 
-PINNED_DEFAULT_DIGEST = "0xe20eb85b9c1587666a60ea4e38167b10e26cc775a4c8184cf8a6e906bfde2370"
+PINNED_DEFAULT_DIGEST = "0xeaae3e4b581c7db367635004682e384c7ea26c89f046f1421d4129a9360a970d"
