@@ -44,11 +44,27 @@ def validator() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(1, 65535), required=True)
 @click.option("--confirmations", type=click.IntRange(0, 64), default=2, show_default=True)
-def serve_shares(home: Path | None, address: str, host: str, port: int, confirmations: int) -> None:
+@click.option(
+    "--rate",
+    type=click.FloatRange(min=0.1),
+    default=50.0,
+    show_default=True,
+    help="Shares per second per requester (burst: twice that).",
+)
+@click.option("--quiet", is_flag=True, help="Log warnings only (the audit log goes too).")
+def serve_shares(
+    home: Path | None,
+    address: str,
+    host: str,
+    port: int,
+    confirmations: int,
+    rate: float,
+    quiet: bool,
+) -> None:
     """Serve this validator's decryption shares (POST /v1/shares)."""
     from validator.shares.serve import ServeConfig, serve
 
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, format="%(message)s")
     serve(
         ServeConfig(
             home=_home(home),
@@ -57,6 +73,8 @@ def serve_shares(home: Path | None, address: str, host: str, port: int, confirma
             host=host,
             port=port,
             confirmations=confirmations,
+            requester_rate=rate,
+            log_level="warning" if quiet else "info",
         )
     )
 

@@ -43,6 +43,8 @@ class ServeConfig:
     deployment_file: Path | None = None
     rpc_url: str | None = None
     kubo_api_url: str | None = None
+    requester_rate: float = 50.0
+    log_level: str = "info"
 
     def __repr__(self) -> str:
         return f"ServeConfig(home={self.home}, validator={self.validator}, passphrase=<redacted>)"
@@ -78,11 +80,17 @@ def build_app(cfg: ServeConfig) -> FastAPI:
         store=open_store(cfg.home, cfg.kubo_api_url or os.environ.get("DATADAO_KUBO_API_URL")),
         rituals=rituals,
         me=me,
-        settings=ShareServiceSettings(confirmations=cfg.confirmations),
+        settings=ShareServiceSettings(
+            confirmations=cfg.confirmations,
+            requester_rate=cfg.requester_rate,
+            requester_burst=2 * cfg.requester_rate,
+            client_rate=4 * cfg.requester_rate,
+            client_burst=8 * cfg.requester_rate,
+        ),
     )
 
 
 def serve(cfg: ServeConfig) -> None:
     """Build the app and serve it until interrupted."""
     app = build_app(cfg)
-    uvicorn.run(app, host=cfg.host, port=cfg.port, log_level="info", access_log=False)
+    uvicorn.run(app, host=cfg.host, port=cfg.port, log_level=cfg.log_level, access_log=False)
