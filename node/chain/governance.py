@@ -19,6 +19,7 @@ __all__ = [
     "AccessRegistry",
     "DataDAOGovernor",
     "GrantProposal",
+    "ProposalInfo",
     "ProposalState",
     "RentalEscrow",
     "Request",
@@ -159,8 +160,45 @@ class VoteType(IntEnum):
     ABSTAIN = 2
 
 
+@dataclass(frozen=True, slots=True)
+class ProposalInfo:
+    """A proposal as created (from its ProposalCreated event)."""
+
+    proposal_id: int
+    proposer: ChecksumAddress
+    targets: list[ChecksumAddress]
+    values: list[int]
+    calldatas: list[bytes]
+    vote_start: int
+    vote_end: int
+    description: str
+    created_block: int
+
+    @property
+    def as_grant(self) -> GrantProposal:
+        return GrantProposal(self.targets, self.values, self.calldatas, self.description)
+
+
 class DataDAOGovernor(ContractWrapper):
     NAME = "DataDAOGovernor"
+
+    def proposals(self, from_block: int) -> list[ProposalInfo]:
+        """Every proposal created since ``from_block`` (paged event scan), oldest first."""
+        event = self.contract.events.ProposalCreated()
+        return [
+            ProposalInfo(
+                proposal_id=int(e["args"]["proposalId"]),
+                proposer=Web3.to_checksum_address(e["args"]["proposer"]),
+                targets=[Web3.to_checksum_address(t) for t in e["args"]["targets"]],
+                values=[int(v) for v in e["args"]["values"]],
+                calldatas=[bytes(c) for c in e["args"]["calldatas"]],
+                vote_start=int(e["args"]["voteStart"]),
+                vote_end=int(e["args"]["voteEnd"]),
+                description=str(e["args"]["description"]),
+                created_block=int(e["blockNumber"]),
+            )
+            for e in self.chain.events(event, from_block=from_block)
+        ]
 
     def propose(self, p: GrantProposal) -> int:
         receipt = self._send("propose", p.targets, p.values, p.calldatas, p.description)

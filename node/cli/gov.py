@@ -1,0 +1,217 @@
+"""``datadao gov``: what a token holder does: delegate, list proposals, propose an access grant,
+vote, queue and execute.
+
+Proposals are identified by their (long) id or any unique prefix of it, as ``gov proposals``
+shows. Only the canonical grant of an open access request can be proposed from here, so a holder
+cannot be tricked into a proposal whose calldata does something else.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import click
+from rich.table import Table
+from web3 import Web3
+
+from node.chain.economics import DatasetToken
+from node.chain.governance import (
+    DataDAOGovernor,
+    ProposalInfo,
+    ProposalState,
+    RentalEscrow,
+    RequestStatus,
+    TimelockController,
+    VoteType,
+)
+from node.cli.options import ChainContext, account_index_option, chain_context, console, settings_of
+from node.errors import ChainError, ConfigError
+from node.types import ReqId
+
+__all__ = ["gov"]
+
+_SUPPORT = {"for": VoteType.FOR, "against": VoteType.AGAINST, "abstain": VoteType.ABSTAIN}
+
+
+class GovernanceError(ChainError):
+    """A governance action that would fail or mislead; nothing was sent."""
+
+
+def _governor(c: ChainContext) -> DataDAOGovernor:
+    return DataDAOGovernor(c.chain, c.address("DataDAOGovernor"))
+
+
+def _find(c: ChainContext, ident: str) -> ProposalInfo:
+    """A proposal by full decimal id or unique prefix."""
+    found = [
+        p
+        for p in _governor(c).proposals(c.deployment.start_block)
+        if str(p.proposal_id).startswith(ident)
+    ]
+    if not found:
+        raise GovernanceError(f"no proposal with id {ident}; see `datadao gov proposals`")
+    if len(found) > 1:
+        raise GovernanceError(f"id prefix {ident} is ambiguous ({len(found)} proposals)")
+    return found[0]
+
+
+def _eth(wei: int) -> str:
+    return f"{Web3.from_wei(wei, 'ether'):,.4f}"
+
+
+@click.group()
+def gov() -> None:
+    """Token holders: delegate votes and govern access to the dataset."""
+
+
+@gov.command()
+@click.option("--to", "to", default=None, help="Delegate to this address (default: yourself).")
+@account_index_option
+@click.pass_context
+def delegate(ctx: click.Context, to: str | None, account_index: int | None) -> None:
+    """Delegate your voting power (yourself by default; votes count from the next block)."""
+    c = chain_context(settings_of(ctx), account_index, signer=True)
+    target = c.chain.address if to is None else to
+    if not Web3.is_address(target):
+        raise ConfigError(f"not an address: {target}")
+    token = DatasetToken(c.chain, c.address("DatasetToken"))
+    token.delegate(target)
+    click.echo(f"delegated {_eth(token.balanceOf(c.chain.address))} {token.symbol()} to {target}")
+    click.echo(f"voting power of {target}: {_eth(token.getVotes(target))}")
+
+
+@gov.command()
+@account_index_option
+@click.pass_context
+def proposals(ctx: click.Context, account_index: int | None) -> None:
+    """List proposals with state, tallies, quorum and deadlines."""
+    c = chain_context(settings_of(ctx), account_index, signer=False)
+    governor = _governor(c)
+    head = c.chain.block_number()
+    table = Table(title="proposals", title_justify="left")
+    table.add_column("id", no_wrap=True)
+    for col in ("state", "for", "against", "abstain", "quorum", "votes end", "eta", "what"):
+        table.add_column(col)
+    for p in governor.proposals(c.deployment.start_block):
+        state = governor.state(p.proposal_id)
+        against, for_, abstain = governor.proposalVotes(p.proposal_id)
+        snapshot = governor.proposalSnapshot(p.proposal_id)
+        quorum = governor.quorum(snapshot) if snapshot < head else 0
+        eta = governor.proposalEta(p.proposal_id)
+        ends = p.vote_end - head
+        table.add_row(
+            str(p.proposal_id)[:12],
+            state.name,
+            _eth(for_),
+            _eth(against),
+            _eth(abstain),
+            _eth(quorum) if quorum else "-",
+            f"block {p.vote_end}" + (f" (in {ends})" if ends > 0 else ""),
+            datetime.fromtimestamp(eta, UTC).strftime("%Y-%m-%d %H:%M:%S") if eta else "-",
+            p.description,
+        )
+    console().print(table)
+
+
+@gov.command("propose-access")
+@click.argument("req", type=click.IntRange(1))
+@account_index_option
+@click.pass_context
+def propose_access(ctx: click.Context, req: int, account_index: int | None) -> None:
+    """Propose granting access request REQ (the canonical grant; nothing else)."""
+    c = chain_context(settings_of(ctx), account_index, signer=True)
+    escrow = RentalEscrow(c.chain, c.address("RentalEscrow"))
+    if req > escrow.requestCount():
+        raise GovernanceError(f"no access request #{req}")
+    request = escrow.request(ReqId(req))
+    if request.status is not RequestStatus.OPEN:
+        raise GovernanceError(
+            f"request #{req} is {request.status.name}: only open requests can be proposed"
+        )
+    proposal = escrow.grantProposal(ReqId(req))
+    if proposal.targets != [c.address("AccessRegistry")] or proposal.values != [0]:
+        raise GovernanceError("the escrow returned a proposal that is not an access grant")
+    pid = _governor(c).propose(proposal)
+    click.echo(
+        f"proposed grant of request #{req} (fee {_eth(request.fee)} ETH, renter "
+        f"{request.renter}): proposal {pid}"
+    )
+
+
+@gov.command()
+@click.argument("ident", metavar="ID")
+@click.argument("support", type=click.Choice(sorted(_SUPPORT)))
+@click.option("--reason", default="", help="Recorded on chain with the vote.")
+@account_index_option
+@click.pass_context
+def vote(
+    ctx: click.Context, ident: str, support: str, reason: str, account_index: int | None
+) -> None:
+    """Vote for, against or abstain on proposal ID."""
+    c = chain_context(settings_of(ctx), account_index, signer=True)
+    governor = _governor(c)
+    p = _find(c, ident)
+    state = governor.state(p.proposal_id)
+    if state is not ProposalState.ACTIVE:
+        raise GovernanceError(
+            f"proposal {ident} is {state.name}; votes are taken only while ACTIVE"
+        )
+    if governor.hasVoted(p.proposal_id, c.chain.address):
+        raise GovernanceError(f"{c.chain.address} has already voted on proposal {ident}")
+    token = DatasetToken(c.chain, c.address("DatasetToken"))
+    snapshot = governor.proposalSnapshot(p.proposal_id)
+    weight = token.getPastVotes(c.chain.address, snapshot)
+    if weight == 0:
+        raise GovernanceError(
+            f"{c.chain.address} had no voting power at the proposal's snapshot (block "
+            f"{snapshot}); voting power counts only if delegated before a proposal starts "
+            "(`datadao gov delegate`)"
+        )
+    choice = _SUPPORT[support]
+    if reason:
+        governor.castVoteWithReason(p.proposal_id, choice, reason)
+    else:
+        governor.castVote(p.proposal_id, choice)
+    click.echo(f"voted {support} on {ident} with {_eth(weight)} votes")
+
+
+@gov.command()
+@click.argument("ident", metavar="ID")
+@account_index_option
+@click.pass_context
+def queue(ctx: click.Context, ident: str, account_index: int | None) -> None:
+    """Queue a succeeded proposal in the timelock."""
+    c = chain_context(settings_of(ctx), account_index, signer=True)
+    governor = _governor(c)
+    p = _find(c, ident)
+    state = governor.state(p.proposal_id)
+    if state is not ProposalState.SUCCEEDED:
+        raise GovernanceError(f"proposal {ident} is {state.name}; only SUCCEEDED can be queued")
+    governor.queue(p.as_grant)
+    delay = TimelockController(c.chain, c.address("TimelockController")).getMinDelay()
+    click.echo(f"queued {ident}; executable in {delay}s")
+
+
+@gov.command()
+@click.argument("ident", metavar="ID")
+@account_index_option
+@click.pass_context
+def execute(ctx: click.Context, ident: str, account_index: int | None) -> None:
+    """Execute a queued proposal once its timelock delay has passed."""
+    c = chain_context(settings_of(ctx), account_index, signer=True)
+    governor = _governor(c)
+    p = _find(c, ident)
+    state = governor.state(p.proposal_id)
+    if state is not ProposalState.QUEUED:
+        raise GovernanceError(f"proposal {ident} is {state.name}; only QUEUED can be executed")
+    eta = governor.proposalEta(p.proposal_id)
+    now = int(c.chain.w3.eth.get_block("latest")["timestamp"])
+    if now < eta:
+        raise GovernanceError(
+            f"proposal {ident} is in the timelock until "
+            f"{datetime.fromtimestamp(eta, UTC):%Y-%m-%d %H:%M:%S} UTC ({eta - now}s from now)"
+        )
+    t0 = time.monotonic()
+    governor.execute(p.as_grant)
+    click.echo(f"executed {ident} in {time.monotonic() - t0:.1f}s: {p.description}")
