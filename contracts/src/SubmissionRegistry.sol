@@ -15,6 +15,11 @@ contract SubmissionRegistry is ISubmissionRegistry, EIP712 {
         "Submission(address contributor,uint256 datasetId,bytes32 fileId,string cid,bytes32 headerHash,bytes32 contentCommitment,uint32 ritualId,uint64 epoch,uint256 nonce,uint256 deadline)"
     );
 
+    /// @inheritdoc ISubmissionRegistry
+    /// @dev 256 files keeps ScoreBoard.finalize (~228k + 26.2k·F + 74.6k·N + 1.7k·F·N gas, see
+    /// contracts/README.md) near 23M gas with 32 validators, inside a 30M block.
+    uint256 public constant MAX_FILES_PER_EPOCH = 256;
+
     IDatasetConfig private immutable _config;
     IDKGCoordinator private immutable _coordinator;
 
@@ -60,6 +65,10 @@ contract SubmissionRegistry is ISubmissionRegistry, EIP712 {
         }
         if (_records[s.fileId].contributor != address(0)) {
             revert SubmissionRegistryDuplicateFileId(s.fileId);
+        }
+        uint256 filed = _epochFiles[s.datasetId][s.epoch].length;
+        if (filed >= MAX_FILES_PER_EPOCH) {
+            revert SubmissionRegistryEpochFull(s.datasetId, s.epoch, MAX_FILES_PER_EPOCH);
         }
         bytes32 existing = _byCommitment[s.datasetId][s.contentCommitment];
         if (existing != bytes32(0)) {

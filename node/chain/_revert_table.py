@@ -130,6 +130,7 @@ __all__ = [
     "SubmissionRegistryDuplicateContent",
     "SubmissionRegistryDuplicateFileId",
     "SubmissionRegistryEmptyCid",
+    "SubmissionRegistryEpochFull",
     "SubmissionRegistryError",
     "SubmissionRegistryExpired",
     "SubmissionRegistryInvalidSignature",
@@ -1069,6 +1070,16 @@ class SubmissionRegistryEmptyCid(SubmissionRegistryError):
     arg_names = ()
 
 
+class SubmissionRegistryEpochFull(SubmissionRegistryError):
+    error_name = "SubmissionRegistryEpochFull"
+    selector = "0xd311af73"
+    arg_names = (
+        "datasetId",
+        "epoch",
+        "limit",
+    )
+
+
 class SubmissionRegistryExpired(SubmissionRegistryError):
     error_name = "SubmissionRegistryExpired"
     selector = "0xc1f97a9c"
@@ -1707,6 +1718,14 @@ TABLE: dict[str, tuple[type[ContractRevert], tuple[str, ...]]] = {
     ),
     "0x280f0a02": (SubmissionRegistryDuplicateFileId, ("bytes32",)),
     "0xf3b7de62": (SubmissionRegistryEmptyCid, ()),
+    "0xd311af73": (
+        SubmissionRegistryEpochFull,
+        (
+            "uint256",
+            "uint64",
+            "uint256",
+        ),
+    ),
     "0xc1f97a9c": (
         SubmissionRegistryExpired,
         (

@@ -52,6 +52,9 @@ interface ISubmissionRegistry {
     error SubmissionRegistryDuplicateFileId(bytes32 fileId);
     /// @notice Thrown when the file id is zero.
     error SubmissionRegistryZeroFileId();
+    /// @notice Thrown when the epoch already holds `limit` files: finalization loops over an epoch's
+    /// files, so an unbounded epoch could be flooded until finalize no longer fits in a block.
+    error SubmissionRegistryEpochFull(uint256 datasetId, uint64 epoch, uint256 limit);
     /// @notice Thrown when the submission's epoch is not the dataset's current epoch.
     error SubmissionRegistryWrongEpoch(uint64 epoch, uint64 currentEpoch);
     /// @notice Thrown when the submission's ritual is not the coordinator's active ACTIVE ritual.
@@ -106,6 +109,9 @@ interface ISubmissionRegistry {
 
     /// @notice The EIP-712 type hash of `Submission`.
     function SUBMISSION_TYPEHASH() external view returns (bytes32);
+
+    /// @notice The most files one dataset epoch accepts (bounds ScoreBoard.finalize's gas).
+    function MAX_FILES_PER_EPOCH() external view returns (uint256);
 
     /// @notice The EIP-712 domain separator of this registry on this chain.
     function DOMAIN_SEPARATOR() external view returns (bytes32);

@@ -410,6 +410,22 @@ contract SubmissionRegistryTest is SubmissionRegistryTestBase {
         );
     }
 
+    function test_submit_RevertWhen_EpochFull() public {
+        uint256 limit = registry.MAX_FILES_PER_EPOCH();
+        for (uint256 n = 1; n <= limit; ++n) {
+            _submit(_submission(n));
+        }
+        assertEq(registry.epochFileCount(1, config.currentEpoch(1)), limit);
+        ISubmissionRegistry.Submission memory s = _submission(limit + 1);
+        _expectSubmitRevert(
+            s,
+            _sign(contributorKey, s),
+            abi.encodeWithSelector(
+                ISubmissionRegistry.SubmissionRegistryEpochFull.selector, 1, s.epoch, limit
+            )
+        );
+    }
+
     function test_submit_RevertWhen_DuplicateFileId() public {
         ISubmissionRegistry.Submission memory a = _submission(1);
         _submit(a);
