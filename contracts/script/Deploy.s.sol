@@ -17,7 +17,9 @@ import {SystemDeployer} from "./SystemDeployer.sol";
 /// and rewards need submissions, which need an ACTIVE key ritual. If the DKGCoordinator is handed to the timelock
 /// at once (the default, DKG_OWNER unset), the first ritual can never start. A devnet therefore sets
 /// DKG_OWNER to an operator account that initiates the first ritual and later calls
-/// `transferOwnership(timelock)`; production can do the same with a multisig.
+/// `transferOwnership(timelock)`; production can do the same with a multisig. CONFIG_OWNER works the same
+/// way for DatasetConfig: the validation set must be sealed to the DAO key, which exists only after the
+/// first ritual, so an operator registers it (and the ValuationSpec digest) before handing over.
 contract Deploy is Script, SystemDeployer {
     function run() external returns (System memory s) {
         SystemParams memory p = _paramsFromEnv();
@@ -50,6 +52,7 @@ contract Deploy is Script, SystemDeployer {
         p.slashBps = uint16(vm.envOr("SLASH_BPS", uint256(p.slashBps)));
         p.claimWindowBlocks = uint64(vm.envOr("CLAIM_WINDOW_BLOCKS", uint256(p.claimWindowBlocks)));
         p.dkgOwner = vm.envOr("DKG_OWNER", address(0));
+        p.configOwner = vm.envOr("CONFIG_OWNER", address(0));
 
         p.dataset.name = vm.envOr("DATASET_NAME", p.dataset.name);
         p.dataset.valuationSpecDigest =
@@ -88,6 +91,7 @@ contract Deploy is Script, SystemDeployer {
 
         string memory x = "extra";
         vm.serializeAddress(x, "deployer", deployer);
+        vm.serializeAddress(x, "config_owner", s.config.owner());
         string memory extra = vm.serializeAddress(x, "dkg_owner", s.dkg.owner());
 
         string memory r = "root";

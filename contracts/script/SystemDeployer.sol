@@ -38,6 +38,7 @@ abstract contract SystemDeployer is CommonBase {
         uint16 slashBps;
         uint64 claimWindowBlocks;
         address dkgOwner; // address(0): the timelock (see Deploy.s.sol on bootstrapping the first ritual)
+        address configOwner; // address(0): the timelock (an operator registers the validation set first)
         IDatasetConfig.Dataset dataset; // dataset 1
     }
 
@@ -110,7 +111,8 @@ abstract contract SystemDeployer is CommonBase {
 
         s.datasetId = s.config.createDataset(p.dataset);
 
-        s.config.transferOwnership(address(s.timelock));
+        s.config
+            .transferOwnership(p.configOwner == address(0) ? address(s.timelock) : p.configOwner);
         s.staking.transferOwnership(address(s.timelock));
         s.dkg.transferOwnership(p.dkgOwner == address(0) ? address(s.timelock) : p.dkgOwner);
     }

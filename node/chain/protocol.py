@@ -87,6 +87,17 @@ class DatasetConfig(ContractWrapper):
     def setEmission(self, dataset_id: DatasetId, emission: int) -> TxReceipt:  # noqa: N802
         return self._send("setEmission", dataset_id, emission)
 
+    def setValuationSpec(self, dataset_id: DatasetId, digest: bytes) -> TxReceipt:  # noqa: N802
+        return self._send("setValuationSpec", dataset_id, digest)
+
+    def setValidationSet(  # noqa: N802
+        self, dataset_id: DatasetId, commitment: bytes, cid: str, header_hash: bytes
+    ) -> TxReceipt:
+        return self._send("setValidationSet", dataset_id, commitment, cid, header_hash)
+
+    def transferOwnership(self, new_owner: str) -> TxReceipt:  # noqa: N802
+        return self._send("transferOwnership", Web3.to_checksum_address(new_owner))
+
     def owner(self) -> ChecksumAddress:
         return Web3.to_checksum_address(self._call("owner"))
 

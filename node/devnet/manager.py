@@ -33,14 +33,16 @@ from web3 import Web3
 from node.chain.anvil import AnvilProcess, devnet_account, free_port, pid_alive, rpc_ready
 from node.chain.client import ChainClient
 from node.chain.deployment import Deployment
-from node.chain.protocol import DKGCoordinator
+from node.chain.protocol import DatasetConfig, DKGCoordinator
 from node.devnet.bootstrap import (
     LocalValidator,
     run_ritual,
     stake_and_register,
     validator_passphrase,
 )
+from node.devnet.validation import register_validation_set, synthetic_validation_set
 from node.errors import ChainError, ConfigError
+from node.storage.local import LocalBlockstore
 from node.types import RitualId
 
 __all__ = ["DevnetOptions", "DevnetStatus", "devnet_down", "devnet_status", "devnet_up"]
@@ -183,10 +185,23 @@ def _fresh(opts: DevnetOptions, progress: Progress) -> DevnetStatus:
             passphrase=passphrase,
             progress=progress,
         )
-        # The bootstrap is done: from now on only governance may start rituals.
-        DKGCoordinator(chain, deployment.address("DKGCoordinator"))._send(
-            "transferOwnership", deployment.address("TimelockController")
+        progress("sealing and registering the secret validation set and the ValuationSpec")
+        validation = register_validation_set(
+            chain,
+            deployment,
+            LocalBlockstore(opts.home / "blocks"),
+            dao_key=public_key,
+            ritual_id=ritual_id,
+            canonical=synthetic_validation_set(),
+            plaintext_path=opts.dir / "validation-set.jsonl",
         )
+        # The bootstrap is done: from now on only governance may start rituals or change the
+        # dataset's configuration.
+        timelock = deployment.address("TimelockController")
+        DKGCoordinator(chain, deployment.address("DKGCoordinator"))._send(
+            "transferOwnership", timelock
+        )
+        DatasetConfig(chain, deployment.address("DatasetConfig")).transferOwnership(timelock)
         final = Deployment(
             chain_id=deployment.chain_id,
             rpc_url=rpc_url,
@@ -214,6 +229,12 @@ def _fresh(opts: DevnetOptions, progress: Progress) -> DevnetStatus:
                     for j, c in enumerate(contributors)
                 ],
                 "mnemonic": "anvil default (public; devnet only)" if anvil else None,
+                "validation_set": {
+                    "cid": validation.cid,
+                    "file_id": "0x" + validation.file_id.hex(),
+                    "plaintext": str(validation.plaintext_path),
+                },
+                "blockstore": str(opts.home / "blocks"),
             },
         )
         final.save(opts.dir / "deployment.json")
@@ -242,6 +263,7 @@ def _deploy(opts: DevnetOptions, rpc_url: str, deployer: LocalAccount, chain_id:
         **os.environ,
         "RPC_URL": rpc_url,
         "DKG_OWNER": deployer.address,
+        "CONFIG_OWNER": deployer.address,
         **opts.deploy_env,
     }
     args = [_forge(), "script", "script/Deploy.s.sol", "--rpc-url", rpc_url, "--broadcast"]
