@@ -1,0 +1,166 @@
+"""The journal survives crashes: atomic replacement, salt on disk before the commit is sent."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from validator.commitment import new_salt
+from validator.epoch import EpochState, IllegalTransition, RecoveryAction, decide_recovery
+from validator.journal import EpochRecord, Journal, JournalError
+
+ZERO32 = b"\x00" * 32
+
+
+class Crash(Exception):
+    """Stands for the process dying."""
+
+
+class FakeBoard:
+    """The ScoreBoard as the daemon sees it: one commitment slot per (dataset, epoch)."""
+
+    def __init__(self) -> None:
+        self.commitments: dict[tuple[int, int], bytes] = {}
+        self.sent = 0
+        self.crash_before_send = False
+
+    def commit(self, dataset_id: int, epoch: int, commitment: bytes) -> str:
+        if self.crash_before_send:
+            raise Crash
+        if (dataset_id, epoch) in self.commitments:
+            raise AssertionError("double commit")
+        self.sent += 1
+        self.commitments[(dataset_id, epoch)] = commitment
+        return "0x" + "ab" * 32
+
+    def commitment_of(self, dataset_id: int, epoch: int) -> bytes:
+        return self.commitments.get((dataset_id, epoch), ZERO32)
+
+
+def _valued(journal: Journal) -> EpochRecord:
+    rec = EpochRecord(dataset_id=1, epoch=7)
+    rec = rec.advance(EpochState.FETCHED, file_ids=(b"\x01" * 32, b"\x02" * 32))
+    salt = new_salt()
+    rec = rec.advance(
+        EpochState.VALUED,
+        scores_bps=(6000, 4000),
+        salt=salt,
+        commitment=b"\x33" * 32,
+        reasons={"02" * 32: "missing ciphertext"},
+    )
+    journal.save(rec)  # the salt is durable before any commit goes out
+    return rec
+
+
+def _commit_step(journal: Journal, board: FakeBoard) -> None:
+    """The daemon's commit step, reduced to its order of effects."""
+    rec = journal.load(1, 7)
+    assert rec is not None
+    chain = board.commitment_of(1, 7)
+    decision = decide_recovery(rec.state, rec.commitment, chain, False, commit_open=True)
+    if decision.action is RecoveryAction.SEND_COMMIT:
+        assert rec.commitment is not None
+        tx = board.commit(1, 7, rec.commitment)
+        if rec.state is EpochState.VALUED:
+            rec = rec.advance(EpochState.COMMITTED, tx={**rec.tx, "commit": tx})
+        journal.save(rec)
+
+
+def test_round_trip(tmp_path: Path) -> None:
+    j = Journal(tmp_path / "j")
+    rec = _valued(j)
+    assert j.load(1, 7) == rec
+    assert j.load(1, 8) is None
+    assert j.records() == [rec]
+
+
+def test_file_is_private_and_leaves_no_temp(tmp_path: Path) -> None:
+    j = Journal(tmp_path / "j")
+    _valued(j)
+    files = os.listdir(j.root)
+    assert files == ["1-7.json"]
+    assert stat.S_IMODE((j.root / "1-7.json").stat().st_mode) == 0o600
+
+
+def test_salt_not_in_repr(tmp_path: Path) -> None:
+    rec = _valued(Journal(tmp_path))
+    assert rec.salt is not None
+    assert rec.salt.hex() not in repr(rec)
+
+
+def test_crash_between_journal_and_commit_resends_same_commitment(tmp_path: Path) -> None:
+    j = Journal(tmp_path)
+    rec = _valued(j)
+    board = FakeBoard()
+    board.crash_before_send = True
+    with pytest.raises(Crash):
+        _commit_step(j, board)
+    # restart: the journal still holds the salt and commitment, nothing reached the chain
+    board.crash_before_send = False
+    _commit_step(j, board)
+    after = j.load(1, 7)
+    assert after is not None
+    assert after.state is EpochState.COMMITTED
+    assert after.salt == rec.salt
+    assert board.commitments[(1, 7)] == rec.commitment
+    # a second restart does not commit again
+    _commit_step(j, board)
+    assert board.sent == 1
+
+
+def test_crash_after_send_before_journal_update_goes_to_reveal(tmp_path: Path) -> None:
+    j = Journal(tmp_path)
+    rec = _valued(j)
+    board = FakeBoard()
+    assert rec.commitment is not None
+    board.commit(1, 7, rec.commitment)  # landed, but we died before journaling COMMITTED
+    loaded = j.load(1, 7)
+    assert loaded is not None
+    d = decide_recovery(
+        loaded.state, loaded.commitment, board.commitment_of(1, 7), False, commit_open=True
+    )
+    assert d.action is RecoveryAction.SEND_REVEAL
+
+
+def test_save_replaces_atomically(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    j = Journal(tmp_path)
+    rec = _valued(j)
+
+    def boom(src: str, dst: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(JournalError):
+        j.save(rec.advance(EpochState.COMMITTED))
+    monkeypatch.undo()
+    assert j.load(1, 7) == rec
+    assert os.listdir(tmp_path) == ["1-7.json"]
+
+
+def test_illegal_advance_refused(tmp_path: Path) -> None:
+    rec = _valued(Journal(tmp_path))
+    with pytest.raises(IllegalTransition):
+        rec.advance(EpochState.VALUED)
+
+
+def test_miss_keeps_reason(tmp_path: Path) -> None:
+    j = Journal(tmp_path)
+    rec = _valued(j).miss("commit window closed")
+    j.save(rec)
+    loaded = j.load(1, 7)
+    assert loaded is not None
+    assert loaded.state is EpochState.MISSED
+    assert loaded.missed_reason == "commit window closed"
+
+
+@pytest.mark.parametrize(
+    "text", ["not json", "[]", json.dumps({"format": "other/1"}), json.dumps({"format": "x"})]
+)
+def test_corrupt_journal_is_a_typed_error(tmp_path: Path, text: str) -> None:
+    (tmp_path / "1-7.json").write_text(text)
+    with pytest.raises(JournalError):
+        Journal(tmp_path).load(1, 7)
