@@ -114,3 +114,21 @@ def down(ctx: click.Context, wipe: bool) -> None:
     console = _console()
     home = Path(_settings(ctx).home)
     devnet_down(home, wipe=wipe, progress=lambda msg: console.print(f"[cyan]•[/] {msg}"))
+
+
+_SAMPLES = ("chatgpt", "reddit", "twitter", "telegram")
+
+
+@devnet.command("sample-export")
+@click.argument("platform", type=click.Choice(_SAMPLES))
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same export.")
+@click.option("--size-kb", type=click.IntRange(1, 10_000_000), default=64, show_default=True)
+def sample_export(platform: str, out: Path, seed: int, size_kb: int) -> None:
+    """Write a synthetic export of PLATFORM (never real people's data) to OUT, to try the node."""
+    from node.parsers import synthetic  # generators only load when asked for
+
+    made = getattr(synthetic, f"{platform}_export")(out, seed=seed, size_bytes=size_kb * 1024)
+    click.echo(
+        f"wrote {made.path}: {platform} export, {made.records} records, account {made.account}"
+    )

@@ -79,3 +79,15 @@ def test_rpc_mode_deploys_onto_an_existing_chain(tmp_path: Path) -> None:
         assert chain.proc.poll() is None
     finally:
         chain.stop()
+
+
+@pytest.mark.parametrize("platform", ["chatgpt", "reddit", "twitter", "telegram"])
+def test_sample_export_is_parsed_by_inspect(tmp_path: Path, platform: str) -> None:
+    out = tmp_path / f"{platform}.zip"
+    made = run(tmp_path, "devnet", "sample-export", platform, str(out), "--seed", "7")
+    assert made.returncode == 0, made.stderr
+    shown = run(tmp_path, "inspect", str(out), "--json")
+    assert shown.returncode == 0, shown.stderr
+    summary = json.loads(shown.stdout)
+    assert summary["platform"] == platform
+    assert summary["records"] > 0
