@@ -51,7 +51,7 @@ def reference_transfers(url: str, n: int) -> float:
         }
         signed = acct.sign_transaction(tx)
         h = w3.eth.send_raw_transaction(signed.raw_transaction)
-        w3.eth.wait_for_transaction_receipt(h, poll_interval=0.05)
+        w3.eth.wait_for_transaction_receipt(h, poll_latency=0.05)
     return n / (time.perf_counter() - t0)
 
 
