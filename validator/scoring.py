@@ -1,0 +1,128 @@
+"""One epoch's files, opened in memory, to basis points: the bridge to the valuation engine.
+
+The daemon hands over what it could open: each file's canonical JSONL plaintext (as
+``node.parsers.canonical`` wrote it, header line included) or the reason it could not be
+obtained (ciphertext missing from storage, CID mismatch, authentication failure). Unavailable
+files score 0 with the reason recorded and never enter the engine, so one missing blob cannot
+shift the others' values through a malformed column. Readable files are valued together by
+:func:`validator.valuation.pipeline.value_epoch` with the dataset's pinned ValuationSpec and the
+on-chain epoch seed, so every honest committee member computes the same basis points.
+
+Contributors are keyed by the file id in hex and passed in that (byte) order: the engine's mask
+column ``j`` is the ``j``-th contributor, so all validators must agree on the order.
+Plaintext stays in memory; nothing here writes to disk or logs text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from node.errors import ParseError, ValuationError
+from node.parsers.canonical import load_canonical
+from node.types import Bps
+from validator.valuation.backends import Backend
+from validator.valuation.data import Contribution, Record
+from validator.valuation.pipeline import ValuationResult, value_epoch
+from validator.valuation.spec import ValuationSpec
+
+__all__ = ["EpochScores", "FileInput", "ScoringError", "records_of", "score_epoch"]
+
+SEED_BYTES = 32
+
+
+class ScoringError(ValuationError):
+    """The epoch cannot be scored at all (bad seed, unreadable validation set)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FileInput:
+    """One file of the epoch: its plaintext, or why there is none (never both)."""
+
+    file_id: bytes
+    plaintext: bytes | None = field(default=None, repr=False)
+    failure: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.plaintext is None) == (self.failure is None):
+            raise ValueError("a FileInput has either a plaintext or a failure reason")
+
+
+@dataclass(frozen=True, slots=True)
+class EpochScores:
+    """Scores in the epoch's file order, the reason of every zero, and the engine's record."""
+
+    file_ids: tuple[bytes, ...]
+    scores_bps: tuple[Bps, ...]
+    reasons: dict[str, str]  # file id hex -> why it scored 0 (absent for valued, unflagged)
+    result: ValuationResult | None  # None when no file could be valued
+
+
+def records_of(canonical: bytes, *, file: str = "<canonical>") -> tuple[Record, ...]:
+    """The texts of canonical JSONL as valuation records (empty texts dropped).
+
+    Raises:
+        ParseError: not canonical JSONL version 1.
+    """
+    export = load_canonical(canonical, file=file)
+    return tuple(Record(r.text) for r in export.records if r.text)
+
+
+def score_epoch(
+    files: Sequence[FileInput],
+    validation_plaintext: bytes,
+    spec: ValuationSpec,
+    seed: bytes,
+    backend: Backend,
+    pool: Sequence[Record] = (),
+) -> EpochScores:
+    """Basis points for every file of the epoch, in the order given.
+
+    Args:
+        files: the epoch's files in on-chain order (``SubmissionRegistry.epochFiles``).
+        validation_plaintext: the DAO's secret validation set, canonical JSONL, opened in memory.
+        spec: the dataset's registered ValuationSpec (its digest checked against the chain).
+        seed: the 32-byte on-chain epoch seed (``ScoreBoard.epochSeed``).
+        backend: where subset models train.
+        pool: earlier accepted data, if the operator keeps it; empty is allowed.
+
+    Raises:
+        ScoringError: the seed is not 32 bytes or the validation set is unreadable.
+        ValuationError: the engine failed (backend, unusable validation set for the spec).
+    """
+    if len(seed) != SEED_BYTES:
+        raise ScoringError("the epoch seed must be 32 bytes")
+    if len({f.file_id for f in files}) != len(files):
+        raise ScoringError("the epoch lists a file id twice")
+    try:
+        validation = records_of(validation_plaintext, file="<validation set>")
+    except ParseError as err:
+        raise ScoringError(f"the validation set is not canonical JSONL ({err})") from None
+
+    reasons: dict[str, str] = {}
+    contributions: list[Contribution] = []
+    for f in sorted(files, key=lambda f: f.file_id):
+        key = f.file_id.hex()
+        if f.plaintext is None:
+            reasons[key] = f.failure or "unavailable"
+            continue
+        try:
+            contributions.append(Contribution(key, records_of(f.plaintext, file=key)))
+        except ParseError as err:
+            # a contributor's bad file is the contributor's problem: flagged, scored 0
+            contributions.append(Contribution(key, (), malformed=f"not canonical JSONL: {err}"))
+
+    bps: dict[str, Bps] = {}
+    result: ValuationResult | None = None
+    if contributions:
+        result = value_epoch(spec, contributions, validation, pool, seed, backend)
+        for c in result.contributors:
+            bps[c.contributor] = c.bps
+            if c.flags:
+                reasons[c.contributor] = "; ".join(c.flags)
+    return EpochScores(
+        file_ids=tuple(f.file_id for f in files),
+        scores_bps=tuple(bps.get(f.file_id.hex(), Bps(0)) for f in files),
+        reasons=reasons,
+        result=result,
+    )
