@@ -1,0 +1,311 @@
+"""The daemon's ticks against a fake chain: the happy path, crashes at every dangerous point,
+and the refusals (disagreeing journal, closed windows, not on the committee)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from eth_typing import ChecksumAddress
+from web3 import Web3
+
+from node.chain.economics import EpochStatus
+from node.chain.protocol import EpochWindows
+from node.errors import ChainError, StorageError
+from node.types import Bps, DatasetId, Epoch
+from validator.commitment import ScoreCommitment
+from validator.daemon import DaemonConfig, ValidatorDaemon
+from validator.epoch import EpochState
+from validator.journal import EpochRecord, Journal
+from validator.scoring import EpochScores, FileInput
+
+DS = DatasetId(1)
+ME = Web3.to_checksum_address("0x" + "aa" * 20)
+BOARD = Web3.to_checksum_address("0x" + "bb" * 20)
+ZERO = b"\x00" * 32
+FILES = [bytes([i]) * 32 for i in (1, 2, 3)]
+
+
+class Crash(BaseException):
+    """The process dying: not an error the daemon may catch."""
+
+
+class FakeChain:
+    """Epoch e: submit [10e, 10e+10), commit [10e+10, 10e+15), reveal [.., 10e+20), then final."""
+
+    def __init__(self) -> None:
+        self.block = 0
+        self.seeds: dict[int, bytes] = {}
+        self.committee_members = [ME]
+        self.commitments: dict[int, bytes] = {}
+        self.reveals: dict[int, tuple[list[int], bytes]] = {}
+        self.finalized: set[int] = set()
+        self.claimed: set[int] = set()
+        self.commit_calls = 0
+        self.crash_on_commit = False
+
+    def windows(self, dataset_id: DatasetId, epoch: Epoch) -> EpochWindows:
+        b = 10 * epoch
+        return EpochWindows(b, b + 10, b + 15, b + 20)
+
+    def head(self) -> int:
+        return self.block
+
+    def current_epoch(self, dataset_id: DatasetId) -> Epoch:
+        return Epoch(self.block // 10)
+
+    def epoch_seed(self, dataset_id: DatasetId, epoch: Epoch) -> bytes:
+        return self.seeds.get(epoch, ZERO)
+
+    def fix_seed(self, dataset_id: DatasetId, epoch: Epoch) -> str:
+        self.seeds[epoch] = bytes([epoch + 7]) * 32
+        return "0xseed"
+
+    def committee(self, dataset_id: DatasetId, epoch: Epoch) -> list[ChecksumAddress]:
+        return list(self.committee_members)
+
+    def epoch_files(self, dataset_id: DatasetId, epoch: Epoch) -> list[bytes]:
+        return list(FILES) if epoch == 0 else []
+
+    def commitment_of(self, dataset_id: DatasetId, epoch: Epoch, who: str) -> bytes:
+        return self.commitments.get(epoch, ZERO)
+
+    def revealed(self, dataset_id: DatasetId, epoch: Epoch, who: str) -> bool:
+        return epoch in self.reveals
+
+    def commit(self, dataset_id: DatasetId, epoch: Epoch, commitment: bytes) -> str:
+        if self.crash_on_commit:
+            raise Crash
+        w = self.windows(dataset_id, epoch)
+        if not w.close_block <= self.block + 1 < w.reveal_start:
+            raise ChainError("ScoreBoardNotInCommitWindow")
+        if epoch in self.commitments:
+            raise ChainError("ScoreBoardAlreadyCommitted")
+        self.commit_calls += 1
+        self.commitments[epoch] = commitment
+        return f"0xcommit{epoch}"
+
+    def reveal(
+        self, dataset_id: DatasetId, epoch: Epoch, scores_bps: list[int], salt: bytes
+    ) -> str:
+        w = self.windows(dataset_id, epoch)
+        if not w.reveal_start <= self.block + 1 < w.finalize_from:
+            raise ChainError("ScoreBoardNotInRevealWindow")
+        expected = ScoreCommitment(
+            1,
+            BOARD,
+            DS,
+            epoch,
+            ME,
+            tuple(self.epoch_files(dataset_id, epoch)),
+            tuple(Bps(s) for s in scores_bps),
+            salt,
+        ).digest()
+        if self.commitments.get(epoch) != expected:
+            raise ChainError("ScoreBoardRevealMismatch")
+        self.reveals[epoch] = (scores_bps, salt)
+        return f"0xreveal{epoch}"
+
+    def status(self, dataset_id: DatasetId, epoch: Epoch) -> EpochStatus:
+        return EpochStatus(True, epoch in self.finalized, True, 1, 1, 1)
+
+    def finalize(self, dataset_id: DatasetId, epoch: Epoch) -> str:
+        self.finalized.add(epoch)
+        return "0xfinal"
+
+    def validator_reward(self, dataset_id: DatasetId, epoch: Epoch, who: str) -> int:
+        return 0 if epoch in self.claimed or epoch not in self.reveals else 5
+
+    def claim_validator_reward(self, dataset_id: DatasetId, epoch: Epoch) -> str:
+        self.claimed.add(epoch)
+        return f"0xclaim{epoch}"
+
+
+def opener(dataset_id: DatasetId, epoch: Epoch, file_id: bytes) -> bytes:
+    if file_id == FILES[2]:
+        raise StorageError("CID mismatch")
+    return b"plaintext of " + file_id[:1]
+
+
+def scorer(files: Sequence[FileInput], validation: bytes, seed: bytes) -> EpochScores:
+    ok = [f for f in files if f.plaintext is not None]
+    return EpochScores(
+        file_ids=tuple(f.file_id for f in files),
+        scores_bps=tuple(Bps(10_000 // len(ok) if f.plaintext else 0) for f in files),
+        reasons={f.file_id.hex(): f.failure for f in files if f.failure},
+        result=None,
+    )
+
+
+class CountingSalts:
+    def __init__(self) -> None:
+        self.drawn = 0
+
+    def __call__(self) -> bytes:
+        self.drawn += 1
+        return bytes([self.drawn]) * 32
+
+
+def make(chain: FakeChain, root: Path, salts: CountingSalts | None = None) -> ValidatorDaemon:
+    return ValidatorDaemon(
+        DaemonConfig(chain_id=1, score_board=BOARD, dataset_id=DS, validator=ME),
+        chain,
+        Journal(root),
+        opener,
+        lambda ds, ep: b"validation set",
+        scorer,
+        salts or CountingSalts(),
+    )
+
+
+def run_to(d: ValidatorDaemon, chain: FakeChain, until: int) -> None:
+    while chain.block < until:
+        chain.block += 1
+        d.tick()
+
+
+def record(root: Path, epoch: int = 0) -> EpochRecord:
+    rec = Journal(root).load(1, epoch)
+    assert rec is not None
+    return rec
+
+
+def test_happy_path_to_claimed(tmp_path: Path) -> None:
+    chain = FakeChain()
+    d = make(chain, tmp_path)
+    run_to(d, chain, 11)
+    assert Journal(tmp_path).load(1, 0) is None  # 2 confirmations past the close not reached
+    run_to(d, chain, 21)
+    rec = record(tmp_path)
+    assert rec.state is EpochState.CLAIMED
+    assert rec.scores_bps == (5000, 5000, 0)
+    assert rec.reasons[FILES[2].hex()] == "StorageError: CID mismatch"
+    assert rec.tx == {"commit": "0xcommit0", "reveal": "0xreveal0", "claim": "0xclaim0"}
+    assert chain.commit_calls == 1
+    assert 0 in chain.finalized
+    assert d.stats.transitions["CLAIMED"] == 1
+    assert d.stats.errors == 0
+
+
+def test_crash_between_journal_and_commit_reuses_salt(tmp_path: Path) -> None:
+    chain = FakeChain()
+    salts = CountingSalts()
+    chain.crash_on_commit = True
+    d = make(chain, tmp_path, salts)
+    with pytest.raises(Crash):
+        run_to(d, chain, 13)
+    valued = record(tmp_path)
+    assert valued.state is EpochState.VALUED
+    assert chain.commitments == {}
+    chain.crash_on_commit = False
+    d2 = make(chain, tmp_path, salts)  # restarted process, same journal
+    run_to(d2, chain, 21)
+    rec = record(tmp_path)
+    assert rec.state is EpochState.CLAIMED
+    assert rec.salt == valued.salt
+    assert salts.drawn == 1  # never a second salt
+    assert chain.commitments[0] == valued.commitment
+    assert chain.commit_calls == 1
+
+
+def test_crash_after_commit_before_journal_goes_to_reveal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chain = FakeChain()
+    d = make(chain, tmp_path)
+    real_save = Journal.save
+
+    def dying_save(self: Journal, rec: EpochRecord) -> None:
+        if rec.state is EpochState.COMMITTED:
+            raise Crash
+        real_save(self, rec)
+
+    monkeypatch.setattr(Journal, "save", dying_save)
+    with pytest.raises(Crash):
+        run_to(d, chain, 13)
+    monkeypatch.undo()
+    assert record(tmp_path).state is EpochState.VALUED
+    assert chain.commit_calls == 1
+    d2 = make(chain, tmp_path)
+    run_to(d2, chain, 21)
+    assert record(tmp_path).state is EpochState.CLAIMED
+    assert chain.commit_calls == 1
+    assert 0 in chain.reveals
+
+
+def test_crash_in_fetched_refetches_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chain = FakeChain()
+    d = make(chain, tmp_path)
+    real_save = Journal.save
+
+    def dying_save(self: Journal, rec: EpochRecord) -> None:
+        if rec.state is EpochState.VALUED:
+            raise Crash
+        real_save(self, rec)
+
+    monkeypatch.setattr(Journal, "save", dying_save)
+    with pytest.raises(Crash):
+        run_to(d, chain, 13)
+    monkeypatch.undo()
+    assert record(tmp_path).state is EpochState.FETCHED
+    assert chain.commitments == {}
+    run_to(make(chain, tmp_path), chain, 21)
+    assert record(tmp_path).state is EpochState.CLAIMED
+
+
+def test_chain_commitment_differs_is_missed(tmp_path: Path) -> None:
+    chain = FakeChain()
+    d = make(chain, tmp_path)
+    run_to(d, chain, 12)
+    assert record(tmp_path).state is EpochState.COMMITTED
+    chain.commitments[0] = b"\x99" * 32  # e.g. a second daemon with the same key
+    run_to(d, chain, 21)
+    rec = record(tmp_path)
+    assert rec.state is EpochState.MISSED
+    assert "differs" in rec.missed_reason
+    assert 0 not in chain.reveals
+
+
+def test_not_on_committee_is_missed(tmp_path: Path) -> None:
+    chain = FakeChain()
+    chain.committee_members = []
+    d = make(chain, tmp_path)
+    run_to(d, chain, 14)
+    rec = record(tmp_path)
+    assert rec.state is EpochState.MISSED
+    assert rec.missed_reason == "not on the committee for this epoch"
+    assert chain.commit_calls == 0
+
+
+def test_down_through_the_reveal_window_is_missed(tmp_path: Path) -> None:
+    chain = FakeChain()
+    d = make(chain, tmp_path)
+    run_to(d, chain, 13)
+    assert record(tmp_path).state is EpochState.COMMITTED
+    chain.block = 19  # the daemon was down for the whole reveal window
+    d.tick()
+    rec = record(tmp_path)
+    assert rec.state is EpochState.MISSED
+    assert "reveal window closed" in rec.missed_reason
+
+
+def test_chain_errors_are_retried_next_tick(tmp_path: Path) -> None:
+    chain = FakeChain()
+    d = make(chain, tmp_path)
+    calls = {"n": 0}
+    real = chain.commit
+
+    def flaky(dataset_id: DatasetId, epoch: Epoch, commitment: bytes) -> str:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise ChainError("transport failure")
+        return real(dataset_id, epoch, commitment)
+
+    chain.commit = flaky  # type: ignore[method-assign]
+    run_to(d, chain, 21)
+    assert d.stats.errors == 1
+    assert record(tmp_path).state is EpochState.CLAIMED
+    assert chain.commit_calls == 1
