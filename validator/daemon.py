@@ -20,6 +20,7 @@ loader, scorer, salt source), so tests drive ticks deterministically with fakes.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
@@ -98,6 +99,7 @@ class DaemonStats:
     ticks: int = 0
     errors: int = 0
     last_head: int = 0
+    last_tick_at: float = 0.0  # clock() at the end of the last completed tick
     transitions: dict[str, int] = field(default_factory=dict)
     missed: int = 0
 
@@ -114,6 +116,7 @@ class ValidatorDaemon:
         load_validation: ValidationLoader,
         scorer: Scorer,
         salt_source: Callable[[], bytes] = new_salt,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._cfg = config
         self._chain = chain
@@ -122,6 +125,7 @@ class ValidatorDaemon:
         self._load_validation = load_validation
         self._score = scorer
         self._salt = salt_source
+        self._clock = clock
         self._plaintexts: dict[int, list[FileInput]] = {}  # epoch -> opened files, memory only
         self._validation: bytes | None = None  # the secret set, memory only
         self.stats = DaemonStats()
@@ -142,6 +146,11 @@ class ValidatorDaemon:
                     "epoch step failed; retrying next tick",
                     extra={"epoch": e, "error": type(err).__name__, "detail": str(err)},
                 )
+        self.stats.last_tick_at = self._clock()
+
+    @property
+    def journal(self) -> Journal:
+        return self._journal
 
     # -- one epoch -------------------------------------------------------------------------
 

@@ -3,11 +3,12 @@ and the refusals (disagreeing journal, closed windows, not on the committee)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
 from eth_typing import ChecksumAddress
+from fastapi.testclient import TestClient
 from web3 import Web3
 
 from node.chain.economics import EpochStatus
@@ -18,6 +19,7 @@ from validator.commitment import ScoreCommitment
 from validator.daemon import DaemonConfig, ValidatorDaemon
 from validator.epoch import EpochState
 from validator.journal import EpochRecord, Journal
+from validator.metrics import create_metrics_app
 from validator.scoring import EpochScores, FileInput
 
 DS = DatasetId(1)
@@ -147,7 +149,12 @@ class CountingSalts:
         return bytes([self.drawn]) * 32
 
 
-def make(chain: FakeChain, root: Path, salts: CountingSalts | None = None) -> ValidatorDaemon:
+def make(
+    chain: FakeChain,
+    root: Path,
+    salts: CountingSalts | None = None,
+    clock: Callable[[], float] = lambda: 0.0,
+) -> ValidatorDaemon:
     return ValidatorDaemon(
         DaemonConfig(chain_id=1, score_board=BOARD, dataset_id=DS, validator=ME),
         chain,
@@ -156,6 +163,7 @@ def make(chain: FakeChain, root: Path, salts: CountingSalts | None = None) -> Va
         lambda ds, ep: b"validation set",
         scorer,
         salts or CountingSalts(),
+        clock,
     )
 
 
@@ -309,3 +317,25 @@ def test_chain_errors_are_retried_next_tick(tmp_path: Path) -> None:
     assert d.stats.errors == 1
     assert record(tmp_path).state is EpochState.CLAIMED
     assert chain.commit_calls == 1
+
+
+def test_metrics_and_health(tmp_path: Path) -> None:
+    chain = FakeChain()
+    now = [1000.0]
+    d = make(chain, tmp_path, clock=lambda: now[0])
+    app = TestClient(create_metrics_app(d, stale_after_s=60, clock=lambda: now[0]))
+    assert app.get("/healthz").status_code == 503  # never ticked
+    run_to(d, chain, 21)
+    r = app.get("/metrics")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/plain; version=0.0.4")
+    text = r.text
+    assert "datadao_validator_ticks_total 21\n" in text
+    assert 'datadao_validator_epochs{state="CLAIMED"} 1\n' in text
+    assert 'datadao_validator_transitions_total{state="COMMITTED"} 1\n' in text
+    assert "datadao_validator_head_block 21\n" in text
+    h = app.get("/healthz")
+    assert h.status_code == 200
+    assert h.json()["ok"] is True
+    now[0] += 61
+    assert app.get("/healthz").status_code == 503
