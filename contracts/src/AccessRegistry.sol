@@ -56,6 +56,8 @@ contract AccessRegistry is IAccessRegistry {
     /// @inheritdoc IAccessRegistry
     function access(uint256 reqId) external view virtual returns (Access memory) {
         Access memory a = _access[reqId];
+        // An existence check (never granted), not a balance comparison.
+        // slither-disable-next-line incorrect-equality
         if (a.grantedAtBlock == 0) revert AccessRegistryNotGranted(reqId);
         return a;
     }

@@ -219,7 +219,7 @@ contract DKGCoordinator is IDKGCoordinator, Ownable {
         uint256 minStake = _staking.minStake();
         top = new address[](size);
         uint256[] memory topStake = new uint256[](size);
-        uint256 count;
+        uint256 count = 0;
         for (uint256 i = 0; i < candidates.length; ++i) {
             address c = candidates[i];
             uint256 s = _staking.stakeOf(c);

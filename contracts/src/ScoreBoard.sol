@@ -225,8 +225,8 @@ contract ScoreBoard is IScoreBoard {
         uint16 minScoreBps
     ) private {
         mapping(bytes32 => uint16) storage finals = _finalScores[datasetId][epoch];
-        uint256 totalScore;
-        uint256 scoredFiles;
+        uint256 totalScore = 0;
+        uint256 scoredFiles = 0;
         for (uint256 j; j < fileIds.length; ++j) {
             uint256 score = medians[j];
             if (score < minScoreBps) continue; // below the minimum: 0
@@ -284,9 +284,9 @@ contract ScoreBoard is IScoreBoard {
         uint256 total
     ) private pure returns (uint256) {
         uint256 n = order.length;
-        uint256 lo;
-        uint256 hi;
-        uint256 cum;
+        uint256 lo = 0;
+        uint256 hi = 0;
+        uint256 cum = 0;
         for (uint256 k; k < n; ++k) {
             cum += w[order[k]];
             if (cum * 2 >= total) {
@@ -316,7 +316,7 @@ contract ScoreBoard is IScoreBoard {
             if (v.commitment == 0 || v.revealed) continue;
             uint256 amount = v.stake * slashBps_ / _BPS;
             if (amount == 0) continue;
-            bool ok;
+            bool ok = false;
             uint256 gasBefore = gasleft();
             try _staking.slash(m, amount, _NON_REVEAL) {
                 ok = true;
@@ -368,7 +368,7 @@ contract ScoreBoard is IScoreBoard {
         address[] memory participants = _dkg.getParticipants(ritualId);
         // stakeAt only answers for past blocks; inside closeBlock itself the current stake is the best view.
         bool past = block.number > closeBlock;
-        uint256 total;
+        uint256 total = 0;
         mapping(address => Vote) storage votes = _votes[datasetId][epoch];
         for (uint256 i; i < participants.length; ++i) {
             address p = participants[i];
@@ -395,6 +395,8 @@ contract ScoreBoard is IScoreBoard {
     {
         if (e.seed != 0) return (e.closeBlock, e.revealStart, e.finalizeFrom);
         if (!_config.exists(datasetId)) revert ScoreBoardUnknownDataset(datasetId);
+        // The submission start is not needed once an epoch is scored.
+        // slither-disable-next-line unused-return
         (, closeBlock, revealStart, finalizeFrom) = _config.epochWindows(datasetId, epoch);
     }
 
@@ -489,6 +491,8 @@ contract ScoreBoard is IScoreBoard {
         Vote storage v = _votes[datasetId][epoch][validator];
         if (!v.revealed) return scores;
         EpochState storage e = _epochs[datasetId][epoch];
+        // Exact: reveals append one score per epoch file, so scores.length == revealers * files.
+        // slither-disable-next-line divide-before-multiply
         uint256 fileCount = e.scores.length / e.revealers.length;
         scores = new uint16[](fileCount);
         uint256 base = uint256(v.revealIndex) * fileCount;
