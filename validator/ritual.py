@@ -30,15 +30,15 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Final
 
 from eth_utils.crypto import keccak
 from web3 import Web3
+from web3.contract.contract import ContractFunction
 
 from node.chain.client import ChainClient
-from node.chain.errors import ContractRevert
+from node.chain.errors import ContractRevert, TransactionFailed
 from node.chain.protocol import DKGCoordinator, RitualState, ValidatorStaking
 from node.errors import KeyCustodyError
 from node.protocol.keystore import Secret
@@ -62,6 +62,8 @@ FERVEO_KIND: Final = "ferveo-keypair-seed"
 _REJECT_TAG: Final = b"datadao/ritual-reject/v1"
 _REJECT_KEY: Final = b"\x00"
 _ZERO32: Final = b"\x00" * 32
+_MAX_ATTEMPTS: Final = 3
+_AGGREGATION_GAS: Final = 400_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,15 +235,25 @@ class RitualWatcher:
         log.info("ritual joined", extra={"ritual": ritual_id, "index": member.index})
         deadline = None if max_wait_s is None else time.monotonic() + max_wait_s
         bad: list[str] = []
-        posted_aggregation = self._posted_aggregation(ritual_id)
+        attempts = {"transcript": 0, "aggregation": 0}
 
         while True:
             state = self.dkg.getRitualState(ritual_id)
-            if state is RitualState.AWAITING_TRANSCRIPTS and not self._posted_transcript(ritual_id):
-                self._try_post(lambda: self.dkg.postTranscript(ritual_id, self._deal(member)))
-                log.info("transcript posted", extra={"ritual": ritual_id})
+            if (
+                state is RitualState.AWAITING_TRANSCRIPTS
+                and attempts["transcript"] < _MAX_ATTEMPTS
+                and not self._posted_transcript(ritual_id)
+            ):
+                attempts["transcript"] += 1
+                fn = self.dkg.contract.functions.postTranscript(ritual_id, self._deal(member))
+                self._try_post(fn, gas=None)
                 continue
-            if state is RitualState.AWAITING_AGGREGATIONS and not posted_aggregation:
+            if (
+                state is RitualState.AWAITING_AGGREGATIONS
+                and attempts["aggregation"] < _MAX_ATTEMPTS
+                and not self._posted_aggregation(ritual_id, initiated_at)
+            ):
+                attempts["aggregation"] += 1
                 transcripts = self.dkg.transcripts(ritual_id, from_block=initiated_at)
                 try:
                     agg = member.aggregate({str(a): t for a, t in transcripts.items()})
@@ -251,18 +263,16 @@ class RitualWatcher:
                         "bad transcripts: vetoing the ritual",
                         extra={"ritual": ritual_id, "culprits": bad},
                     )
-                    digest = rejection_digest(ritual_id, self.me, bad)
-                    veto = partial(self.dkg.postAggregation, ritual_id, digest, _REJECT_KEY)
-                    self._try_post(veto)
+                    digest, key = rejection_digest(ritual_id, self.me, bad), _REJECT_KEY
                 else:
                     _write_atomic(
                         aggregate_path(self.key_dir, ritual_id), agg.aggregated_transcript
                     )
-                    self._try_post(
-                        partial(self.dkg.postAggregation, ritual_id, agg.digest, agg.dkg_public_key)
-                    )
-                    log.info("aggregation posted", extra={"ritual": ritual_id})
-                posted_aggregation = True
+                    digest, key = agg.digest, agg.dkg_public_key
+                fn = self.dkg.contract.functions.postAggregation(ritual_id, digest, key)
+                # Members post concurrently: the last one in pays for activation (the public key
+                # is stored), which a gas estimate taken earlier does not include.
+                self._try_post(fn, gas=_AGGREGATION_GAS)
                 continue
             if state in (RitualState.ACTIVE, RitualState.INVALID, RitualState.TIMEOUT):
                 return self._outcome(ritual_id, state, committee, initiated_at, bad)
@@ -272,23 +282,27 @@ class RitualWatcher:
                 return self._outcome(ritual_id, state, committee, initiated_at, bad)
             time.sleep(self.poll_s)
 
-    def _try_post(self, send: Callable[[], object]) -> None:
-        """Send; a revert because the ritual moved on (another member ended it) is not an error."""
+    def _try_post(self, fn: ContractFunction, *, gas: int | None) -> None:
+        """Send; a revert because the ritual moved on (another member ended it) is not an error,
+        and a transaction that failed on inclusion is retried by the caller's loop."""
         try:
-            send()
+            self.chain.send(fn, gas=gas, description=f"DKGCoordinator.{fn.fn_name}")
+            log.info("posted", extra={"what": fn.fn_name})
         except ContractRevert as err:
-            log.info("post not accepted", extra={"revert": err.error_name})
+            log.info("post not accepted", extra={"what": fn.fn_name, "revert": err.error_name})
+        except TransactionFailed:
+            log.warning("post failed on inclusion", extra={"what": fn.fn_name})
 
     def _posted_transcript(self, ritual_id: RitualId) -> bool:
         fn = self.dkg.contract.functions.transcriptDigest(ritual_id, self.me)
         return bytes(self.chain.call(fn)) != _ZERO32
 
-    def _posted_aggregation(self, ritual_id: RitualId) -> bool:
+    def _posted_aggregation(self, ritual_id: RitualId, from_block: int) -> bool:
         event = self.dkg.contract.events.AggregationPosted()
         return any(
             e["args"]["member"].lower() == self.me.lower()
             for e in self.chain.events(
-                event, from_block=0, argument_filters={"ritualId": ritual_id}
+                event, from_block=from_block, argument_filters={"ritualId": ritual_id}
             )
         )
 
