@@ -10,8 +10,14 @@ import logging
 import os
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from node.chain.client import ChainClient
+    from node.chain.deployment import Deployment
+    from node.chain.protocol import ValidatorStaking
 
 __all__ = ["serve_shares", "validator"]
 
@@ -107,3 +113,183 @@ def ritual(home: Path | None, account_index: int) -> None:
         watcher.run(stop, on_outcome=lambda o: click.echo(o.describe()))
     except KeyboardInterrupt:
         stop.set()
+
+
+# -- staking and the scoring daemon -------------------------------------------------------------
+
+
+def _chain(home: Path | None, account_index: int) -> tuple[Deployment, ChainClient]:
+    """The devnet deployment and a client signing as the chosen devnet account."""
+    from node.chain.anvil import devnet_account
+    from node.chain.client import ChainClient
+    from node.chain.deployment import Deployment
+
+    deployment = Deployment.load(_home(home) / "devnet" / "deployment.json")
+    return deployment, ChainClient.connect(deployment.rpc_url, devnet_account(account_index))
+
+
+def _staking(home: Path | None, account_index: int) -> tuple[ChainClient, ValidatorStaking]:
+    from node.chain.protocol import ValidatorStaking
+
+    deployment, client = _chain(home, account_index)
+    return client, ValidatorStaking(client, deployment.address("ValidatorStaking"))
+
+
+_home_opt = click.option("--home", type=click.Path(path_type=Path), default=None, help="Data dir.")
+_account_opt = click.option(
+    "--account-index", type=click.IntRange(0, 64), required=True, help="devnet only"
+)
+
+
+@validator.command("stake")
+@_home_opt
+@_account_opt
+@click.argument("amount_wei", type=click.IntRange(min=1))
+def stake(home: Path | None, account_index: int, amount_wei: int) -> None:
+    """Add AMOUNT_WEI of native currency to this validator's stake."""
+    client, staking = _staking(home, account_index)
+    staking.stake(amount_wei)
+    click.echo(f"staked {amount_wei} wei; total {staking.stakeOf(client.address)} wei")
+
+
+@validator.command("unstake")
+@_home_opt
+@_account_opt
+@click.argument("amount_wei", type=click.IntRange(min=1))
+def unstake(home: Path | None, account_index: int, amount_wei: int) -> None:
+    """Start unbonding AMOUNT_WEI (withdrawable after the unbonding period)."""
+    client, staking = _staking(home, account_index)
+    staking.requestUnstake(amount_wei)
+    info = staking.validatorInfo(client.address)
+    click.echo(
+        f"unbonding {info.unbonding} wei, withdrawable from block {info.unbonding_release_block}"
+    )
+
+
+@validator.command("withdraw")
+@_home_opt
+@_account_opt
+def withdraw(home: Path | None, account_index: int) -> None:
+    """Withdraw stake whose unbonding period is over."""
+    _, staking = _staking(home, account_index)
+    staking.withdraw()
+    click.echo("withdrawn")
+
+
+@validator.command("status")
+@_home_opt
+@_account_opt
+@click.option("--journal", type=click.Path(path_type=Path), default=None, help="Journal dir.")
+def status(home: Path | None, account_index: int, journal: Path | None) -> None:
+    """Stake, unbonding and the journaled state of every epoch this validator worked on."""
+    from validator.journal import Journal
+
+    client, staking = _staking(home, account_index)
+    info = staking.validatorInfo(client.address)
+    click.echo(f"validator {client.address}")
+    click.echo(f"  registered: {info.registered}  stake: {info.stake} wei")
+    click.echo(f"  unbonding:  {info.unbonding} wei (release block {info.unbonding_release_block})")
+    root = journal or _home(home) / "validator" / client.address / "journal"
+    for rec in Journal(root).records():
+        why = f"  ({rec.missed_reason})" if rec.missed_reason else ""
+        click.echo(f"  dataset {rec.dataset_id} epoch {rec.epoch}: {rec.state}{why}")
+
+
+@validator.command("run")
+@_home_opt
+@_account_opt
+@click.option("--dataset", "dataset_id", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option(
+    "--spec",
+    "spec_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="The dataset's ValuationSpec JSON; its digest must match the chain's.",
+)
+@click.option("--confirmations", type=click.IntRange(0, 64), default=2, show_default=True)
+@click.option("--interval", type=click.FloatRange(min=0.1), default=2.0, show_default=True)
+@click.option("--metrics-port", type=click.IntRange(0, 65535), default=0, help="0: off.")
+@click.option("--device", default="cpu", show_default=True, help="cpu, cuda or auto.")
+def run(
+    home: Path | None,
+    account_index: int,
+    dataset_id: int,
+    spec_path: Path,
+    confirmations: int,
+    interval: float,
+    metrics_port: int,
+    device: str,
+) -> None:
+    """Score every epoch this validator is on the committee of: fetch, value, commit, reveal,
+    claim. Restart-safe: the journal under --home decides what happens next."""
+    from node.chain.protocol import DKGCoordinator, ValidatorStaking
+    from node.custody.gather import ShareClient
+    from node.custody.renter import committee_peers
+    from node.custody.session import SessionKey
+    from node.storage.local import LocalBlockstore
+    from node.types import DatasetId, RitualId
+    from validator.daemon import ChainEpochView, CustodyOpener, DaemonConfig, ValidatorDaemon
+    from validator.journal import Journal
+    from validator.scoring import score_epoch
+    from validator.valuation.backends import LocalBackend
+    from validator.valuation.spec import ValuationSpec
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    root = _home(home)
+    deployment, client = _chain(home, account_index)
+    view = ChainEpochView(client, deployment)
+    spec = ValuationSpec.from_json(spec_path.read_text(encoding="utf-8"))
+    ds = DatasetId(dataset_id)
+    if bytes.fromhex(spec.digest()[2:]) != view.config.dataset(ds).valuation_spec_digest:
+        raise click.ClickException("the ValuationSpec's digest differs from the one on chain")
+    dkg = DKGCoordinator(client, deployment.address("DKGCoordinator"))
+    staking = ValidatorStaking(client, deployment.address("ValidatorStaking"))
+    shares = ShareClient(
+        chain_id=client.chain_id,
+        registry=view.registry.address,
+        signer=client.account,
+        session=SessionKey.generate(),
+        now=lambda: int(client.w3.eth.get_block("latest")["timestamp"]),
+    )
+    opener = CustodyOpener(
+        store=LocalBlockstore(root / "blocks"),
+        view=view,
+        chain_id=client.chain_id,
+        client=shares,
+        peers=lambda rid: committee_peers(dkg, staking, RitualId(rid)),
+    )
+    backend = LocalBackend(device)
+    daemon = ValidatorDaemon(
+        DaemonConfig(
+            chain_id=client.chain_id,
+            score_board=view.board.address,
+            dataset_id=ds,
+            validator=client.address,
+            confirmations=confirmations,
+        ),
+        view,
+        Journal(root / "validator" / client.address / "journal"),
+        opener,
+        opener.validation_set,
+        lambda files, val, seed: score_epoch(files, val, spec, seed, backend),
+    )
+    if metrics_port:
+        import uvicorn
+
+        from validator.metrics import create_metrics_app
+
+        server = uvicorn.Server(
+            uvicorn.Config(
+                create_metrics_app(daemon), host="127.0.0.1", port=metrics_port, log_level="warning"
+            )
+        )
+        threading.Thread(target=server.run, daemon=True).start()
+    stop = threading.Event()
+    try:
+        while not stop.is_set():
+            daemon.tick()
+            stop.wait(interval)
+    except KeyboardInterrupt:
+        stop.set()
+    finally:
+        shares.close()
