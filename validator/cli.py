@@ -228,13 +228,21 @@ def run(
     from node.custody.session import SessionKey
     from node.storage.local import LocalBlockstore
     from node.types import DatasetId, RitualId
-    from validator.daemon import ChainEpochView, CustodyOpener, DaemonConfig, ValidatorDaemon
+    from validator.daemon import (
+        ChainEpochView,
+        CustodyOpener,
+        DaemonConfig,
+        JsonLogFormatter,
+        ValidatorDaemon,
+    )
     from validator.journal import Journal
     from validator.scoring import score_epoch
     from validator.valuation.backends import LocalBackend
     from validator.valuation.spec import ValuationSpec
 
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonLogFormatter())
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     root = _home(home)
     deployment, client = _chain(home, account_index)
     view = ChainEpochView(client, deployment)

@@ -20,6 +20,7 @@ loader, scorer, salt source), so tests drive ticks deterministically with fakes.
 from __future__ import annotations
 
 import io
+import json
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -46,7 +47,14 @@ from validator.epoch import ZERO32, EpochState, RecoveryAction, decide_recovery
 from validator.journal import EpochRecord, Journal, JournalError
 from validator.scoring import EpochScores, FileInput, ScoringError
 
-__all__ = ["ChainEpochView", "CustodyOpener", "DaemonConfig", "EpochChain", "ValidatorDaemon"]
+__all__ = [
+    "ChainEpochView",
+    "CustodyOpener",
+    "DaemonConfig",
+    "EpochChain",
+    "JsonLogFormatter",
+    "ValidatorDaemon",
+]
 
 MAX_VALIDATION_SET_BYTES = 1 << 30  # the header is read from the front; this caps the stream
 
@@ -102,6 +110,24 @@ class DaemonConfig:
     validator: ChecksumAddress
     confirmations: int = 2
     lookback: int = 4
+
+
+class JsonLogFormatter(logging.Formatter):
+    """One JSON object per line: message, level, logger and the ``extra`` fields (epoch, file
+    id, state, tx, error class). Callers put ids and reasons in ``extra``, never plaintext or
+    key material, so this formatter can print every field it is given."""
+
+    _STD = frozenset(vars(logging.makeLogRecord({})))
+
+    def format(self, record: logging.LogRecord) -> str:
+        out: dict[str, object] = {
+            "ts": round(record.created, 3),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        out.update({k: v for k, v in vars(record).items() if k not in self._STD})
+        return json.dumps(out, default=str, sort_keys=True)
 
 
 @dataclass
@@ -240,6 +266,8 @@ class ValidatorDaemon:
             if not commit_open:
                 return self._save(rec, rec.miss("commit window closed before scoring"))
             files = self._fetch(epoch)
+            if not files:  # nothing to score; committing empty arrays would only cost gas
+                return self._save(rec, rec.miss("no submissions in this epoch"))
             return self._save(
                 rec, rec.advance(EpochState.FETCHED, file_ids=tuple(f.file_id for f in files))
             )

@@ -3,6 +3,8 @@ and the refusals (disagreeing journal, closed windows, not on the committee)."""
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -16,7 +18,7 @@ from node.chain.protocol import EpochWindows
 from node.errors import ChainError, StorageError
 from node.types import Bps, DatasetId, Epoch
 from validator.commitment import ScoreCommitment
-from validator.daemon import DaemonConfig, ValidatorDaemon
+from validator.daemon import DaemonConfig, JsonLogFormatter, ValidatorDaemon
 from validator.epoch import EpochState
 from validator.journal import EpochRecord, Journal
 from validator.metrics import create_metrics_app
@@ -339,3 +341,28 @@ def test_metrics_and_health(tmp_path: Path) -> None:
     assert h.json()["ok"] is True
     now[0] += 61
     assert app.get("/healthz").status_code == 503
+
+
+def test_epoch_without_submissions_is_missed_without_a_commit(tmp_path: Path) -> None:
+    chain = FakeChain()
+    d = make(chain, tmp_path)
+    run_to(d, chain, 31)  # epoch 1 has no files
+    rec = record(tmp_path, 1)
+    assert rec.state is EpochState.MISSED
+    assert rec.missed_reason == "no submissions in this epoch"
+    assert 1 not in chain.commitments
+
+
+def test_json_logs_carry_ids_not_data(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    chain = FakeChain()
+    d = make(chain, tmp_path)
+    with caplog.at_level(logging.INFO, logger="validator.daemon"):
+        run_to(d, chain, 21)
+    lines = [json.loads(JsonLogFormatter().format(r)) for r in caplog.records]
+    assert any(x.get("to") == "COMMITTED" and x["epoch"] == 0 for x in lines)
+    assert any(x.get("file_id") == FILES[2].hex() for x in lines)
+    text = "\n".join(json.dumps(x) for x in lines)
+    assert "plaintext of" not in text
+    rec = record(tmp_path)
+    assert rec.salt is not None
+    assert rec.salt.hex() not in text
