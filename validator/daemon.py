@@ -234,7 +234,11 @@ class ValidatorDaemon:
             if rec is None:
                 return
         commit_open = head + 1 < w.reveal_start
-        while rec.state not in (EpochState.CLAIMED, EpochState.MISSED):
+        # bounded: each pass takes one step, and a lagging RPC that does not yet show our own
+        # commit must not turn into a loop of re-sends within one tick
+        for _ in range(len(EpochState)):
+            if rec.state in (EpochState.CLAIMED, EpochState.MISSED):
+                return
             d = decide_recovery(
                 rec.state,
                 rec.commitment,

@@ -366,3 +366,22 @@ def test_json_logs_carry_ids_not_data(tmp_path: Path, caplog: pytest.LogCaptureF
     rec = record(tmp_path)
     assert rec.salt is not None
     assert rec.salt.hex() not in text
+
+
+def test_lagging_rpc_does_not_loop_commits_within_a_tick(tmp_path: Path) -> None:
+    chain = FakeChain()
+    d = make(chain, tmp_path)
+    run_to(d, chain, 12)
+    assert record(tmp_path).state is EpochState.COMMITTED
+    sent: list[bytes] = []
+
+    def lagging_commit(dataset_id: DatasetId, epoch: Epoch, commitment: bytes) -> str:
+        sent.append(commitment)
+        return "0xlagging"
+
+    chain.commit = lagging_commit  # type: ignore[method-assign]
+    chain.commitments.clear()  # the RPC does not (yet) show our commit
+    chain.block += 1
+    d.tick()
+    assert 1 <= len(sent) <= len(EpochState)
+    assert len(set(sent)) == 1  # always the journaled commitment
