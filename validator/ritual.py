@@ -336,7 +336,15 @@ class RitualWatcher:
             state=state,
             dkg_public_key=key,
             missing_transcripts=tuple(a for a in committee if a.lower() not in posted),
-            missing_aggregations=tuple(a for a in committee if a.lower() not in aggregated),
+            # only blame missing aggregations when aggregating was possible and nothing else
+            # ended the ritual first (a missing transcript or an invalidation)
+            missing_aggregations=tuple(
+                a
+                for a in committee
+                if a.lower() not in aggregated
+                and state is RitualState.TIMEOUT
+                and len(posted) == len(committee)
+            ),
             bad_transcripts=tuple(bad),
             disagreed=tuple(disagreed),
         )
