@@ -51,6 +51,10 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
 
+DEPLOY_TIMEOUT_S = 900
+"""Upper bound for ``forge script``: a first run may compile every contract with solcjs (minutes
+on 2 cores); anything longer is a stuck broadcast, reported instead of waited on forever."""
+
 
 @dataclass(frozen=True)
 class DevnetOptions:
@@ -266,8 +270,11 @@ def _deploy(opts: DevnetOptions, rpc_url: str, deployer: LocalAccount, chain_id:
         "CONFIG_OWNER": deployer.address,
         **opts.deploy_env,
     }
-    args = [_forge(), "script", "script/Deploy.s.sol", "--rpc-url", rpc_url, "--broadcast"]
-    args += ["--slow"] if opts.rpc_url else []
+    # --slow: one transaction, one receipt. Broadcasting the batch concurrently to an
+    # automining anvil sometimes leaves later nonces "queued" behind a gap that never fills, and
+    # forge then polls receipts forever (seen here under load).
+    args = [_forge(), "script", "script/Deploy.s.sol", "--rpc-url", rpc_url]
+    args += ["--broadcast", "--slow"]
     lock_dir = root / "contracts" / "deployments"
     lock_dir.mkdir(exist_ok=True)
     # Deploy.s.sol writes deployments/<chainId>.json: two devnets deploying at once (same chain
@@ -290,9 +297,24 @@ def _deploy(opts: DevnetOptions, rpc_url: str, deployer: LocalAccount, chain_id:
             # forge reads ETH_PASSWORD as the path of a file holding the keystore's password
             env |= {"ETH_KEYSTORE": str(keystore), "ETH_PASSWORD": str(password_file)}
             args += ["--sender", deployer.address]
-        done = subprocess.run(  # noqa: S603 - fixed argv
-            args, cwd=root / "contracts", env=env, capture_output=True, text=True, check=False
-        )
+        try:
+            done = subprocess.run(  # noqa: S603 - fixed argv
+                args,
+                cwd=root / "contracts",
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=DEPLOY_TIMEOUT_S,
+            )
+        except subprocess.TimeoutExpired as err:
+            out = (err.stdout or b"") + (err.stderr or b"")
+            text = out.decode(errors="replace") if isinstance(out, bytes) else str(out)
+            (opts.dir / "deploy.log").write_text(text)
+            raise ChainError(
+                f"forge script Deploy.s.sol did not finish in {DEPLOY_TIMEOUT_S}s "
+                f"(log: {opts.dir / 'deploy.log'})"
+            ) from None
         (opts.dir / "deploy.log").write_text(done.stdout + done.stderr)
         if done.returncode != 0:
             tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
