@@ -124,7 +124,12 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as home:
         # The submit window is 20 blocks and every tx mines one: widen it for the run.
-        long_windows = {"SUBMIT_BLOCKS": str(4 * args.submissions + 50)}
+        submit_blocks = 4 * args.submissions + 50
+        long_windows = {
+            "SUBMIT_BLOCKS": str(submit_blocks),
+            # the deploy script insists unbonding outlasts an epoch's windows
+            "UNBONDING_BLOCKS": str(submit_blocks + 100),
+        }
         t0 = time.perf_counter()
         status = devnet_up(DevnetOptions(home=Path(home), deploy_env=long_windows))
         up_s = time.perf_counter() - t0
