@@ -133,7 +133,11 @@ def score_and_reward(devnet: Devnet, epoch: Epoch) -> None:
     file_ids = registry.epochFiles(DATASET, epoch)
     scores = tuple(Bps(5000) for _ in file_ids)
     commitments = {}
-    for v in devnet.validators:
+    committee = {
+        a.lower() for a in ScoreBoard(devnet.chain, board_address).committee(DATASET, epoch)
+    }
+    members = [v for v in devnet.validators if v.address.lower() in committee]
+    for v in members:
         c = ScoreCommitment(
             chain_id=devnet.chain.chain_id,
             score_board=board_address,
@@ -147,7 +151,7 @@ def score_and_reward(devnet: Devnet, epoch: Epoch) -> None:
         ScoreBoard(devnet.client(v), board_address).commit(DATASET, epoch, c.digest())
         commitments[v.address] = c
     devnet.time.mine_to(windows.reveal_start)
-    for v in devnet.validators:
+    for v in members:
         c = commitments[v.address]
         ScoreBoard(devnet.client(v), board_address).reveal(DATASET, epoch, list(scores), c.salt)
     devnet.time.mine_to(windows.finalize_from)
