@@ -58,6 +58,8 @@ __all__ = ["ChainClient", "PendingTx", "load_keystore"]
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+FEE_QUOTE_TTL_S = 1.0
+
 _TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
     requests.exceptions.ConnectionError,
     requests.exceptions.Timeout,
@@ -120,6 +122,7 @@ class ChainClient:
         self.poll_interval_s = poll_interval_s
         self._lock = threading.Lock()
         self._next_nonce: int | None = None
+        self._fee_quote: tuple[float, int, int] | None = None
         self._chain_id: int | None = None
 
     @classmethod
@@ -273,11 +276,18 @@ class ChainClient:
             except _TRANSPORT_ERRORS:
                 receipt = None  # the node may be restarting; keep polling until the deadline
             if receipt is not None:
-                depth = self.block_number() - receipt["blockNumber"] + 1
+                # a receipt means the tx is in a block: depth 1 needs no extra head lookup
+                depth = (
+                    1
+                    if self.confirmations == 1
+                    else self.block_number() - receipt["blockNumber"] + 1
+                )
                 if depth >= self.confirmations:
                     break
             time.sleep(self.poll_interval_s)
         if receipt is None or depth < self.confirmations:
+            with self._lock:
+                self._next_nonce = None  # the tx may have been dropped: ask the node next time
             raise TransactionTimeout(pending.tx_hash, self.receipt_timeout_s)
         if receipt["status"] != 1:
             raise self._explain_failure(pending, receipt)
@@ -304,12 +314,21 @@ class ChainClient:
         return int(estimate * 1.2) + 10_000
 
     def _fees(self) -> tuple[int, int]:
+        """(maxFeePerGas, maxPriorityFeePerGas), refreshed at most once per second.
+
+        ``2 * baseFee + tip`` stays valid through several full blocks of base-fee growth, so a
+        burst can share one quote instead of paying two RPC round trips per transaction.
+        """
+        now = time.monotonic()
+        if self._fee_quote is not None and now - self._fee_quote[0] < FEE_QUOTE_TTL_S:
+            return self._fee_quote[1], self._fee_quote[2]
         block = self._rpc(lambda: self.w3.eth.get_block("latest"))
         base = int(block.get("baseFeePerGas", 0) or 0)
         try:
             tip = int(self._rpc(lambda: self.w3.eth.max_priority_fee))
         except Web3RPCError:
             tip = 1_000_000_000
+        self._fee_quote = (now, 2 * base + tip, tip)
         return 2 * base + tip, tip
 
     def _sign_and_broadcast(self, tx: TxParams, *, gas: int, description: str) -> PendingTx:
@@ -348,9 +367,16 @@ class ChainClient:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _take_nonce(self, address: ChecksumAddress) -> int:
-        on_chain = self._rpc(lambda: self.w3.eth.get_transaction_count(address, "pending"))
-        if self._next_nonce is None or on_chain > self._next_nonce:
-            self._next_nonce = on_chain
+        """The next nonce: read from the node once, then tracked locally.
+
+        A burst then costs one RPC per transaction. Drift is caught where it shows: "nonce too
+        low" (another sender used the key) resyncs and re-signs, and a rejected broadcast or a
+        receipt timeout drops the local count so the next send asks the node again.
+        """
+        if self._next_nonce is None:
+            self._next_nonce = self._rpc(
+                lambda: self.w3.eth.get_transaction_count(address, "pending")
+            )
         return self._next_nonce
 
     def _broadcast(self, raw: bytes, tx_hash: HexStr) -> None:

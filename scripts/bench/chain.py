@@ -67,7 +67,7 @@ def ours_transfers(url: str, n: int) -> float:
 
 def submissions(d: Deployment, n: int, *, burst: bool) -> float:
     """EIP-712 submissions relayed by one account (a relayer's workload)."""
-    relayer = ChainClient.connect(d.rpc_url, devnet_account(16 if burst else 15))
+    relayer = ChainClient.connect(d.rpc_url, devnet_account(13 if burst else 12))
     registry = SubmissionRegistry(relayer, d.address("SubmissionRegistry"))
     cfg = DatasetConfig(relayer, d.address("DatasetConfig"))
     contributor = devnet_account(14)
