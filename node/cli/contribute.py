@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import click
-from eth_account.signers.local import LocalAccount
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -36,15 +35,20 @@ from rich.table import Table
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from node.chain.anvil import devnet_account
-from node.chain.client import ChainClient, load_keystore
+from node.chain.client import ChainClient
 from node.chain.deployment import Deployment
 from node.chain.economics import RewardDistributor, ScoreBoard
 from node.chain.timetravel import TimeTravel
+from node.cli.options import (
+    DEVNET_CHAIN_ID,
+    account_index_option,
+    chain_context,
+    console,
+    settings_of,
+)
 from node.db import crud
 from node.db.engine import open_database
 from node.db.models import Submission, SubmissionStatus
-from node.errors import ConfigError
 from node.pipeline import (
     ChainGateway,
     ContributionOutcome,
@@ -58,26 +62,8 @@ from node.storage.base import BlobStore
 from node.storage.local import LocalBlockstore
 from node.types import DatasetId, Epoch
 
-DEVNET_CHAIN_ID = 31337
-
-
-def _console() -> Console:
-    return Console(highlight=False)
-
-
-def _settings(ctx: click.Context) -> NodeSettings:
-    obj = ctx.find_root().obj or {}
-    settings = obj.get("settings")
-    return settings if isinstance(settings, NodeSettings) else NodeSettings()
-
-
-account_index_option = click.option(
-    "--account-index",
-    type=click.IntRange(0, 255),
-    default=None,
-    help="Devnet only: sign with anvil's account N (contributors are 5..10 on the default "
-    "devnet). Elsewhere set DATADAO_KEYSTORE and DATADAO_KEYSTORE_PASSWORD.",
-)
+_console = console
+_settings = settings_of
 
 
 @dataclass
@@ -97,39 +83,12 @@ class _Node:
         return Session(self.engine, expire_on_commit=False)
 
 
-def _account(settings: NodeSettings, account_index: int | None) -> LocalAccount | None:
-    if account_index is not None:
-        return devnet_account(account_index)
-    if settings.keystore is not None:
-        if settings.keystore_password is None:
-            raise ConfigError("DATADAO_KEYSTORE is set but DATADAO_KEYSTORE_PASSWORD is not")
-        return load_keystore(settings.keystore, settings.keystore_password.get_secret_value())
-    return None
-
-
 @contextmanager
 def _node(settings: NodeSettings, account_index: int | None, *, signer: bool) -> Iterator[_Node]:
-    deployment = Deployment.load(settings.resolved_deployment_file)
-    account = _account(settings, account_index)
-    if signer and account is None:
-        raise ConfigError(
-            "no signing key: set DATADAO_KEYSTORE and DATADAO_KEYSTORE_PASSWORD "
-            "(or, on the devnet, pass --account-index N)"
-        )
-    chain = ChainClient.connect(
-        settings.rpc_url or deployment.rpc_url,
-        account,
-        timeout_s=settings.rpc_timeout_s,
-        confirmations=settings.confirmations,
-    )
-    if account_index is not None and chain.chain_id != DEVNET_CHAIN_ID:
-        raise ConfigError(
-            f"--account-index uses anvil's public keys and is refused on chain {chain.chain_id}; "
-            "use a keystore (DATADAO_KEYSTORE)"
-        )
+    c = chain_context(settings, account_index, signer=signer)
     engine = open_database(settings.resolved_database_url)
     try:
-        yield _Node(settings=settings, deployment=deployment, chain=chain, engine=engine)
+        yield _Node(settings=settings, deployment=c.deployment, chain=c.chain, engine=engine)
     finally:
         engine.dispose()
 
