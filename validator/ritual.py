@@ -274,6 +274,14 @@ class RitualWatcher:
                 # is stored), which a gas estimate taken earlier does not include.
                 self._try_post(fn, gas=_AGGREGATION_GAS)
                 continue
+            if state is RitualState.INVALID and not bad:
+                # Another member's veto can end the ritual before this one aggregated: verify
+                # the posted transcripts anyway, so every honest member names the dealer at fault.
+                transcripts = self.dkg.transcripts(ritual_id, from_block=initiated_at)
+                try:
+                    member.aggregate({str(a): t for a, t in transcripts.items()})
+                except BadTranscript as err:
+                    bad = list(err.members)
             if state in (RitualState.ACTIVE, RitualState.INVALID, RitualState.TIMEOUT):
                 return self._outcome(ritual_id, state, committee, initiated_at, bad)
             if (stop is not None and stop.is_set()) or (
