@@ -42,6 +42,7 @@ from node.chain.timetravel import TimeTravel
 from node.cli.options import (
     DEVNET_CHAIN_ID,
     account_index_option,
+    blob_store,
     chain_context,
     console,
     settings_of,
@@ -58,12 +59,7 @@ from node.pipeline import (
 )
 from node.pipeline import Progress as PipelineProgress
 from node.settings import NodeSettings
-from node.storage.base import BlobStore
-from node.storage.local import LocalBlockstore
 from node.types import DatasetId, Epoch
-
-_console = console
-_settings = settings_of
 
 
 @dataclass
@@ -91,16 +87,6 @@ def _node(settings: NodeSettings, account_index: int | None, *, signer: bool) ->
         yield _Node(settings=settings, deployment=c.deployment, chain=c.chain, engine=engine)
     finally:
         engine.dispose()
-
-
-def _store(settings: NodeSettings) -> BlobStore:
-    if settings.kubo_api_url is None:
-        return LocalBlockstore(settings.home / "blocks")
-    from node.storage.kubo import KuboStore  # httpx only when a Kubo daemon is configured
-
-    token = settings.kubo_api_token
-    headers = {"Authorization": f"Bearer {token.get_secret_value()}"} if token else None
-    return KuboStore(settings.kubo_api_url, headers=headers)
 
 
 def _block_waiter(chain: ChainClient) -> Callable[[int], None] | None:
@@ -218,8 +204,8 @@ def contribute(
     Every step is recorded before the next one starts: if the command is interrupted, running
     it again finishes the contribution with exactly one on-chain submission.
     """
-    settings = _settings(ctx)
-    console = _console()
+    settings = settings_of(ctx)
+    out = console()
     crash_after = crash_after_from_env()
     with _node(settings, account_index, signer=True) as node:
         gateway = ChainGateway(
@@ -230,21 +216,21 @@ def contribute(
         )
         pipeline = ContributionPipeline(
             sessions=node.session,
-            store=_store(settings),
+            store=blob_store(settings),
             gateway=gateway,
             sealed_dir=settings.home / "sealed",
             crash_after=crash_after,
         )
-        with _Bars(console) as bars:
+        with _Bars(out) as bars:
             result = pipeline.run(path, platform=platform, scrub=not no_scrub, progress=bars)
-    console.print(_summary(result))
+    out.print(_summary(result))
     if result.outcome is ContributionOutcome.ALREADY_SUBMITTED:
-        console.print(
+        out.print(
             f"already submitted: file {result.submission.file_id} is registered "
             f"(epoch {result.submission.epoch}); no transaction sent"
         )
     else:
-        console.print(f"submitted: registered in block {result.submission.block_number}")
+        out.print(f"submitted: registered in block {result.submission.block_number}")
 
 
 def _rows(node: _Node, contributor: str | None) -> list[Submission]:
@@ -271,8 +257,8 @@ def _short(value: str | None, keep: int = 10) -> str:
 @click.pass_context
 def submissions(ctx: click.Context, account_index: int | None) -> None:
     """List this node's contributions with their recorded and on-chain status."""
-    console = _console()
-    with _node(_settings(ctx), account_index, signer=False) as node:
+    out = console()
+    with _node(settings_of(ctx), account_index, signer=False) as node:
         contributor = node.chain.address if node.chain.has_signer else None
         rows = _rows(node, contributor)
         gateway = ChainGateway(node.chain, node.deployment, dataset_id=node.dataset_id)
@@ -295,7 +281,7 @@ def submissions(ctx: click.Context, account_index: int | None) -> None:
                 _short(row.cid),
                 chain_col,
             )
-    console.print(table if rows else "no submissions recorded for this deployment")
+    out.print(table if rows else "no submissions recorded for this deployment")
 
 
 @click.command()
@@ -304,8 +290,8 @@ def submissions(ctx: click.Context, account_index: int | None) -> None:
 @click.pass_context
 def rewards(ctx: click.Context, claim: bool, account_index: int | None) -> None:
     """Per registered submission: epoch, final score, reward and whether it was claimed."""
-    console = _console()
-    with _node(_settings(ctx), account_index, signer=claim) as node:
+    out = console()
+    with _node(settings_of(ctx), account_index, signer=claim) as node:
         contributor = node.chain.address if node.chain.has_signer else None
         board = ScoreBoard(node.chain, node.deployment.address("ScoreBoard"))
         distributor = RewardDistributor(node.chain, node.deployment.address("RewardDistributor"))
@@ -333,9 +319,9 @@ def rewards(ctx: click.Context, claim: bool, account_index: int | None) -> None:
                 str(reward),
                 "yes" if claimed else "no",
             )
-    console.print(table if rows else "no registered submissions for this deployment")
+    out.print(table if rows else "no registered submissions for this deployment")
     if claim:
-        console.print(f"claimed {claimed_now} token units now")
+        out.print(f"claimed {claimed_now} token units now")
 
 
 __all__ = ["contribute", "rewards", "submissions"]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from node.chain.client import load_keystore
+from node.cli.options import console, settings_of
 from node.devnet.manager import (
     DevnetOptions,
     DevnetStatus,
@@ -17,17 +17,6 @@ from node.devnet.manager import (
     devnet_up,
 )
 from node.errors import ConfigError
-from node.settings import NodeSettings
-
-
-def _console() -> Console:
-    return Console(highlight=False)
-
-
-def _settings(ctx: click.Context) -> NodeSettings:
-    obj = ctx.find_root().obj or {}
-    settings = obj.get("settings")
-    return settings if isinstance(settings, NodeSettings) else NodeSettings()
 
 
 def _table(status: DevnetStatus) -> Table:
@@ -75,8 +64,8 @@ def devnet() -> None:
 @click.pass_context
 def up(ctx: click.Context, port: int | None, n: int, t: int, m: int, rpc_url: str | None) -> None:
     """Start the devnet (or report the one already running)."""
-    settings = _settings(ctx)
-    console = _console()
+    settings = settings_of(ctx)
+    out = console()
     deployer = None
     if rpc_url is not None:
         if settings.keystore is None or settings.keystore_password is None:
@@ -94,16 +83,16 @@ def up(ctx: click.Context, port: int | None, n: int, t: int, m: int, rpc_url: st
         rpc_url=rpc_url,
         deployer=deployer,
     )
-    status = devnet_up(opts, progress=lambda msg: console.print(f"[cyan]•[/] {msg}"))
-    console.print(_table(status))
-    console.print(f"deployment file: {settings.home / 'devnet' / 'deployment.json'}")
+    status = devnet_up(opts, progress=lambda msg: out.print(f"[cyan]•[/] {msg}"))
+    out.print(_table(status))
+    out.print(f"deployment file: {settings.home / 'devnet' / 'deployment.json'}")
 
 
 @devnet.command()
 @click.pass_context
 def status(ctx: click.Context) -> None:
     """Show the devnet's RPC, ritual and contract addresses."""
-    _console().print(_table(devnet_status(_settings(ctx).home)))
+    console().print(_table(devnet_status(settings_of(ctx).home)))
 
 
 @devnet.command()
@@ -111,9 +100,9 @@ def status(ctx: click.Context) -> None:
 @click.pass_context
 def down(ctx: click.Context, wipe: bool) -> None:
     """Stop the anvil this devnet started; keep its data unless --wipe."""
-    console = _console()
-    home = Path(_settings(ctx).home)
-    devnet_down(home, wipe=wipe, progress=lambda msg: console.print(f"[cyan]•[/] {msg}"))
+    out = console()
+    home = Path(settings_of(ctx).home)
+    devnet_down(home, wipe=wipe, progress=lambda msg: out.print(f"[cyan]•[/] {msg}"))
 
 
 _SAMPLES = ("chatgpt", "reddit", "twitter", "telegram")

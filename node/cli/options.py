@@ -17,12 +17,15 @@ from node.chain.client import ChainClient, load_keystore
 from node.chain.deployment import Deployment
 from node.errors import ConfigError
 from node.settings import NodeSettings
+from node.storage.base import BlobStore
+from node.storage.local import LocalBlockstore
 from node.types import DatasetId
 
 __all__ = [
     "DEVNET_CHAIN_ID",
     "ChainContext",
     "account_index_option",
+    "blob_store",
     "chain_context",
     "console",
     "load_account",
@@ -106,3 +109,16 @@ def chain_context(
             "use a keystore (DATADAO_KEYSTORE)"
         )
     return ChainContext(settings=settings, deployment=deployment, chain=chain)
+
+
+def blob_store(settings: NodeSettings) -> BlobStore:
+    """The configured storage: a Kubo daemon when DATADAO_KUBO_API_URL is set, else the on-disk
+    blockstore under the data dir (where contributors, validators and renters of one devnet
+    meet)."""
+    if settings.kubo_api_url is None:
+        return LocalBlockstore(settings.home / "blocks")
+    from node.storage.kubo import KuboStore  # httpx only when a Kubo daemon is configured
+
+    token = settings.kubo_api_token
+    headers = {"Authorization": f"Bearer {token.get_secret_value()}"} if token else None
+    return KuboStore(settings.kubo_api_url, headers=headers)

@@ -20,16 +20,14 @@ from typing import TYPE_CHECKING
 
 import click
 from eth_account.signers.local import LocalAccount
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from web3 import Web3
 
-from node.chain.client import ChainClient, load_keystore
+from node.chain.client import ChainClient
 from node.chain.deployment import Deployment
+from node.cli.options import blob_store, console, load_account, settings_of
 from node.errors import ConfigError
 from node.settings import NodeSettings
-from node.storage.base import BlobStore
-from node.storage.local import LocalBlockstore
 
 if TYPE_CHECKING:
     from node.custody.renter import Renter
@@ -37,34 +35,14 @@ if TYPE_CHECKING:
 _PASSPHRASE_ENV = "DATADAO_RENTER_PASSPHRASE"  # noqa: S105 - the variable's name, not a secret
 
 
-def _settings(ctx: click.Context) -> NodeSettings:
-    obj = ctx.find_root().obj or {}
-    settings = obj.get("settings")
-    return settings if isinstance(settings, NodeSettings) else NodeSettings()
-
-
 def _account(settings: NodeSettings, account_index: int | None) -> LocalAccount:
-    if account_index is not None:
-        from node.chain.anvil import devnet_account
-
-        return devnet_account(account_index)
-    if settings.keystore is None or settings.keystore_password is None:
+    account = load_account(settings, account_index)
+    if account is None:
         raise ConfigError(
             "the renter needs a key: --account-index N (devnet) or "
             "DATADAO_KEYSTORE + DATADAO_KEYSTORE_PASSWORD"
         )
-    return load_keystore(settings.keystore, settings.keystore_password.get_secret_value())
-
-
-def _store(settings: NodeSettings) -> BlobStore:
-    if settings.kubo_api_url:
-        from node.storage.kubo import KuboStore
-
-        headers = None
-        if settings.kubo_api_token is not None:
-            headers = {"Authorization": f"Bearer {settings.kubo_api_token.get_secret_value()}"}
-        return KuboStore(settings.kubo_api_url, headers=headers)
-    return LocalBlockstore(settings.home / "blocks")
+    return account
 
 
 def _passphrase(*, confirm: bool) -> str:
@@ -79,7 +57,7 @@ def _passphrase(*, confirm: bool) -> str:
 def _renter(ctx: click.Context, account_index: int | None) -> tuple[Renter, NodeSettings]:
     from node.custody.renter import CustodyContracts, Renter
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     deployment = Deployment.load(settings.resolved_deployment_file)
     chain = ChainClient.connect(
         settings.rpc_url or deployment.rpc_url,
@@ -91,7 +69,7 @@ def _renter(ctx: click.Context, account_index: int | None) -> tuple[Renter, Node
         Renter(
             chain=chain,
             contracts=CustodyContracts.from_deployment(deployment),
-            store=_store(settings),
+            store=blob_store(settings),
         ),
         settings,
     )
@@ -160,7 +138,7 @@ def request(
             "session_keystore": str(path),
         },
     )
-    Console(highlight=False).print(
+    console().print(
         f"access request [bold]#{req_id}[/] sent (dataset {dataset}, epochs {from_epoch}..{last});"
         f" session key saved to {path}"
     )
@@ -174,24 +152,24 @@ def status(ctx: click.Context, req_id: int) -> None:
     """Show a request's escrow status, grant and scope."""
     from node.custody.renter import CustodyContracts, Renter
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
 
     deployment = Deployment.load(settings.resolved_deployment_file)
     chain = ChainClient.connect(settings.rpc_url or deployment.rpc_url)
     r = Renter(
         chain=chain,
         contracts=CustodyContracts.from_deployment(deployment),
-        store=_store(settings),
+        store=blob_store(settings),
     )
     req = r.request(req_id)
     granted = r.is_granted(req_id)
-    console = Console(highlight=False)
-    console.print(f"request #{req_id}: {req.status.name}, renter {req.renter}")
-    console.print(f"dataset {req.dataset_id}, epochs {req.from_epoch}..{req.to_epoch}")
-    console.print(f"fee {Web3.from_wei(req.fee, 'ether')} ETH, expiry {req.expiry}")
-    console.print(f"granted now: {'yes' if granted else 'no'}")
+    out = console()
+    out.print(f"request #{req_id}: {req.status.name}, renter {req.renter}")
+    out.print(f"dataset {req.dataset_id}, epochs {req.from_epoch}..{req.to_epoch}")
+    out.print(f"fee {Web3.from_wei(req.fee, 'ether')} ETH, expiry {req.expiry}")
+    out.print(f"granted now: {'yes' if granted else 'no'}")
     if granted:
-        console.print(f"files in scope: {len(r.files_in_scope(req_id))}")
+        out.print(f"files in scope: {len(r.files_in_scope(req_id))}")
 
 
 @renter.command()
@@ -220,13 +198,13 @@ def fetch(
     session = SessionVault(settings.home / "renter").load(
         bytes(access_key), passphrase=_passphrase(confirm=False)
     )
-    console = Console(highlight=False)
+    out = console()
     with Progress(
         TextColumn("[bold]decrypting"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=console,
+        console=out,
     ) as bar:
         task = bar.add_task("files", total=None)
         report = r.fetch(
@@ -236,19 +214,19 @@ def fetch(
             on_total=lambda n: bar.update(task, total=n),
             progress=lambda _f, done, _total: bar.update(task, completed=done),
         )
-    console.print(
+    out.print(
         f"{report.fetched} decrypted, {report.skipped} already present, "
         f"{report.bytes_written / 2**20:.1f} MiB in {report.seconds:.1f}s → {out_dir}"
     )
     if report.bad:
-        console.print(
+        out.print(
             "[yellow]excluded bad shares from:[/] "
             + ", ".join(f"{v} ({n} files)" for v, n in report.bad.items())
         )
     if report.unreachable:
-        console.print(
+        out.print(
             "[yellow]unreachable:[/] "
             + ", ".join(f"{v} ({n} files)" for v, n in report.unreachable.items())
         )
     if not report.parquet:
-        console.print("(pyarrow not installed: no dataset.parquet)")
+        out.print("(pyarrow not installed: no dataset.parquet)")
