@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from eth_account.signers.local import LocalAccount
@@ -25,6 +26,7 @@ from node.chain.governance import (
 from node.chain.protocol import DatasetConfig, SubmissionRegistry
 from node.protocol.crypto import DaoPublicKey, SealContext, seal_bytes
 from node.storage.base import BlobStore
+from node.storage.memory import MemoryBlobStore
 from node.types import Bps, ContentCommitment, DatasetId, Epoch, FileId, ReqId, RitualId
 from tests.integration.conftest import Devnet
 from validator.commitment import ScoreCommitment, new_salt
@@ -123,15 +125,16 @@ def close_and_fix_seed(devnet: Devnet, epoch: Epoch) -> None:
     ScoreBoard(devnet.client(devnet.spare[1]), devnet.address("ScoreBoard")).fixSeed(DATASET, epoch)
 
 
-def score_and_reward(devnet: Devnet, epoch: Epoch) -> None:
-    """Commit, reveal (every validator, equal scores), finalize and claim: mints the tokens that
-    make governance possible."""
+def score_and_reward(devnet: Devnet, epoch: Epoch, scores_bps: Sequence[int] | None = None) -> None:
+    """Commit, reveal (every committee validator, the same scores: ``scores_bps`` in the epoch's
+    file order, 5000 each by default), finalize and claim: mints the tokens that make
+    governance possible."""
     cfg = DatasetConfig(devnet.chain, devnet.address("DatasetConfig"))
     windows = cfg.epochWindows(DATASET, epoch)
     registry = SubmissionRegistry(devnet.chain, devnet.address("SubmissionRegistry"))
     board_address = devnet.address("ScoreBoard")
     file_ids = registry.epochFiles(DATASET, epoch)
-    scores = tuple(Bps(5000) for _ in file_ids)
+    scores = tuple(Bps(s) for s in (scores_bps or [5000] * len(file_ids)))
     commitments = {}
     committee = {
         a.lower() for a in ScoreBoard(devnet.chain, board_address).committee(DATASET, epoch)
@@ -160,6 +163,22 @@ def score_and_reward(devnet: Devnet, epoch: Epoch) -> None:
     for f in file_ids:
         rewards.claim(DATASET, epoch, f)
     devnet.time.mine(1)
+
+
+def run_epoch(
+    devnet: Devnet, contributors: Sequence[LocalAccount], scores_bps: Sequence[int]
+) -> tuple[Epoch, list[bytes]]:
+    """One file per contributor in a fresh epoch, scored ``scores_bps`` by the committee,
+    finalized and claimed, so each contributor ends up holding (self-delegated) votes."""
+    epoch = open_fresh_epoch(devnet)
+    store = MemoryBlobStore()
+    files = [
+        seal_and_submit(devnet, store, who, epoch, jsonl(2, tag=f"epoch-{epoch}-{i}")).file_id
+        for i, who in enumerate(contributors)
+    ]
+    close_and_fix_seed(devnet, epoch)
+    score_and_reward(devnet, epoch, scores_bps)
+    return epoch, files
 
 
 def grant_through_governance(devnet: Devnet, req_id: ReqId, holders: list[LocalAccount]) -> None:

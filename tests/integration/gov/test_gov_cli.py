@@ -12,8 +12,8 @@ from web3 import Web3
 from node.chain.governance import AccessRegistry, DataDAOGovernor, RentalEscrow, TimelockController
 from node.cli.main import cli
 from node.types import DatasetId
-from tests.integration.chain.flows import run_epoch
 from tests.integration.conftest import Devnet
+from tests.integration.helpers import run_epoch
 
 pytestmark = pytest.mark.integration
 
