@@ -94,6 +94,7 @@ def stake_and_register(
 def run_ritual(
     chain: ChainClient,
     dkg_address: str,
+    staking_address: str,
     validators: Sequence[LocalValidator],
     *,
     size: int,
@@ -116,7 +117,6 @@ def run_ritual(
     missing = [a for a in committee if a.lower() not in by_address]
     if missing:
         raise KeyCustodyError(f"ritual {ritual_id}: no local keys for committee members {missing}")
-    staking_address = _staking_of(chain, dkg_address)
     staking = ValidatorStaking(chain, staking_address)
     participants = [Participant(a, staking.validatorInfo(a).ferveo_public_key) for a in committee]
     members = {
@@ -149,8 +149,3 @@ def run_ritual(
     if state is not RitualState.ACTIVE:
         raise KeyCustodyError(f"ritual {ritual_id} ended {state.name}, not ACTIVE")
     return ritual_id, public_key
-
-
-def _staking_of(chain: ChainClient, dkg_address: str) -> str:
-    dkg = DKGCoordinator(chain, dkg_address)
-    return str(dkg.contract.functions.staking().call())

@@ -182,6 +182,7 @@ def _fresh(opts: DevnetOptions, progress: Progress) -> DevnetStatus:
         ritual_id, public_key = run_ritual(
             chain,
             deployment.address("DKGCoordinator"),
+            deployment.address("ValidatorStaking"),
             validators,
             size=opts.validators,
             threshold=opts.threshold,
