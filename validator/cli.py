@@ -209,7 +209,31 @@ def status(home: Path | None, account_index: int, journal: Path | None) -> None:
 @click.option("--confirmations", type=click.IntRange(0, 64), default=2, show_default=True)
 @click.option("--interval", type=click.FloatRange(min=0.1), default=2.0, show_default=True)
 @click.option("--metrics-port", type=click.IntRange(0, 65535), default=0, help="0: off.")
-@click.option("--device", default="cpu", show_default=True, help="cpu, cuda or auto.")
+@click.option(
+    "--device",
+    type=click.Choice(["cpu", "cuda", "auto"]),
+    default="cpu",
+    show_default=True,
+    help="Where subset models train (cpu is the reference every validator can reproduce).",
+)
+@click.option(
+    "--compute",
+    default="local",
+    show_default=True,
+    help="local, ray (an existing or local Ray) or ray://host:port (a Ray cluster).",
+)
+@click.option(
+    "--keep-plaintext",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Also write decrypted submissions here (mode 0600). Off: plaintext stays in memory.",
+)
+@click.option(
+    "--label-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Nutrition labels (default: <home>/validator/<address>/labels/epoch-N/).",
+)
 def run(
     home: Path | None,
     account_index: int,
@@ -219,85 +243,38 @@ def run(
     interval: float,
     metrics_port: int,
     device: str,
+    compute: str,
+    keep_plaintext: Path | None,
+    label_dir: Path | None,
 ) -> None:
     """Score every epoch this validator is on the committee of: fetch, value, commit, reveal,
     claim. Restart-safe: the journal under --home decides what happens next."""
-    from node.chain.protocol import DKGCoordinator, ValidatorStaking
-    from node.custody.gather import ShareClient
-    from node.custody.renter import committee_peers
-    from node.custody.session import SessionKey
-    from node.storage.local import LocalBlockstore
-    from node.types import DatasetId, RitualId
-    from validator.daemon import (
-        ChainEpochView,
-        CustodyOpener,
-        DaemonConfig,
-        JsonLogFormatter,
-        ValidatorDaemon,
-    )
-    from validator.journal import Journal
-    from validator.scoring import score_epoch
-    from validator.valuation.backends import LocalBackend
-    from validator.valuation.spec import ValuationSpec
+    from node.chain.anvil import devnet_account
+    from node.chain.deployment import Deployment
+    from validator import service
+    from validator.daemon import JsonLogFormatter
+    from validator.shares.serve import open_store
 
     handler = logging.StreamHandler()
     handler.setFormatter(JsonLogFormatter())
     logging.basicConfig(level=logging.INFO, handlers=[handler])
     root = _home(home)
-    deployment, client = _chain(home, account_index)
-    view = ChainEpochView(client, deployment)
-    spec = ValuationSpec.from_json(spec_path.read_text(encoding="utf-8"))
-    ds = DatasetId(dataset_id)
-    if bytes.fromhex(spec.digest()[2:]) != view.config.dataset(ds).valuation_spec_digest:
-        raise click.ClickException("the ValuationSpec's digest differs from the one on chain")
-    dkg = DKGCoordinator(client, deployment.address("DKGCoordinator"))
-    staking = ValidatorStaking(client, deployment.address("ValidatorStaking"))
-    shares = ShareClient(
-        chain_id=client.chain_id,
-        registry=view.registry.address,
-        signer=client.account,
-        session=SessionKey.generate(),
-        now=lambda: int(client.w3.eth.get_block("latest")["timestamp"]),
-    )
-    opener = CustodyOpener(
-        store=LocalBlockstore(root / "blocks"),
-        view=view,
-        chain_id=client.chain_id,
-        client=shares,
-        peers=lambda rid: committee_peers(dkg, staking, RitualId(rid)),
-    )
-    backend = LocalBackend(device)
-    daemon = ValidatorDaemon(
-        DaemonConfig(
-            chain_id=client.chain_id,
-            score_board=view.board.address,
-            dataset_id=ds,
-            validator=client.address,
+    deployment = Deployment.load(root / "devnet" / "deployment.json")
+    store = open_store(root, os.environ.get("DATADAO_KUBO_API_URL"))
+    service.run(
+        service.RunConfig(
+            deployment=deployment,
+            account=devnet_account(account_index),
+            store=store,
+            spec=service.load_spec(spec_path),
+            home=root,
+            dataset_id=dataset_id,
             confirmations=confirmations,
+            device=device,
+            compute=compute,
+            keep_plaintext=keep_plaintext,
+            label_dir=label_dir,
         ),
-        view,
-        Journal(root / "validator" / client.address / "journal"),
-        opener,
-        opener.validation_set,
-        lambda files, val, seed: score_epoch(files, val, spec, seed, backend),
+        interval=interval,
+        metrics_port=metrics_port,
     )
-    if metrics_port:
-        import uvicorn
-
-        from validator.metrics import create_metrics_app
-
-        server = uvicorn.Server(
-            uvicorn.Config(
-                create_metrics_app(daemon), host="127.0.0.1", port=metrics_port, log_level="warning"
-            )
-        )
-        threading.Thread(target=server.run, daemon=True).start()
-    stop = threading.Event()
-    try:
-        while not stop.is_set():
-            daemon.tick()
-            stop.wait(interval)
-    except KeyboardInterrupt:
-        stop.set()
-    finally:
-        shares.close()

@@ -22,9 +22,11 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Protocol
 
 from eth_typing import ChecksumAddress
@@ -40,6 +42,7 @@ from node.custody.renter import ScopedFile, decrypt_file
 from node.custody.streams import IteratorReader
 from node.errors import DataDaoError
 from node.protocol.crypto import read_header
+from node.protocol.ids import validation_file_id
 from node.storage.base import BlobStore
 from node.types import Bps, Cid, DatasetId, Epoch
 from validator.commitment import ScoreCommitment, new_salt
@@ -93,6 +96,9 @@ FileOpener = Callable[[DatasetId, Epoch, bytes], bytes]
 ValidationLoader = Callable[[DatasetId, Epoch], bytes]
 # (files, validation plaintext, epoch seed) -> scores (validator.scoring.score_epoch, bound).
 Scorer = Callable[[Sequence[FileInput], bytes, bytes], EpochScores]
+# (epoch, scores) -> None: publish the epoch's nutrition label. Called after the scores are
+# journaled; a failure is logged and never blocks the commit.
+Reporter = Callable[[Epoch, EpochScores], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +161,7 @@ class ValidatorDaemon:
         scorer: Scorer,
         salt_source: Callable[[], bytes] = new_salt,
         clock: Callable[[], float] = time.time,
+        reporter: Reporter | None = None,
     ) -> None:
         self._cfg = config
         self._chain = chain
@@ -164,6 +171,7 @@ class ValidatorDaemon:
         self._score = scorer
         self._salt = salt_source
         self._clock = clock
+        self._report = reporter
         self._plaintexts: dict[int, list[FileInput]] = {}  # epoch -> opened files, memory only
         self._validation: bytes | None = None  # the secret set, memory only
         self.stats = DaemonStats()
@@ -338,7 +346,7 @@ class ValidatorDaemon:
             salt=salt,
         ).digest()
         # durable before the commit transaction can exist: this is what makes a reveal certain
-        return self._save(
+        valued = self._save(
             rec,
             rec.advance(
                 EpochState.VALUED,
@@ -349,6 +357,15 @@ class ValidatorDaemon:
                 commitment=commitment,
             ),
         )
+        if self._report is not None:
+            try:
+                self._report(epoch, scores)
+            except (OSError, ValueError, DataDaoError) as err:  # a label must not cost a commit
+                log.warning(
+                    "nutrition label not written",
+                    extra={"epoch": int(epoch), "error": type(err).__name__, "detail": str(err)},
+                )
+        return valued
 
     def _commit(self, rec: EpochRecord, epoch: Epoch) -> EpochRecord:
         """Send the *journaled* commitment (first time, or again after a lost transaction)."""
@@ -455,14 +472,16 @@ class CustodyOpener:
         chain_id: int,
         client: ShareClient,
         peers: Callable[[int], tuple[list[Peer], int]],
+        keep_plaintext: Path | None = None,
     ) -> None:
+        self._keep = keep_plaintext
         self._store = store
         self._view = view
         self._chain_id = chain_id
         self._client = client
         self._peers = peers
 
-    def _open(self, file: ScopedFile, epoch: Epoch) -> bytes:
+    def _open(self, file: ScopedFile, epoch: Epoch, *, keep: bool = True) -> bytes:
         peers, threshold = self._peers(file.ritual_id)
         ask = ShareAsk(
             purpose=Purpose.SCORING, dataset_id=file.dataset_id, file_id=file.file_id, epoch=epoch
@@ -479,7 +498,14 @@ class CustodyOpener:
             threshold=threshold,
             open_sink=lambda: sink,
         )
-        return sink.getvalue()
+        data = sink.getvalue()
+        if keep and self._keep is not None:  # an operator's explicit choice (--keep-plaintext DIR)
+            self._keep.mkdir(parents=True, exist_ok=True, mode=0o700)
+            path = self._keep / f"epoch-{int(epoch)}-{file.file_id.hex()}.jsonl"
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+        return data
 
     def __call__(self, dataset_id: DatasetId, epoch: Epoch, file_id: bytes) -> bytes:
         sub = self._view.registry.submissionOf(file_id)
@@ -502,8 +528,10 @@ class CustodyOpener:
     def validation_set(self, dataset_id: DatasetId, epoch: Epoch) -> bytes:
         """The dataset's secret validation set, checked against DatasetConfig.
 
-        Its file id and ritual come from its sealed header; the CID, header hash and plaintext
-        commitment are the on-chain ones, so a substituted set fails closed.
+        Its file id is the derived one (:func:`node.protocol.ids.validation_file_id`) and its
+        ritual the one its sealed header names; the CID, header hash and plaintext commitment
+        are the on-chain ones, so a substituted set fails closed. Never written to disk, even
+        with ``keep_plaintext``.
         """
         d = self._view.config.dataset(dataset_id)
         reader = IteratorReader(
@@ -515,7 +543,7 @@ class CustodyOpener:
             reader.close()
         return self._open(
             ScopedFile(
-                file_id=bytes(header.file_id),
+                file_id=validation_file_id(int(dataset_id)),
                 cid=d.validation_set_cid,
                 contributor="",
                 dataset_id=int(dataset_id),
@@ -525,4 +553,5 @@ class CustodyOpener:
                 content_commitment=d.validation_set_commitment,
             ),
             epoch,
+            keep=False,
         )

@@ -21,8 +21,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from eth_utils.crypto import keccak
-
 from node.chain.client import ChainClient
 from node.chain.deployment import Deployment
 from node.chain.protocol import DatasetConfig
@@ -31,6 +29,7 @@ from node.parsers.registry import parse_export
 from node.parsers.scrub import scrub_export
 from node.parsers.synthetic import chatgpt_export
 from node.protocol.crypto import DaoPublicKey, SealContext, seal_bytes
+from node.protocol.ids import validation_file_id
 from node.storage.base import BlobStore
 from node.types import ContentCommitment, DatasetId, FileId, RitualId
 
@@ -56,11 +55,6 @@ def spec_digest(path: Path = SPEC_FILE) -> bytes:
     if text != canonical:
         raise ValueError(f"{path} is not canonical JSON (sorted keys, no whitespace)")
     return hashlib.sha256(text.encode()).digest()
-
-
-def validation_file_id(dataset_id: int) -> FileId:
-    """A file id no submission can take: derived from the dataset id under its own domain."""
-    return FileId(keccak(b"datadao/validation-set" + dataset_id.to_bytes(32, "big")))
 
 
 def synthetic_validation_set(*, seed: int = 424242, conversations: int = 12) -> CanonicalExport:

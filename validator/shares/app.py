@@ -40,7 +40,7 @@ from node.chain.deployment import Deployment
 from node.chain.economics import ScoreBoard
 from node.chain.eip712 import DecryptionRequest, Purpose, digest, recover_signer
 from node.chain.governance import AccessRegistry
-from node.chain.protocol import SubmissionRecord, SubmissionRegistry
+from node.chain.protocol import DatasetConfig, SubmissionRecord, SubmissionRegistry
 from node.custody.session import seal_to
 from node.custody.wire import (
     MAX_REQUEST_BYTES,
@@ -90,11 +90,13 @@ class ShareServiceSettings:
 
 @dataclass(frozen=True, slots=True)
 class ShareContracts:
-    """Addresses the service reads: the registry (also the EIP-712 domain), access, scores."""
+    """Addresses the service reads: the registry (also the EIP-712 domain), access, scores, and
+    DatasetConfig (the validation set's CID and hashes)."""
 
     submission_registry: str
     access_registry: str
     score_board: str
+    dataset_config: str
 
     @classmethod
     def from_deployment(cls, d: Deployment) -> ShareContracts:
@@ -102,6 +104,7 @@ class ShareContracts:
             submission_registry=d.address("SubmissionRegistry"),
             access_registry=d.address("AccessRegistry"),
             score_board=d.address("ScoreBoard"),
+            dataset_config=d.address("DatasetConfig"),
         )
 
 
@@ -162,6 +165,7 @@ class _Service:
             registry=SubmissionRegistry(chain, contracts.submission_registry),
             access=AccessRegistry(chain, contracts.access_registry),
             score_board=ScoreBoard(chain, contracts.score_board),
+            config=DatasetConfig(chain, contracts.dataset_config),
             confirmations=settings.confirmations,
         )
         self.chain_id = chain.chain_id
@@ -202,7 +206,7 @@ class _Service:
             )
         if not self.nonces.claim(signer, m.nonce, deadline=m.deadline, now=now):
             raise Refused(Refusal.REPLAYED_NONCE, "nonce already used")
-        record = authorize(self.view, m, signer, block=block)
+        record = authorize(self.view, m, signer, block=block, store=self.store)
         event["ritual_id"] = record.ritual_id
         served = self.rituals.get(record.ritual_id)
         if served is None:

@@ -8,7 +8,11 @@ the same state and none sees a block that may still be reorganised away. In orde
   renter, the ``requesterKey`` is the ``renterKey`` governance approved (the share is sealed only
   to that key), and ``inScope(reqId, fileId)``;
 * **scoring** (a validator): the signer is in ``ScoreBoard.committee(datasetId, epoch)`` and the
-  file was submitted to that dataset in that epoch.
+  file was submitted to that dataset in that epoch, or the file is the dataset's secret
+  validation set (its id derived by :func:`node.protocol.ids.validation_file_id`): committee
+  members need it to score, and its CID, header hash and commitment come from ``DatasetConfig``
+  (never from the registry, where anyone could register a file under that id). Its ritual is the
+  one its stored header names; the header must hash to the on-chain validation-set header hash.
 
 Then the header is read from storage, never from the requester, and must hash to the
 ``headerHash`` registered for the file and match the file's on-chain context.
@@ -26,11 +30,12 @@ from node.chain.economics import ScoreBoard
 from node.chain.eip712 import DecryptionRequest, Purpose
 from node.chain.errors import ChainUnavailable, ContractRevert
 from node.chain.governance import AccessRegistry
-from node.chain.protocol import SubmissionRecord, SubmissionRegistry
+from node.chain.protocol import Dataset, DatasetConfig, SubmissionRecord, SubmissionRegistry
 from node.custody.streams import IteratorReader
 from node.custody.wire import Refusal
 from node.errors import ChainError, EnvelopeError, KeyCustodyError, StorageError
 from node.protocol.crypto import SealContext, SealedHeader, read_header
+from node.protocol.ids import validation_file_id
 from node.storage.base import BlobStore
 from node.types import Cid, ContentCommitment, DatasetId, FileId, RitualId
 
@@ -82,6 +87,7 @@ class ChainView:
     registry: SubmissionRegistry
     access: AccessRegistry
     score_board: ScoreBoard
+    config: DatasetConfig
     confirmations: int
 
     def pinned_block(self) -> tuple[int, int]:
@@ -109,14 +115,22 @@ class ChainView:
         fields = list(raw)  # type: ignore[call-overload]
         return SubmissionRecord(fields[0], *fields[1:])
 
+    def dataset(self, dataset_id: int, block: int) -> Dataset:
+        try:
+            raw = self._read(self.config.contract.functions.dataset(dataset_id), block)
+        except ContractRevert:
+            raise Refused(Refusal.WRONG_DATASET, f"dataset {dataset_id} does not exist") from None
+        return Dataset(*list(raw))  # type: ignore[call-overload]
+
 
 def authorize(
-    view: ChainView, m: DecryptionRequest, signer: str, *, block: int
+    view: ChainView, m: DecryptionRequest, signer: str, *, block: int, store: BlobStore
 ) -> SubmissionRecord:
     """Check that ``signer`` may have a share of ``m.fileId`` for ``m.purpose`` at ``block``.
 
     Returns:
-        The file's on-chain record (CID, header hash, ritual), read at the same block.
+        The file's on-chain record (CID, header hash, ritual), read at the same block; for the
+        validation set, a record built from ``DatasetConfig`` and the header's ritual.
 
     Raises:
         Refused: with the first check that failed.
@@ -125,6 +139,8 @@ def authorize(
         _authorize_access(view, m, signer, block)
     elif m.purpose == Purpose.SCORING:
         _authorize_scoring(view, m, signer, block)
+        if m.fileId == validation_file_id(m.datasetId):
+            return _validation_record(view, store, m, block)
     else:  # pragma: no cover - the wire model only admits known purposes
         raise Refused(Refusal.MALFORMED, f"unknown purpose {m.purpose}")
     record = view.submission(m.fileId, block)
@@ -169,6 +185,55 @@ def _authorize_scoring(view: ChainView, m: DecryptionRequest, signer: str, block
 
 
 _MAX_SEALED_BYTES: Final = 1 << 40
+_ZERO_ADDRESS: Final = "0x0000000000000000000000000000000000000000"
+
+
+def _validation_record(
+    view: ChainView, store: BlobStore, m: DecryptionRequest, block: int
+) -> SubmissionRecord:
+    """The validation set as a record: DatasetConfig's CID, hashes, and its header's ritual.
+
+    The ritual id is read from the stored header only after that header hashes to the on-chain
+    ``validationSetHeaderHash``, so it is the ritual the DAO registered, not one a storage
+    provider chose. :func:`load_header` then checks the rest of the context as for any file.
+    """
+    d = view.dataset(m.datasetId, block)
+    if not d.validation_set_cid:
+        raise Refused(
+            Refusal.UNKNOWN_FILE, f"dataset {m.datasetId} has no validation set registered"
+        )
+    header = _stored_header(store, d.validation_set_cid)
+    if not hmac.compare_digest(header.header_hash, bytes(d.validation_set_header_hash)):
+        raise Refused(
+            Refusal.HEADER_MISMATCH,
+            "stored validation set does not hash to DatasetConfig's validationSetHeaderHash",
+        )
+    return SubmissionRecord(
+        contributor=_ZERO_ADDRESS,  # type: ignore[arg-type]
+        dataset_id=m.datasetId,
+        epoch=m.epoch,
+        ritual_id=int(header.header.ritual_id),
+        registered_at=0,
+        header_hash=bytes(d.validation_set_header_hash),
+        content_commitment=bytes(d.validation_set_commitment),
+        cid=d.validation_set_cid,
+    )
+
+
+def _stored_header(store: BlobStore, cid: str) -> SealedHeader:
+    """The DDF header at the front of a stored file (only its first block(s) are fetched)."""
+    chunks: Iterator[bytes] = iter(())
+    try:
+        chunks = store.cat(Cid(cid), max_bytes=_MAX_SEALED_BYTES)
+        return read_header(IteratorReader(iter(chunks)))
+    except StorageError as err:
+        raise Refused(Refusal.HEADER_UNAVAILABLE, f"cannot read {cid}: {err}") from None
+    except EnvelopeError:
+        raise Refused(Refusal.HEADER_MISMATCH, "stored file has no valid DDF header") from None
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
 
 
 def load_header(
@@ -182,18 +247,7 @@ def load_header(
     Raises:
         Refused: ``header_unavailable`` (storage) or ``header_mismatch`` (tampered or wrong).
     """
-    chunks: Iterator[bytes] = iter(())
-    try:
-        chunks = store.cat(Cid(record.cid), max_bytes=_MAX_SEALED_BYTES)
-        header = read_header(IteratorReader(iter(chunks)))
-    except StorageError as err:
-        raise Refused(Refusal.HEADER_UNAVAILABLE, f"cannot read {record.cid}: {err}") from None
-    except EnvelopeError:
-        raise Refused(Refusal.HEADER_MISMATCH, "stored file has no valid DDF header") from None
-    finally:
-        close = getattr(chunks, "close", None)
-        if close is not None:
-            close()
+    header = _stored_header(store, record.cid)
     if not hmac.compare_digest(header.header_hash, record.header_hash):
         raise Refused(
             Refusal.HEADER_MISMATCH, "stored header does not hash to the on-chain headerHash"

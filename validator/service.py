@@ -1,0 +1,197 @@
+"""Production wiring of the scoring daemon: chain, storage, custody, engine, journal, labels.
+
+``datadao validator run`` builds a :class:`RunConfig` from its flags and calls :func:`run`.
+:func:`build_daemon` is separate so that other launchers (an operator's supervisor, the
+fault-injection launcher of the integration tests) assemble exactly the daemon the CLI runs and
+only wrap what they must, through :class:`Hooks`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from eth_account.signers.local import LocalAccount
+
+from node.chain.client import ChainClient
+from node.chain.deployment import Deployment
+from node.chain.protocol import DKGCoordinator, ValidatorStaking
+from node.custody.gather import ShareClient
+from node.custody.renter import committee_peers
+from node.custody.session import SessionKey
+from node.errors import ConfigError
+from node.storage.base import BlobStore
+from node.types import DatasetId, Epoch
+from validator.daemon import (
+    ChainEpochView,
+    CustodyOpener,
+    DaemonConfig,
+    EpochChain,
+    Scorer,
+    ValidatorDaemon,
+)
+from validator.journal import Journal
+from validator.scoring import EpochScores, FileInput, score_epoch
+from validator.valuation.backends import make_backend
+from validator.valuation.report import write_report
+from validator.valuation.spec import ValuationSpec
+
+__all__ = ["Hooks", "RunConfig", "build_daemon", "run", "validator_dir"]
+
+log = logging.getLogger(__name__)
+
+
+def validator_dir(home: Path, address: str) -> Path:
+    """``<home>/validator/<address>``: journal, labels and logs of one validator."""
+    return home / "validator" / address
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything ``datadao validator run`` is told.
+
+    ``label_dir`` defaults to ``<home>/validator/<address>/labels``; ``keep_plaintext`` is off
+    unless the operator names a directory (decrypted files otherwise live only in memory).
+    """
+
+    deployment: Deployment
+    account: LocalAccount
+    store: BlobStore
+    spec: ValuationSpec
+    home: Path
+    dataset_id: int = 1
+    confirmations: int = 2
+    device: str = "cpu"
+    compute: str = "local"
+    threads: int | None = None
+    keep_plaintext: Path | None = None
+    label_dir: Path | None = None
+    rpc_url: str | None = None
+
+
+@dataclass
+class Hooks:
+    """Seams for launchers other than the CLI: each wraps the production part it names."""
+
+    wrap_chain: Callable[[EpochChain], EpochChain] = field(default=lambda c: c)
+    wrap_scorer: Callable[[Scorer], Scorer] = field(default=lambda s: s)
+
+
+@dataclass
+class BuiltDaemon:
+    daemon: ValidatorDaemon
+    close: Callable[[], None]
+
+
+def _labels(out: Path) -> Callable[[Epoch, EpochScores], None]:
+    def report(epoch: Epoch, scores: EpochScores) -> None:
+        if scores.result is not None:
+            write_report(scores.result, out / f"epoch-{int(epoch)}")
+
+    return report
+
+
+def build_daemon(cfg: RunConfig, hooks: Hooks | None = None) -> BuiltDaemon:
+    """Assemble the daemon; refuses a ValuationSpec whose digest is not the chain's.
+
+    Raises:
+        ConfigError: the spec does not match the dataset's registered digest.
+    """
+    hooks = hooks or Hooks()
+    client = ChainClient.connect(cfg.rpc_url or cfg.deployment.rpc_url, cfg.account)
+    view = ChainEpochView(client, cfg.deployment)
+    ds = DatasetId(cfg.dataset_id)
+    if bytes.fromhex(cfg.spec.digest()[2:]) != view.config.dataset(ds).valuation_spec_digest:
+        raise ConfigError(
+            f"the ValuationSpec's digest {cfg.spec.digest()} differs from dataset {ds}'s on chain"
+        )
+    dkg = DKGCoordinator(client, cfg.deployment.address("DKGCoordinator"))
+    staking = ValidatorStaking(client, cfg.deployment.address("ValidatorStaking"))
+    shares = ShareClient(
+        chain_id=client.chain_id,
+        registry=view.registry.address,
+        signer=client.account,
+        session=SessionKey.generate(),
+        now=lambda: int(client.w3.eth.get_block("latest")["timestamp"]),
+    )
+    opener = CustodyOpener(
+        store=cfg.store,
+        view=view,
+        chain_id=client.chain_id,
+        client=shares,
+        peers=lambda rid: committee_peers(dkg, staking, rid),
+        keep_plaintext=cfg.keep_plaintext,
+    )
+    # cuBLAS reads this when its handle is created: set before any CUDA work (no effect on CPU)
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    backend = make_backend(cfg.compute, cfg.device, cfg.threads)
+    spec = cfg.spec
+
+    def scorer(files: Sequence[FileInput], validation: bytes, seed: bytes) -> EpochScores:
+        return score_epoch(files, validation, spec, seed, backend)
+
+    me = client.address
+    daemon = ValidatorDaemon(
+        DaemonConfig(
+            chain_id=client.chain_id,
+            score_board=view.board.address,
+            dataset_id=ds,
+            validator=me,
+            confirmations=cfg.confirmations,
+        ),
+        hooks.wrap_chain(view),
+        Journal(validator_dir(cfg.home, me) / "journal"),
+        opener,
+        opener.validation_set,
+        hooks.wrap_scorer(scorer),
+        reporter=_labels(cfg.label_dir or validator_dir(cfg.home, me) / "labels"),
+    )
+    return BuiltDaemon(daemon=daemon, close=shares.close)
+
+
+def run(
+    cfg: RunConfig,
+    *,
+    interval: float,
+    metrics_port: int = 0,
+    hooks: Hooks | None = None,
+    stop: threading.Event | None = None,
+) -> None:
+    """Tick every ``interval`` seconds until ``stop`` is set (or Ctrl-C)."""
+    built = build_daemon(cfg, hooks)
+    stop = stop or threading.Event()
+    if metrics_port:
+        import uvicorn
+
+        from validator.metrics import create_metrics_app
+
+        server = uvicorn.Server(
+            uvicorn.Config(
+                create_metrics_app(built.daemon),
+                host="127.0.0.1",
+                port=metrics_port,
+                log_level="warning",
+            )
+        )
+        threading.Thread(target=server.run, daemon=True).start()
+    log.info("validator daemon started", extra={"validator": cfg.account.address})
+    try:
+        while not stop.is_set():
+            built.daemon.tick()
+            stop.wait(interval)
+    except KeyboardInterrupt:
+        stop.set()
+    finally:
+        built.close()
+
+
+def load_spec(path: Path) -> ValuationSpec:
+    """Read a ValuationSpec file (its digest is checked against the chain by build_daemon)."""
+    try:
+        return ValuationSpec.from_json(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ConfigError(f"cannot read ValuationSpec {path}: {err}") from None
