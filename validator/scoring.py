@@ -120,6 +120,8 @@ def score_epoch(
             bps[c.contributor] = c.bps
             if c.flags:
                 reasons[c.contributor] = "; ".join(c.flags)
+            elif c.bps == 0:  # valued, but it did not improve the model on the validation set
+                reasons[c.contributor] = f"no positive value ({c.value:+.4f} nats)"
     return EpochScores(
         file_ids=tuple(f.file_id for f in files),
         scores_bps=tuple(bps.get(f.file_id.hex(), Bps(0)) for f in files),
