@@ -1,0 +1,754 @@
+"""The stages of ``datadao demo``, each a function over an explicit :class:`DemoNet`.
+
+Stages only talk to the chain, storage and child processes through the same code paths a user's
+commands use (the contribute pipeline, the custody renter, the chain wrappers); the validators
+run as real ``datadao validator`` processes. The demo never scores anything itself: it mines
+blocks on anvil to move the epoch along and *waits* for the daemons' commits and reveals on
+chain, so a daemon that does not do its job stalls the demo with an error naming it.
+
+Every stage checks its own outcome and raises :class:`DemoCheckFailed` when the protocol did
+something it should not have (a flagged contributor paid, a renter's bytes differing, ...).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from eth_account.signers.local import LocalAccount
+from sqlalchemy import Engine
+from sqlmodel import Session
+from web3 import Web3
+
+from node.chain.anvil import devnet_account
+from node.chain.client import ChainClient
+from node.chain.deployment import Deployment
+from node.chain.economics import DatasetToken, RewardDistributor, ScoreBoard
+from node.chain.errors import ContractRevert
+from node.chain.governance import (
+    DataDAOGovernor,
+    GrantProposal,
+    ProposalState,
+    RentalEscrow,
+    RequestStatus,
+    TimelockController,
+    VoteType,
+)
+from node.chain.protocol import DatasetConfig, EpochWindows
+from node.chain.timetravel import TimeTravel
+from node.cli.demo_data import DemoExport
+from node.cli.demo_procs import Child, Supervisor
+from node.custody.renter import CustodyContracts, Renter, SessionVault
+from node.custody.session import SessionKey
+from node.db.engine import open_database
+from node.devnet.bootstrap import validator_passphrase
+from node.devnet.manager import DevnetOptions, devnet_down, devnet_up
+from node.devnet.validation import SPEC_FILE
+from node.errors import ChainError, DataDaoError
+from node.parsers import parse_export, scrub_export
+from node.parsers.canonical import canonicalize
+from node.pipeline import ChainGateway, ContributionPipeline
+from node.storage.local import LocalBlockstore
+from node.types import DatasetId, Epoch, ReqId
+
+__all__ = [
+    "ContributorOutcome",
+    "DemoCheckFailed",
+    "DemoNet",
+    "GovernanceOutcome",
+    "RenterOutcome",
+    "ScoringOutcome",
+    "ScoringStalled",
+    "Services",
+    "claim_rewards",
+    "contribute_all",
+    "fetch_and_verify",
+    "govern_access",
+    "score_epoch",
+    "start_devnet",
+    "start_validators",
+]
+
+Report = Callable[[str], None]
+
+RENTER_PASSPHRASE = "demo-renter-passphrase"  # noqa: S105 - devnet demo only, documented
+RENTER_FEE_WEI = Web3.to_wei(1, "ether")
+ZERO32 = b"\x00" * 32
+
+
+class DemoCheckFailed(DataDaoError):
+    """An outcome the demo asserts did not hold: the protocol misbehaved (a bug to report)."""
+
+
+class ScoringStalled(ChainError):
+    """Committee validators did not commit or reveal in time."""
+
+    def __init__(self, step: str, missing: Sequence[str], logs: dict[str, Path]) -> None:
+        names = "; ".join(f"{v} (log: {logs.get(v.lower(), '?')})" for v in missing)
+        super().__init__(f"validators did not {step} in time: {names}")
+        self.step, self.missing = step, list(missing)
+
+
+# --------------------------------------------------------------------------------- the net
+
+
+@dataclass
+class DemoNet:
+    """The running devnet as the demo drives it: one client per account (so nonces are tracked
+    in one place per key), and anvil's time travel."""
+
+    home: Path
+    deployment: Deployment
+    chain: ChainClient
+    _clients: dict[str, ChainClient] = field(default_factory=dict)
+
+    @property
+    def dataset(self) -> DatasetId:
+        return DatasetId(self.deployment.dataset_id)
+
+    @property
+    def time(self) -> TimeTravel:
+        return TimeTravel(self.chain.w3)
+
+    def address(self, name: str) -> str:
+        return self.deployment.address(name)
+
+    def client(self, account: LocalAccount) -> ChainClient:
+        found = self._clients.get(account.address)
+        if found is None:
+            found = self._clients[account.address] = self.chain.with_account(account)
+        return found
+
+    def windows(self, epoch: Epoch) -> EpochWindows:
+        return DatasetConfig(self.chain, self.address("DatasetConfig")).epochWindows(
+            self.dataset, epoch
+        )
+
+    def now(self) -> int:
+        return int(self.chain.w3.eth.get_block("latest")["timestamp"])
+
+
+def start_devnet(home: Path, sup: Supervisor, report: Report) -> DemoNet:
+    """A fresh devnet in ``home`` (anvil on a free port); anvil is stopped when ``sup`` closes."""
+    sup.on_close("anvil", lambda: devnet_down(home))
+    status = devnet_up(DevnetOptions(home=home, contributors=6), progress=report)
+    d = status.deployment
+    chain = ChainClient.connect(d.rpc_url, devnet_account(0), confirmations=1)
+    return DemoNet(home=home, deployment=d, chain=chain)
+
+
+# --------------------------------------------------------------------------------- services
+
+
+@dataclass(frozen=True)
+class Services:
+    """The validators' processes: share service and daemon per validator, by address."""
+
+    shares: dict[str, Child]
+    daemons: dict[str, Child]
+
+    def logs(self) -> dict[str, Path]:
+        return {a.lower(): c.log for a, c in self.daemons.items()}
+
+
+def _cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "node.cli", *args]
+
+
+def start_validators(
+    net: DemoNet, sup: Supervisor, log_dir: Path, report: Report, *, timeout_s: float = 60.0
+) -> Services:
+    """Start every validator's share service (on the URL registered on chain) and daemon."""
+    env = {
+        **os.environ,
+        "DATADAO_VALIDATOR_PASSPHRASE": validator_passphrase(),
+        "DATADAO_HOME": str(net.home),
+        "PYTHONUNBUFFERED": "1",
+    }
+    validators: list[dict[str, Any]] = list(net.deployment.extra["validators"])
+    shares: dict[str, Child] = {}
+    for v in validators:
+        port = urlparse(str(v["share_url"])).port
+        if port is None:
+            raise DemoCheckFailed(f"validator {v['address']} registered no port: {v['share_url']}")
+        argv = _cli("validator", "serve-shares", "--home", str(net.home))
+        argv += ["--validator", v["address"], "--port", str(port), "--confirmations", "1"]
+        shares[v["address"]] = sup.spawn(
+            f"share service {v['address'][:10]}",
+            [*argv, "--quiet"],
+            log=log_dir / f"shares-{v['account_index']}.log",
+            env=env,
+        )
+    daemons: dict[str, Child] = {}
+    for v in validators:
+        argv = _cli("validator", "run", "--home", str(net.home))
+        argv += ["--account-index", str(v["account_index"]), "--spec", str(SPEC_FILE)]
+        argv += ["--confirmations", "1", "--interval", "0.5"]
+        daemons[v["address"]] = sup.spawn(
+            f"validator daemon {v['address'][:10]}",
+            argv,
+            log=log_dir / f"validator-{v['account_index']}.log",
+            env=env,
+        )
+    for v in validators:
+        sup.wait_http(shares[v["address"]], f"{v['share_url']}/v1/health", timeout_s=timeout_s)
+        report(f"share service of {v['address'][:10]}… answers on {v['share_url']}")
+    report(f"{len(daemons)} validator daemons started (logs in {log_dir})")
+    return Services(shares=shares, daemons=daemons)
+
+
+# --------------------------------------------------------------------------------- contribute
+
+
+@dataclass
+class ContributorOutcome:
+    """One contributor, from export to tokens."""
+
+    name: str
+    kind: str
+    platform: str
+    address: str
+    export: Path
+    file_id: str = ""
+    records: int = 0
+    epoch: int = -1
+    canonical: bytes = field(default=b"", repr=False)
+    score_bps: int = 0
+    validator_scores: dict[str, int] = field(default_factory=dict)
+    flags: str = ""
+    reward: int = 0
+    claimed: int = 0
+    balance: int = 0
+
+    @property
+    def file_key(self) -> str:
+        return self.file_id.removeprefix("0x").lower()
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "platform": self.platform,
+            "address": self.address,
+            "export": str(self.export),
+            "file_id": self.file_id,
+            "records": self.records,
+            "epoch": self.epoch,
+            "score_bps": self.score_bps,
+            "validator_scores": self.validator_scores,
+            "flags": self.flags,
+            "reward": str(self.reward),
+            "claimed": str(self.claimed),
+            "balance": str(self.balance),
+        }
+
+
+def open_fresh_epoch(net: DemoNet) -> Epoch:
+    """Mine to the first block of the next epoch, so all contributions share one full window."""
+    cfg = DatasetConfig(net.chain, net.address("DatasetConfig"))
+    epoch = Epoch(cfg.currentEpoch(net.dataset) + 1)
+    net.time.mine_to(cfg.epochWindows(net.dataset, epoch).submit_start)
+    return epoch
+
+
+def contribute_all(
+    net: DemoNet, exports: Sequence[DemoExport], work_dir: Path, report: Report
+) -> tuple[Epoch, list[ContributorOutcome]]:
+    """Run the real contribute pipeline for each export, each contributor with its own node
+    database (as on their own machines) and the shared blockstore (the devnet's "IPFS")."""
+    epoch = open_fresh_epoch(net)
+    report(f"epoch {epoch} is open for submissions")
+    store = LocalBlockstore(net.home / "blocks")
+    outcomes: list[ContributorOutcome] = []
+    for e in exports:
+        account = devnet_account(e.account_index)
+        node_dir = work_dir / e.name
+        node_dir.mkdir(parents=True, exist_ok=True)
+        engine = open_database(f"sqlite:///{node_dir / 'node.db'}")
+        try:
+            gateway = ChainGateway(
+                net.client(account),
+                net.deployment,
+                dataset_id=net.dataset,
+                wait_for_block=_miner(net),
+            )
+            pipeline = ContributionPipeline(
+                sessions=_sessions(engine),
+                store=store,
+                gateway=gateway,
+                sealed_dir=node_dir / "sealed",
+            )
+            result = pipeline.run(e.path, platform=e.platform)
+        finally:
+            engine.dispose()
+        s = result.submission
+        canonical = canonicalize(scrub_export(parse_export(e.path, platform=e.platform)))
+        if "0x" + canonical.commitment.hex() != s.content_commitment.lower():
+            raise DemoCheckFailed(f"{e.name}: the pipeline committed to other bytes than parsed")
+        outcomes.append(
+            ContributorOutcome(
+                name=e.name,
+                kind=e.kind.value,
+                platform=s.platform,
+                address=account.address,
+                export=e.path,
+                file_id=s.file_id,
+                records=s.records,
+                epoch=int(s.epoch if s.epoch is not None else -1),
+                canonical=canonical.data,
+            )
+        )
+        report(
+            f"{e.name} ({e.kind.value}, {s.platform}): {s.records} records sealed and registered "
+            f"as file {s.file_id[:12]}… in epoch {s.epoch}"
+        )
+    epochs = {o.epoch for o in outcomes}
+    if epochs != {int(epoch)}:
+        raise DemoCheckFailed(f"contributions landed in epochs {sorted(epochs)}, not {epoch}")
+    return epoch, outcomes
+
+
+def _miner(net: DemoNet) -> Callable[[int], None]:
+    """How the pipeline waits for a block on anvil: mine the empty blocks."""
+    travel = net.time
+
+    def mine_to(number: int) -> None:
+        travel.mine_to(number)
+
+    return mine_to
+
+
+def _sessions(engine: Engine) -> Callable[[], Session]:
+    return lambda: Session(engine, expire_on_commit=False)
+
+
+# --------------------------------------------------------------------------------- scoring
+
+
+@dataclass
+class ScoringOutcome:
+    epoch: int
+    committee: list[str]
+    contributor_pool: int
+    total_score: int
+    agreement_bps: dict[str, int]
+    journals: dict[str, Path]
+    labels: dict[str, str]
+    seconds: dict[str, float]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "epoch": self.epoch,
+            "committee": self.committee,
+            "contributor_pool": str(self.contributor_pool),
+            "total_score": self.total_score,
+            "agreement_ema_bps": self.agreement_bps,
+            "journals": {k: str(v) for k, v in self.journals.items()},
+            "nutrition_label": self.labels,
+            "seconds": {k: round(v, 2) for k, v in self.seconds.items()},
+        }
+
+
+def _wait_all(
+    step: str,
+    what: str,
+    members: Sequence[str],
+    done: Callable[[str], bool],
+    *,
+    sup: Supervisor,
+    services: Services,
+    timeout_s: float,
+    report: Report,
+    poll_s: float = 0.25,
+) -> None:
+    """Poll ``done(member)`` until every member is done; raise naming the stragglers."""
+    deadline = time.monotonic() + timeout_s
+    pending = list(members)
+    while pending:
+        sup.check()
+        for m in list(pending):
+            if done(m):
+                pending.remove(m)
+                report(f"{m} {what}")
+        if not pending:
+            return
+        if time.monotonic() > deadline:
+            raise ScoringStalled(step, pending, services.logs())
+        time.sleep(poll_s)
+
+
+def score_epoch(
+    net: DemoNet,
+    epoch: Epoch,
+    outcomes: Sequence[ContributorOutcome],
+    *,
+    sup: Supervisor,
+    services: Services,
+    report: Report,
+    timeout_s: float = 120.0,
+) -> ScoringOutcome:
+    """Move the epoch through commit, reveal and finalize, waiting on the daemons at each step.
+
+    The demo only mines blocks (anvil does not produce them by itself) and, if nobody did yet,
+    fixes the seed and finalizes (both permissionless); the scores are the daemons' own.
+    """
+    board = ScoreBoard(net.chain, net.address("ScoreBoard"))
+    rewards = RewardDistributor(net.chain, net.address("RewardDistributor"))
+    w = net.windows(epoch)
+    ds = net.dataset
+    seconds: dict[str, float] = {}
+
+    t0 = time.monotonic()
+    # one block past the close: the daemons wait for one confirmation of the last submission
+    net.time.mine_to(w.close_block + 1)
+    report(f"submission window closed at block {w.close_block}; the daemons fetch and value")
+    if board.epochSeed(ds, epoch) == ZERO32:
+        try:
+            board.fixSeed(ds, epoch)
+        except ContractRevert:
+            if board.epochSeed(ds, epoch) == ZERO32:  # not a lost race with a daemon
+                raise
+    # Share services read the chain one confirmation deep; anvil mines only on transactions,
+    # so without this block they would not yet see the committee the seed just fixed.
+    net.time.mine(1)
+    committee = [str(a) for a in board.committee(ds, epoch)]
+    report(f"scoring committee: {len(committee)} validators")
+    _wait_all(
+        "commit",
+        "committed its scores",
+        committee,
+        lambda v: board.commitmentOf(ds, epoch, v) != ZERO32,
+        sup=sup,
+        services=services,
+        timeout_s=timeout_s,
+        report=report,
+    )
+    seconds["commit"] = time.monotonic() - t0
+
+    t0 = time.monotonic()
+    net.time.mine_to(w.reveal_start)
+    report(f"reveal window open at block {w.reveal_start}")
+    _wait_all(
+        "reveal",
+        "revealed its scores",
+        committee,
+        lambda v: board.revealed(ds, epoch, v),
+        sup=sup,
+        services=services,
+        timeout_s=timeout_s,
+        report=report,
+    )
+    seconds["reveal"] = time.monotonic() - t0
+
+    t0 = time.monotonic()
+    net.time.mine_to(w.finalize_from)
+    if not board.epochStatus(ds, epoch).finalized:
+        try:
+            board.finalize(ds, epoch)
+        except ContractRevert:
+            if not board.epochStatus(ds, epoch).finalized:  # not a lost race with a daemon
+                raise
+    status = board.epochStatus(ds, epoch)
+    if not status.quorum_met:
+        raise DemoCheckFailed(f"epoch {epoch} finalized without a quorum of revealed stake")
+    seconds["finalize"] = time.monotonic() - t0
+    report(f"epoch {epoch} finalized (total score {status.total_score} bps)")
+
+    journals = {v: net.home / "validator" / v / "journal" / f"{ds}-{epoch}.json" for v in committee}
+    by_file = {o.file_key: o for o in outcomes}
+    for v in committee:
+        revealed = board.revealedScores(ds, epoch, v)
+        record = _read_journal(journals[v])
+        file_ids = [str(f).removeprefix("0x").lower() for f in record.get("file_ids", [])]
+        for key, bps in zip(file_ids, revealed, strict=False):
+            if key in by_file:
+                by_file[key].validator_scores[v] = int(bps)
+        for key, why in dict(record.get("reasons", {})).items():
+            o = by_file.get(str(key).removeprefix("0x").lower())
+            if o is not None and not o.flags:
+                o.flags = str(why)
+    for o in outcomes:
+        fid = bytes.fromhex(o.file_key)
+        o.score_bps = board.finalScore(ds, epoch, fid)
+        o.reward = rewards.contributorReward(ds, epoch, fid)
+    info = rewards.epochRewards(ds, epoch)
+    return ScoringOutcome(
+        epoch=int(epoch),
+        committee=committee,
+        contributor_pool=info.contributor_pool,
+        total_score=info.total_score,
+        agreement_bps={v: board.agreementEma(v) for v in committee},
+        journals=journals,
+        labels=_labels(net.home, committee, int(epoch)),
+        seconds=seconds,
+    )
+
+
+def _read_journal(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _labels(home: Path, committee: Sequence[str], epoch: int) -> dict[str, str]:
+    """The first committee member's nutrition label files that exist: the daemon writes
+    ``labels/epoch-N/{report.json,label.png}`` (``labels/epoch-N.{json,png}`` also accepted)."""
+    for v in committee:
+        base = home / "validator" / v / "labels" / f"epoch-{epoch}"
+        candidates = {
+            "json": (base / "report.json", base.with_suffix(".json")),
+            "png": (base / "label.png", base.with_suffix(".png")),
+        }
+        found: dict[str, str] = {}
+        for ext, paths in candidates.items():
+            hit = next((p for p in paths if p.is_file()), None)
+            if hit is not None:
+                found[ext] = str(hit)
+        if found:
+            return found
+    return {}
+
+
+def check_rewards(outcomes: Sequence[ContributorOutcome], scoring: ScoringOutcome) -> None:
+    """Flagged and worthless data earns nothing; honest data earns ``floor(E * s / Σs)``."""
+    for o in outcomes:
+        if o.kind != "honest":
+            if o.reward != 0 or o.score_bps != 0:
+                raise DemoCheckFailed(
+                    f"{o.name} ({o.kind}) scored {o.score_bps} bps and earns {o.reward}: "
+                    "it should earn nothing"
+                )
+            continue
+        if o.score_bps <= 0:
+            raise DemoCheckFailed(f"{o.name} (honest) scored 0 ({o.flags or 'no flag'})")
+        expected = scoring.contributor_pool * o.score_bps // scoring.total_score
+        if o.reward != expected:
+            raise DemoCheckFailed(f"{o.name} earns {o.reward}, expected floor(E*s/Σs) = {expected}")
+
+
+def claim_rewards(net: DemoNet, epoch: Epoch, outcomes: Sequence[ContributorOutcome]) -> int:
+    """Each paid contributor claims (pull-based, as ``datadao rewards --claim``); returns the
+    total minted."""
+    token = DatasetToken(net.chain, net.address("DatasetToken"))
+    minted = 0
+    for o in outcomes:
+        if o.reward > 0:
+            account = devnet_account(_index_of(net, o.address))
+            distributor = RewardDistributor(net.client(account), net.address("RewardDistributor"))
+            distributor.claim(net.dataset, epoch, bytes.fromhex(o.file_key))
+            o.claimed = o.reward
+            minted += o.reward
+        o.balance = token.balanceOf(o.address)
+        if o.balance != o.claimed:
+            raise DemoCheckFailed(f"{o.name} holds {o.balance} tokens after claiming {o.claimed}")
+    return minted
+
+
+def _index_of(net: DemoNet, address: str) -> int:
+    for c in net.deployment.extra.get("contributors", []):
+        if str(c["address"]).lower() == address.lower():
+            return int(c["account_index"])
+    raise DemoCheckFailed(f"{address} is not one of the devnet's contributors")
+
+
+# --------------------------------------------------------------------------------- governance
+
+
+@dataclass
+class GovernanceOutcome:
+    granted_req: int
+    denied_req: int
+    proposals: dict[str, dict[str, Any]]
+    refund_wei: int
+    renter_key: bytes = field(repr=False)
+    session: SessionKey = field(repr=False)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "granted_request": self.granted_req,
+            "denied_request": self.denied_req,
+            "proposals": self.proposals,
+            "refund_wei": str(self.refund_wei),
+        }
+
+
+RENTER_INDEX, DENIED_RENTER_INDEX = 11, 12
+
+
+def govern_access(
+    net: DemoNet,
+    epoch: Epoch,
+    holders: Sequence[ContributorOutcome],
+    report: Report,
+) -> GovernanceOutcome:
+    """Two renters ask for the epoch; holders grant one through the Governor and timelock and
+    vote the other down, which is then refunded."""
+    token_address = net.address("DatasetToken")
+    for h in holders:
+        DatasetToken(net.client(_holder(net, h)), token_address).delegate(h.address)
+    net.time.mine(1)  # votes count from the block after delegation
+    report(f"{len(holders)} token holders delegated their votes to themselves")
+
+    vault = SessionVault(net.home / "renter")
+    requests: dict[int, tuple[ReqId, SessionKey]] = {}
+    for index in (RENTER_INDEX, DENIED_RENTER_INDEX):
+        renter = _renter(net, devnet_account(index))
+        session = SessionKey.generate()
+        vault.save(session, passphrase=RENTER_PASSPHRASE)
+        req = renter.request_access(
+            dataset_id=net.dataset,
+            session=session,
+            from_epoch=int(epoch),
+            to_epoch=int(epoch),
+            expiry=net.now() + 30 * 86_400,
+            fee=RENTER_FEE_WEI,
+        )
+        vault.record(req, {"req_id": req, "renter": renter.account.address, "epoch": int(epoch)})
+        requests[index] = (req, session)
+        report(f"renter {renter.account.address} requested access #{req} escrowing 1 ETH")
+    granted, session = requests[RENTER_INDEX]
+    denied, _ = requests[DENIED_RENTER_INDEX]
+
+    governor_address = net.address("DataDAOGovernor")
+    governor = DataDAOGovernor(net.chain, governor_address)
+    escrow = RentalEscrow(net.chain, net.address("RentalEscrow"))
+    proposals: dict[int, tuple[int, GrantProposal]] = {}
+    for req, proposer in ((granted, holders[0]), (denied, holders[1 % len(holders)])):
+        p = escrow.grantProposal(req)
+        pid = DataDAOGovernor(net.client(_holder(net, proposer)), governor_address).propose(p)
+        proposals[req] = (pid, p)
+        report(f"{proposer.name} proposed granting request #{req} (proposal {str(pid)[:10]}…)")
+    net.time.mine(governor.votingDelay() + 1)
+    for h in holders:
+        voter = DataDAOGovernor(net.client(_holder(net, h)), governor_address)
+        voter.castVote(proposals[granted][0], VoteType.FOR)
+        voter.castVote(proposals[denied][0], VoteType.AGAINST)
+    report(f"holders voted FOR #{granted} and AGAINST #{denied}")
+    net.time.mine(governor.votingPeriod() + 1)
+    states = {req: governor.state(pid) for req, (pid, _) in proposals.items()}
+    if states[granted] is not ProposalState.SUCCEEDED:
+        raise DemoCheckFailed(f"grant of #{granted} ended {states[granted].name}, not SUCCEEDED")
+    if states[denied] is not ProposalState.DEFEATED:
+        raise DemoCheckFailed(f"grant of #{denied} ended {states[denied].name}, not DEFEATED")
+
+    pid, p = proposals[granted]
+    governor.queue(p)
+    delay = TimelockController(net.chain, net.address("TimelockController")).getMinDelay()
+    net.time.increase_time(delay + 1)
+    governor.execute(p)
+    if escrow.request(granted).status is not RequestStatus.GRANTED:
+        raise DemoCheckFailed(f"request #{granted} is not GRANTED after execution")
+    report(f"proposal queued, timelock ({delay}s) passed, executed: #{granted} is GRANTED")
+
+    # refund is permissionless: the deployer sends it, so the renter's balance moves by the fee
+    # exactly (no gas of its own to account for)
+    loser = devnet_account(DENIED_RENTER_INDEX).address
+    before = net.chain.w3.eth.get_balance(loser)
+    escrow.refund(denied)
+    refund = int(net.chain.w3.eth.get_balance(loser)) - int(before)
+    if refund != RENTER_FEE_WEI or escrow.request(denied).status is not RequestStatus.REFUNDED:
+        raise DemoCheckFailed(f"denied request #{denied} refunded {refund} wei, not the fee")
+    report(f"request #{denied} was voted down and its 1 ETH fee refunded")
+
+    def tally(req: int) -> dict[str, Any]:
+        against, for_, abstain = governor.proposalVotes(proposals[req][0])
+        return {
+            "proposal_id": str(proposals[req][0]),
+            "state": governor.state(proposals[req][0]).name,
+            "for": str(for_),
+            "against": str(against),
+            "abstain": str(abstain),
+        }
+
+    return GovernanceOutcome(
+        granted_req=int(granted),
+        denied_req=int(denied),
+        proposals={f"grant #{granted}": tally(granted), f"grant #{denied}": tally(denied)},
+        refund_wei=refund,
+        renter_key=session.public_bytes,
+        session=session,
+    )
+
+
+def _holder(net: DemoNet, h: ContributorOutcome) -> LocalAccount:
+    return devnet_account(_index_of(net, h.address))
+
+
+def _renter(net: DemoNet, account: LocalAccount) -> Renter:
+    return Renter(
+        chain=net.client(account),
+        contracts=CustodyContracts.from_deployment(net.deployment),
+        store=LocalBlockstore(net.home / "blocks"),
+    )
+
+
+# --------------------------------------------------------------------------------- renter
+
+
+@dataclass
+class RenterOutcome:
+    req_id: int
+    out_dir: Path
+    files: int
+    verified: int
+    seconds: float
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "request": self.req_id,
+            "out_dir": str(self.out_dir),
+            "files": self.files,
+            "verified": self.verified,
+            "seconds": round(self.seconds, 2),
+        }
+
+
+def fetch_and_verify(
+    net: DemoNet,
+    gov: GovernanceOutcome,
+    outcomes: Sequence[ContributorOutcome],
+    out_dir: Path,
+    report: Report,
+) -> RenterOutcome:
+    """The granted renter gathers threshold shares from the validators' share services and
+    decrypts every file; each must equal its contributor's canonical export byte for byte."""
+    renter = _renter(net, devnet_account(RENTER_INDEX))
+    session = SessionVault(net.home / "renter").load(gov.renter_key, passphrase=RENTER_PASSPHRASE)
+    fetched = renter.fetch(gov.granted_req, out_dir, session=session)
+    expected = {o.file_key: o for o in outcomes}
+    verified = 0
+    for key, o in expected.items():
+        path = out_dir / "files" / f"{key}.jsonl"
+        if not path.is_file():
+            raise DemoCheckFailed(f"the renter did not receive {o.name}'s file ({path})")
+        got = path.read_bytes()
+        if got != o.canonical:
+            raise DemoCheckFailed(
+                f"{o.name}'s decrypted file differs from the canonical export "
+                f"(sha256 {hashlib.sha256(got).hexdigest()[:16]}… vs "
+                f"{hashlib.sha256(o.canonical).hexdigest()[:16]}…)"
+            )
+        verified += 1
+    if fetched.files != len(expected):
+        raise DemoCheckFailed(f"the grant covers {fetched.files} files, expected {len(expected)}")
+    report(
+        f"renter decrypted {fetched.files} files with threshold shares in {fetched.seconds:.1f}s; "
+        f"all {verified} equal the contributors' canonical exports"
+    )
+    return RenterOutcome(
+        req_id=gov.granted_req,
+        out_dir=out_dir,
+        files=fetched.files,
+        verified=verified,
+        seconds=fetched.seconds,
+    )
