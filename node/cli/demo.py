@@ -51,6 +51,7 @@ from node.cli.demo_stages import (
     score_epoch,
     start_devnet,
     start_validators,
+    wait_for_shares,
 )
 from node.cli.options import console
 from node.errors import ConfigError
@@ -215,6 +216,7 @@ def _run(
         say(f"wrote {len(exports)} synthetic exports to {demo_dir / 'exports'}")
         epoch, contributors = contribute_all(net, exports, demo_dir / "contributors", say)
     with stages.stage(4, "scoring") as say:
+        wait_for_shares(services, sup, say)
         scoring = score_epoch(
             net, epoch, contributors, sup=sup, services=services, report=say, timeout_s=timeout_s
         )

@@ -75,6 +75,7 @@ __all__ = [
     "score_epoch",
     "start_devnet",
     "start_validators",
+    "wait_for_shares",
 ]
 
 Report = Callable[[str], None]
@@ -154,6 +155,7 @@ class Services:
 
     shares: dict[str, Child]
     daemons: dict[str, Child]
+    urls: dict[str, str]
 
     def logs(self) -> dict[str, Path]:
         return {a.lower(): c.log for a, c in self.daemons.items()}
@@ -163,10 +165,9 @@ def _cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "node.cli", *args]
 
 
-def start_validators(
-    net: DemoNet, sup: Supervisor, log_dir: Path, report: Report, *, timeout_s: float = 60.0
-) -> Services:
-    """Start every validator's share service (on the URL registered on chain) and daemon."""
+def start_validators(net: DemoNet, sup: Supervisor, log_dir: Path, report: Report) -> Services:
+    """Start every validator's share service (on the URL registered on chain) and daemon;
+    :func:`wait_for_shares` waits for the services to answer."""
     env = {
         **os.environ,
         "DATADAO_VALIDATOR_PASSPHRASE": validator_passphrase(),
@@ -175,6 +176,7 @@ def start_validators(
     }
     validators: list[dict[str, Any]] = list(net.deployment.extra["validators"])
     shares: dict[str, Child] = {}
+    urls = {str(v["address"]): str(v["share_url"]) for v in validators}
     for v in validators:
         port = urlparse(str(v["share_url"])).port
         if port is None:
@@ -198,11 +200,22 @@ def start_validators(
             log=log_dir / f"validator-{v['account_index']}.log",
             env=env,
         )
-    for v in validators:
-        sup.wait_http(shares[v["address"]], f"{v['share_url']}/v1/health", timeout_s=timeout_s)
-        report(f"share service of {v['address'][:10]}… answers on {v['share_url']}")
-    report(f"{len(daemons)} validator daemons started (logs in {log_dir})")
-    return Services(shares=shares, daemons=daemons)
+    report(
+        f"{len(shares)} share services and {len(daemons)} validator daemons starting "
+        f"(logs in {log_dir})"
+    )
+    return Services(shares=shares, daemons=daemons, urls=urls)
+
+
+def wait_for_shares(
+    services: Services, sup: Supervisor, report: Report, *, timeout_s: float = 90.0
+) -> None:
+    """Block until every share service answers its health check (they boot while the
+    contributors work: both are CPU-bound, and a 2-core machine is busy either way)."""
+    for address, child in services.shares.items():
+        url = services.urls[address]
+        sup.wait_http(child, f"{url}/v1/health", timeout_s=timeout_s)
+        report(f"share service of {address[:10]}… answers on {url}")
 
 
 # --------------------------------------------------------------------------------- contribute

@@ -1,0 +1,140 @@
+"""``datadao demo`` end to end, as a user runs it: a subprocess on its own devnet and data dir.
+
+It starts its own anvil on a free port and its own validator processes, so it runs beside the
+session devnet of the other integration tests (``pytest -n 2``) without touching it. The
+assertions read ``<home>/demo/summary.json``; the demo also checks its outcomes itself and exits
+1 when one fails, which this test reports with the output's tail.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+DEMO_TIMEOUT_S = 420
+"""The demo targets 3 minutes on 2 cores; under pytest -n 2 it shares them with another worker."""
+
+
+@pytest.fixture(scope="module")
+def demo_run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, subprocess.CompletedProcess[str], float]:
+    home = tmp_path_factory.mktemp("demo-home") / "run"
+    env = {**os.environ, "COLUMNS": "120"}
+    t0 = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "node.cli", "demo", "--home", str(home), "--seed", "7"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=DEMO_TIMEOUT_S,
+        check=False,
+    )
+    return home, done, time.monotonic() - t0
+
+
+@pytest.fixture(scope="module")
+def summary(demo_run: tuple[Path, subprocess.CompletedProcess[str], float]) -> dict[str, Any]:
+    home, done, _ = demo_run
+    tail = (done.stdout + done.stderr)[-4000:]
+    assert done.returncode == 0, f"demo failed (exit {done.returncode}):\n{tail}"
+    data: dict[str, Any] = json.loads((home / "demo" / "summary.json").read_text())
+    return data
+
+
+def _by_kind(summary: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    return [c for c in summary["contributors"] if c["kind"] == kind]
+
+
+def test_three_platforms_are_contributed_in_one_epoch(summary: dict[str, Any]) -> None:
+    people = summary["contributors"]
+    assert len(people) == 6
+    assert {c["platform"] for c in _by_kind(summary, "honest")} == {"chatgpt", "reddit", "twitter"}
+    assert {c["epoch"] for c in people} == {summary["epoch"]}
+
+
+def test_attacks_earn_nothing_and_say_why(summary: dict[str, Any]) -> None:
+    for kind, flag in (("duplicate", "duplicate"), ("contaminated", "validation_overlap")):
+        (c,) = _by_kind(summary, kind)
+        assert c["score_bps"] == 0
+        assert int(c["reward"]) == 0
+        assert int(c["balance"]) == 0
+        assert flag in c["flags"]
+    (noise,) = _by_kind(summary, "noise")
+    assert noise["score_bps"] == 0
+    assert int(noise["balance"]) == 0
+
+
+def test_honest_contributors_are_paid_in_proportion_to_score(summary: dict[str, Any]) -> None:
+    pool = int(summary["scoring"]["contributor_pool"])
+    total = summary["scoring"]["total_score"]
+    honest = _by_kind(summary, "honest")
+    assert total == sum(c["score_bps"] for c in summary["contributors"])
+    for c in honest:
+        assert c["score_bps"] > 0
+        assert int(c["reward"]) == pool * c["score_bps"] // total
+        assert int(c["balance"]) == int(c["claimed"]) == int(c["reward"])
+    assert int(summary["minted"]) == sum(int(c["reward"]) for c in honest)
+
+
+def test_every_committee_validator_revealed_the_same_scores(summary: dict[str, Any]) -> None:
+    committee = summary["scoring"]["committee"]
+    assert len(committee) == 4
+    for c in summary["contributors"]:
+        assert set(c["validator_scores"]) == set(committee)
+        assert set(c["validator_scores"].values()) == {c["score_bps"]}
+    assert set(summary["scoring"]["agreement_ema_bps"]) == set(committee)
+
+
+def test_access_is_granted_once_and_the_denied_fee_refunded(summary: dict[str, Any]) -> None:
+    gov = summary["governance"]
+    states = {p["state"] for p in gov["proposals"].values()}
+    assert states == {"EXECUTED", "DEFEATED"}
+    assert int(gov["refund_wei"]) == 10**18
+    renter = summary["renter"]
+    assert renter["request"] == gov["granted_request"]
+    assert renter["files"] == renter["verified"] == 6
+
+
+def test_the_renter_files_are_the_contributors_canonical_exports(
+    demo_run: tuple[Path, subprocess.CompletedProcess[str], float], summary: dict[str, Any]
+) -> None:
+    files = Path(summary["renter"]["out_dir"]) / "files"
+    got = sorted(p.name for p in files.glob("*.jsonl"))
+    want = sorted(f"{c['file_id'].removeprefix('0x')}.jsonl" for c in summary["contributors"])
+    assert got == want
+
+
+def test_no_process_outlives_the_demo(
+    demo_run: tuple[Path, subprocess.CompletedProcess[str], float], summary: dict[str, Any]
+) -> None:
+    home = str(demo_run[0])
+    left = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if home in cmdline:
+            left.append(f"{proc.name}: {cmdline[:120]}")
+    port = summary["rpc_url"].rsplit(":", 1)[1]
+    assert not left, left
+    assert not any(f"--port {port}" in line for line in left)
+
+
+def test_the_demo_finishes_in_time(
+    demo_run: tuple[Path, subprocess.CompletedProcess[str], float], summary: dict[str, Any]
+) -> None:
+    assert demo_run[2] < DEMO_TIMEOUT_S
+    assert summary["total_seconds"] > 0
