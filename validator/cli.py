@@ -223,6 +223,12 @@ def status(home: Path | None, account_index: int, journal: Path | None) -> None:
     help="local, ray (an existing or local Ray) or ray://host:port (a Ray cluster).",
 )
 @click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    default=None,
+    help="CPU threads for training (default: torch's choice).",
+)
+@click.option(
     "--keep-plaintext",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
@@ -244,6 +250,7 @@ def run(
     metrics_port: int,
     device: str,
     compute: str,
+    threads: int | None,
     keep_plaintext: Path | None,
     label_dir: Path | None,
 ) -> None:
@@ -272,6 +279,7 @@ def run(
             confirmations=confirmations,
             device=device,
             compute=compute,
+            threads=threads,
             keep_plaintext=keep_plaintext,
             label_dir=label_dir,
         ),

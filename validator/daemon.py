@@ -146,6 +146,12 @@ class DaemonStats:
     last_tick_at: float = 0.0  # clock() at the end of the last completed tick
     transitions: dict[str, int] = field(default_factory=dict)
     missed: int = 0
+    # wall seconds by phase: "decrypt" (storage + shares + decryption, validation set included),
+    # "value" (the engine), "tick" (whole ticks: the rest is chain calls and journal writes)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def add_time(self, phase: str, seconds: float) -> None:
+        self.seconds[phase] = self.seconds.get(phase, 0.0) + seconds
 
 
 class ValidatorDaemon:
@@ -178,6 +184,7 @@ class ValidatorDaemon:
 
     def tick(self) -> None:
         """One pass over recent epochs. Per-epoch failures are logged and retried next tick."""
+        t0 = time.perf_counter()
         head = self._chain.head()
         self.stats.ticks += 1
         self.stats.last_head = head
@@ -193,6 +200,7 @@ class ValidatorDaemon:
                     extra={"epoch": e, "error": type(err).__name__, "detail": str(err)},
                 )
         self.stats.last_tick_at = self._clock()
+        self.stats.add_time("tick", time.perf_counter() - t0)
 
     @property
     def journal(self) -> Journal:
@@ -215,6 +223,7 @@ class ValidatorDaemon:
                     "to": new.state.value,
                     "reason": new.missed_reason,
                     "tx": new.tx,
+                    "seconds": {k: round(v, 3) for k, v in self.stats.seconds.items()},
                 },
             )
         return new
@@ -312,6 +321,7 @@ class ValidatorDaemon:
         ds = self._cfg.dataset_id
         out: list[FileInput] = []
         for fid in self._chain.epoch_files(ds, epoch):
+            t0 = time.perf_counter()
             try:
                 out.append(FileInput(fid, self._open(ds, epoch, fid)))
             except DataDaoError as err:
@@ -321,6 +331,8 @@ class ValidatorDaemon:
                     "file unavailable; it scores 0",
                     extra={"epoch": int(epoch), "file_id": fid.hex(), "error": type(err).__name__},
                 )
+            finally:
+                self.stats.add_time("decrypt", time.perf_counter() - t0)
         self._plaintexts[int(epoch)] = out
         return out
 
@@ -330,9 +342,13 @@ class ValidatorDaemon:
         if files is None or tuple(f.file_id for f in files) != rec.file_ids:
             files = self._fetch(epoch)  # after a restart: plaintexts were never on disk
         if self._validation is None:
+            t0 = time.perf_counter()
             self._validation = self._load_validation(ds, epoch)
+            self.stats.add_time("decrypt", time.perf_counter() - t0)
         seed = self._chain.epoch_seed(ds, epoch)
+        t0 = time.perf_counter()
         scores = self._score(files, self._validation, seed)
+        self.stats.add_time("value", time.perf_counter() - t0)
         self._plaintexts.pop(int(epoch), None)
         salt = self._salt()
         commitment = ScoreCommitment(

@@ -47,6 +47,14 @@ def render_metrics(daemon: ValidatorDaemon) -> str:
         for st in EpochState
         for n in [s.transitions.get(st.value, 0)]
     ]
+    lines += [
+        "# HELP datadao_validator_seconds_total Wall seconds by phase (decrypt, value, tick).",
+        "# TYPE datadao_validator_seconds_total counter",
+    ]
+    lines += [
+        f'datadao_validator_seconds_total{{phase="{k}"}} {v:.3f}'
+        for k, v in sorted(s.seconds.items())
+    ]
     counts = dict.fromkeys(EpochState, 0)
     for rec in daemon.journal.records():
         counts[rec.state] += 1

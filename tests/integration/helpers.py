@@ -78,12 +78,15 @@ def seal_and_submit(
     plaintext: bytes,
     *,
     stored_plaintext: bytes | None = None,
+    tamper_body: bool = False,
 ) -> SealedFile:
     """Seal ``plaintext`` to the active ritual, store it and register it (EIP-712, relayed).
 
     ``stored_plaintext`` stores a *different* sealing (another file's bytes under the same
     context) at the registered CID's place: the header in storage then differs from the
-    registered ``headerHash`` (the "tampered header" case).
+    registered ``headerHash`` (the "tampered header" case). ``tamper_body`` flips the last
+    stored byte (the final segment's tag): the header verifies, shares are served, and the body
+    fails authentication.
     """
     ritual_id = RitualId(int(devnet.deployment.extra["ritual_id"]))
     dao_key = DaoPublicKey(bytes.fromhex(devnet.deployment.extra["dkg_public_key"]))
@@ -100,7 +103,10 @@ def seal_and_submit(
     )
     sealed = seal_bytes(plaintext, dao_key, ctx)
     stored = sealed if stored_plaintext is None else seal_bytes(stored_plaintext, dao_key, ctx)
-    cid = store.add(stored.data)
+    data = stored.data
+    if tamper_body:
+        data = data[:-1] + bytes([data[-1] ^ 0x01])
+    cid = store.add(data)
     message = SubmissionMessage(
         contributor=who.address,
         datasetId=DATASET,

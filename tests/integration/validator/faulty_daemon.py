@@ -1,0 +1,122 @@
+"""Launch the production validator daemon with one injected fault (integration tests only).
+
+``python -m tests.integration.validator.faulty_daemon --home H --account-index I --spec S
+--fault F --marker M`` builds exactly the daemon ``datadao validator run`` builds
+(:func:`validator.service.build_daemon`) and wraps one part through its hooks:
+
+* ``invert``: a dishonest validator; every readable file's score is replaced by
+  ``10000 - score`` (it commits and reveals those, consistently);
+* ``crash-before-journal``: the process dies (SIGKILL, no cleanup) when valuation finishes,
+  before the scores and salt are journaled;
+* ``crash-after-commit``: it dies right after the commit transaction is mined, before the
+  journal records COMMITTED.
+
+A crash fires once: it first creates ``--marker``, and a restarted process that finds the
+marker runs without the fault, as an operator's restart would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+from collections.abc import Sequence
+from pathlib import Path
+
+from node.chain.anvil import devnet_account
+from node.chain.deployment import Deployment
+from node.storage.local import LocalBlockstore
+from node.types import Bps, DatasetId, Epoch
+from validator import service
+from validator.daemon import EpochChain, JsonLogFormatter, Scorer
+from validator.scoring import EpochScores, FileInput
+
+
+def _die(marker: Path) -> None:
+    marker.touch()
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _invert(scorer: Scorer) -> Scorer:
+    def dishonest(files: Sequence[FileInput], validation: bytes, seed: bytes) -> EpochScores:
+        s = scorer(files, validation, seed)
+        flipped = tuple(
+            Bps(10_000 - int(b)) if f.plaintext is not None else Bps(int(b))
+            for f, b in zip(files, s.scores_bps, strict=True)
+        )
+        return EpochScores(s.file_ids, flipped, s.reasons, s.result)
+
+    return dishonest
+
+
+def _crash_in_scorer(marker: Path) -> service.Hooks:
+    def wrap(scorer: Scorer) -> Scorer:
+        def crashing(files: Sequence[FileInput], validation: bytes, seed: bytes) -> EpochScores:
+            scorer(files, validation, seed)
+            _die(marker)
+            raise AssertionError("unreachable")
+
+        return crashing
+
+    return service.Hooks(wrap_scorer=wrap)
+
+
+class _CrashAfterCommit:
+    """Forwards to the real chain view; dies after the first commit is mined."""
+
+    def __init__(self, inner: EpochChain, marker: Path) -> None:
+        self._inner = inner
+        self._marker = marker
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._inner, name)
+
+    def commit(self, dataset_id: DatasetId, epoch: Epoch, commitment: bytes) -> str:
+        tx = self._inner.commit(dataset_id, epoch, commitment)
+        _die(self._marker)
+        return tx
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--home", type=Path, required=True)
+    ap.add_argument("--account-index", type=int, required=True)
+    ap.add_argument("--spec", type=Path, required=True)
+    ap.add_argument("--fault", choices=["invert", "crash-before-journal", "crash-after-commit"])
+    ap.add_argument("--marker", type=Path, required=True)
+    ap.add_argument("--interval", type=float, default=0.3)
+    args = ap.parse_args(argv)
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonLogFormatter())
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
+    hooks = service.Hooks()
+    if args.fault == "invert":
+        hooks = service.Hooks(wrap_scorer=_invert)
+    elif not args.marker.exists() and args.fault == "crash-before-journal":
+        hooks = _crash_in_scorer(args.marker)
+    elif not args.marker.exists() and args.fault == "crash-after-commit":
+        marker = args.marker
+
+        def wrap(chain: EpochChain) -> EpochChain:
+            return _CrashAfterCommit(chain, marker)  # type: ignore[return-value]
+
+        hooks = service.Hooks(wrap_chain=wrap)
+    service.run(
+        service.RunConfig(
+            deployment=Deployment.load(args.home / "devnet" / "deployment.json"),
+            account=devnet_account(args.account_index),
+            store=LocalBlockstore(args.home / "blocks"),
+            spec=service.load_spec(args.spec),
+            home=args.home,
+            confirmations=1,
+            threads=1,
+        ),
+        interval=args.interval,
+        hooks=hooks,
+    )
+
+
+if __name__ == "__main__":
+    main()
