@@ -54,7 +54,7 @@ from node.cli.demo_stages import (
     wait_for_shares,
 )
 from node.cli.options import console
-from node.errors import ConfigError
+from node.errors import ConfigError, DataDaoError
 from node.settings import default_home
 
 __all__ = ["demo"]
@@ -68,11 +68,13 @@ class _Stages:
     def __init__(self, out: Console) -> None:
         self.out = out
         self.seconds: dict[str, float] = {}
+        self.current = ""
         self._t0 = time.monotonic()
 
     @contextmanager
     def stage(self, number: int, title: str) -> Iterator[Callable[[str], None]]:
         self.out.rule(f"[bold]{number}. {title}", align="left")
+        self.current = title
         t0 = time.monotonic()
         yield lambda msg: self.out.print(f"  [cyan]•[/] {msg}")
         took = time.monotonic() - t0
@@ -175,7 +177,13 @@ def demo(home: Path | None, seed: int, timeout_s: float, keep_running: bool) -> 
     stages = _Stages(out)
     with signals_raise(), Supervisor() as sup:
         try:
-            summary = _run(home, demo_dir, seed, timeout_s, sup, stages, out)
+            try:
+                summary = _run(home, demo_dir, seed, timeout_s, sup, stages, out)
+            except DataDaoError as err:
+                failed = {"ok": False, "stage": stages.current, "error": str(err)}
+                _write_summary(demo_dir, {"format": SUMMARY_FORMAT, "home": str(home), **failed})
+                out.print(f"[bold red]demo failed[/] in stage '{stages.current}'; data dir {home}")
+                raise
             if keep_running:
                 out.print(
                     f"[bold]--keep-running:[/] devnet at {summary['rpc_url']}, DATADAO_HOME={home}"
@@ -250,8 +258,13 @@ def _run(
         "seconds": {k: round(v, 2) for k, v in stages.seconds.items()},
         "total_seconds": round(stages.total, 2),
     }
+    _write_summary(demo_dir, summary)
+    return summary
+
+
+def _write_summary(demo_dir: Path, summary: dict[str, Any]) -> None:
+    """``<home>/demo/summary.json``, replaced atomically (a reader never sees half a file)."""
     path = demo_dir / "summary.json"
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     os.replace(tmp, path)
-    return summary

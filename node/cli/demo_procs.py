@@ -12,8 +12,8 @@ keeps sending transactions to an anvil that is gone. So:
   SIGKILL (no ``finally`` runs) takes its children down with it;
 * :meth:`Supervisor.close` sends SIGTERM to each group, waits, then SIGKILLs what is left; it is
   idempotent and runs from ``__exit__`` and from extra cleanup callbacks (anvil);
-* :func:`signals_raise` turns SIGTERM/SIGHUP into :class:`DemoInterrupted` so ``finally``
-  blocks run as they do for Ctrl-C.
+* :func:`signals_raise` turns SIGINT/SIGTERM/SIGHUP into :class:`DemoInterrupted` so
+  ``finally`` blocks run and the exit is one clear line.
 """
 
 from __future__ import annotations
@@ -261,13 +261,15 @@ def port_open(host: str, port: int) -> bool:
 
 @contextlib.contextmanager
 def signals_raise() -> Iterator[None]:
-    """Within the block, SIGTERM and SIGHUP raise :class:`DemoInterrupted` (like Ctrl-C raises
-    KeyboardInterrupt), so cleanup in ``finally`` runs. Restores the old handlers after."""
+    """Within the block, SIGINT, SIGTERM and SIGHUP raise :class:`DemoInterrupted`, so cleanup in
+    ``finally`` runs and the CLI prints one line instead of a traceback. SIGINT is included
+    because a process started in the background by a shell inherits it *ignored*, and Python
+    then installs no KeyboardInterrupt handler. Restores the old handlers after."""
 
     def handler(signum: int, _frame: FrameType | None) -> None:
         raise DemoInterrupted(f"stopped by {signal.Signals(signum).name}")
 
-    old = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGHUP)}
+    old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     try:
         yield
     finally:

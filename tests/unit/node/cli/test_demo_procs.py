@@ -122,12 +122,15 @@ def test_wait_http_gives_up_naming_the_log(tmp_path: Path) -> None:
             sup.wait_http(child, "http://127.0.0.1:9/v1/health", timeout_s=0.5)
 
 
-def test_sigterm_raises_inside_signals_raise() -> None:
-    def terminated() -> None:
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_signals_raise_inside_signals_raise(sig: signal.Signals) -> None:
+    before = signal.getsignal(sig)
+
+    def stopped() -> None:
         with signals_raise():
-            os.kill(os.getpid(), signal.SIGTERM)
+            os.kill(os.getpid(), sig)
             time.sleep(5)
 
-    with pytest.raises(DemoInterrupted, match="SIGTERM"):
-        terminated()
-    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    with pytest.raises(DemoInterrupted, match=sig.name):
+        stopped()
+    assert signal.getsignal(sig) is before
