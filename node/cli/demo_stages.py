@@ -193,7 +193,7 @@ def start_validators(net: DemoNet, sup: Supervisor, log_dir: Path, report: Repor
     for v in validators:
         argv = _cli("validator", "run", "--home", str(net.home))
         argv += ["--account-index", str(v["account_index"]), "--spec", str(SPEC_FILE)]
-        argv += ["--confirmations", "1", "--interval", "0.5"]
+        argv += ["--confirmations", "1", "--interval", "0.5", "--threads", "1"]
         daemons[v["address"]] = sup.spawn(
             f"validator daemon {v['address'][:10]}",
             argv,
