@@ -235,6 +235,12 @@ def status(home: Path | None, account_index: int, journal: Path | None) -> None:
     help="Also write decrypted submissions here (mode 0600). Off: plaintext stays in memory.",
 )
 @click.option(
+    "--join-rituals/--no-join-rituals",
+    default=True,
+    show_default=True,
+    help="Also take part in key rituals (needs the Ferveo keystore passphrase).",
+)
+@click.option(
     "--label-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
@@ -252,26 +258,36 @@ def run(
     compute: str,
     threads: int | None,
     keep_plaintext: Path | None,
+    join_rituals: bool,
     label_dir: Path | None,
 ) -> None:
     """Score every epoch this validator is on the committee of: fetch, value, commit, reveal,
     claim. Restart-safe: the journal under --home decides what happens next."""
     from node.chain.anvil import devnet_account
     from node.chain.deployment import Deployment
+    from node.protocol.keystore import load_secret
     from validator import service
     from validator.daemon import JsonLogFormatter
+    from validator.ritual import FERVEO_KIND
     from validator.shares.serve import open_store
 
     handler = logging.StreamHandler()
     handler.setFormatter(JsonLogFormatter())
     logging.basicConfig(level=logging.INFO, handlers=[handler])
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per share request is noise
     root = _home(home)
     deployment = Deployment.load(root / "devnet" / "deployment.json")
     store = open_store(root, os.environ.get("DATADAO_KUBO_API_URL"))
+    account = devnet_account(account_index)
+    rituals = None
+    if join_rituals:
+        key_dir = root / "devnet" / "validators" / account.address
+        seed = load_secret(key_dir / "ferveo.json", passphrase=_passphrase(), kind=FERVEO_KIND)
+        rituals = service.RitualKeys(key_dir=key_dir, seed=seed)
     service.run(
         service.RunConfig(
             deployment=deployment,
-            account=devnet_account(account_index),
+            account=account,
             store=store,
             spec=service.load_spec(spec_path),
             home=root,
@@ -285,4 +301,5 @@ def run(
         ),
         interval=interval,
         metrics_port=metrics_port,
+        rituals=rituals,
     )

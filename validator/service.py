@@ -24,6 +24,7 @@ from node.custody.gather import ShareClient
 from node.custody.renter import committee_peers
 from node.custody.session import SessionKey
 from node.errors import ConfigError
+from node.protocol.keystore import Secret
 from node.storage.base import BlobStore
 from node.types import DatasetId, Epoch
 from validator.daemon import (
@@ -40,7 +41,7 @@ from validator.valuation.backends import make_backend
 from validator.valuation.report import write_report
 from validator.valuation.spec import ValuationSpec
 
-__all__ = ["Hooks", "RunConfig", "build_daemon", "run", "validator_dir"]
+__all__ = ["Hooks", "RitualKeys", "RunConfig", "build_daemon", "load_spec", "run", "validator_dir"]
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,16 @@ class Hooks:
 @dataclass
 class BuiltDaemon:
     daemon: ValidatorDaemon
+    client: ChainClient  # thread-safe (one nonce lock): the ritual watcher shares it
     close: Callable[[], None]
+
+
+@dataclass(frozen=True)
+class RitualKeys:
+    """What joining key rituals needs: the Ferveo keystore's directory and its secret seed."""
+
+    key_dir: Path
+    seed: Secret = field(repr=False)
 
 
 def _labels(out: Path) -> Callable[[Epoch, EpochScores], None]:
@@ -150,7 +160,7 @@ def build_daemon(cfg: RunConfig, hooks: Hooks | None = None) -> BuiltDaemon:
         hooks.wrap_scorer(scorer),
         reporter=_labels(cfg.label_dir or validator_dir(cfg.home, me) / "labels"),
     )
-    return BuiltDaemon(daemon=daemon, close=shares.close)
+    return BuiltDaemon(daemon=daemon, client=client, close=shares.close)
 
 
 def run(
@@ -160,10 +170,34 @@ def run(
     metrics_port: int = 0,
     hooks: Hooks | None = None,
     stop: threading.Event | None = None,
+    rituals: RitualKeys | None = None,
 ) -> None:
-    """Tick every ``interval`` seconds until ``stop`` is set (or Ctrl-C)."""
+    """Tick every ``interval`` seconds until ``stop`` is set (or Ctrl-C).
+
+    With ``rituals``, a watcher thread also takes part in every key ritual that lists this
+    validator (its aggregate lands in ``key_dir``, where the share service loads it from).
+    """
     built = build_daemon(cfg, hooks)
     stop = stop or threading.Event()
+    if rituals is not None:
+        from validator.ritual import RitualWatcher
+
+        watcher = RitualWatcher(
+            built.client,
+            cfg.deployment.address("DKGCoordinator"),
+            key_dir=rituals.key_dir,
+            seed=rituals.seed,
+            poll_s=max(interval, 0.25),
+        )
+        threading.Thread(
+            target=watcher.run,
+            args=(stop,),
+            kwargs={
+                "on_outcome": lambda o: log.info("ritual ended", extra={"outcome": o.describe()})
+            },
+            name="ritual-watcher",
+            daemon=True,
+        ).start()
     if metrics_port:
         import uvicorn
 

@@ -91,6 +91,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(JsonLogFormatter())
     logging.basicConfig(level=logging.INFO, handlers=[handler])
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     hooks = service.Hooks()
     if args.fault == "invert":
         hooks = service.Hooks(wrap_scorer=_invert)
