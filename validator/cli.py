@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
+
     from node.chain.client import ChainClient
     from node.chain.deployment import Deployment
     from node.chain.protocol import ValidatorStaking
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["serve_shares", "validator"]
 
 _PASSPHRASE_ENV = "DATADAO_VALIDATOR_PASSPHRASE"  # noqa: S105 - a variable name
+_DEVNET_CHAIN_ID = 31337  # anvil's; the public test keys are refused anywhere else
 
 
 def _home(home: Path | None) -> Path:
@@ -29,6 +32,34 @@ def _home(home: Path | None) -> Path:
         return home
     env = os.environ.get("DATADAO_HOME")
     return Path(env).expanduser() if env else Path.home() / ".datadao"
+
+
+def _signer(home: Path | None, account_index: int | None) -> tuple[Deployment, LocalAccount, str]:
+    """The deployment, this validator's key and the RPC URL, from the node's settings.
+
+    ``--account-index`` picks one of anvil's public test keys (refused on any chain but the
+    devnet's); otherwise ``DATADAO_KEYSTORE`` and
+    ``DATADAO_KEYSTORE_PASSWORD`` name the key, as for a contributor's node.
+    """
+    from node.chain.anvil import devnet_account
+    from node.chain.client import load_keystore
+    from node.chain.deployment import Deployment
+    from node.settings import NodeSettings
+
+    settings = NodeSettings(home=_home(home))
+    deployment = Deployment.load(settings.resolved_deployment_file)
+    if account_index is not None:
+        if deployment.chain_id != _DEVNET_CHAIN_ID:
+            raise click.ClickException("--account-index signs with public test keys: devnet only")
+        account = devnet_account(account_index)
+    elif settings.keystore is not None and settings.keystore_password is not None:
+        account = load_keystore(settings.keystore, settings.keystore_password.get_secret_value())
+    else:
+        raise click.ClickException(
+            "no signing key: pass --account-index (devnet) or set DATADAO_KEYSTORE and "
+            "DATADAO_KEYSTORE_PASSWORD"
+        )
+    return deployment, account, settings.rpc_url or deployment.rpc_url
 
 
 def _passphrase() -> str:
@@ -87,23 +118,24 @@ def serve_shares(
 
 @validator.command("ritual")
 @click.option("--home", type=click.Path(path_type=Path), default=None, help="Data dir.")
-@click.option("--account-index", type=click.IntRange(0, 64), required=True, help="devnet only")
-def ritual(home: Path | None, account_index: int) -> None:
+@click.option(
+    "--account-index",
+    type=click.IntRange(0, 64),
+    default=None,
+    help="Sign with anvil test account N (devnet only); else DATADAO_KEYSTORE.",
+)
+def ritual(home: Path | None, account_index: int | None) -> None:
     """Watch DKGCoordinator and take part in every key ritual that lists this validator."""
-    from node.chain.anvil import devnet_account
     from node.chain.client import ChainClient
-    from node.chain.deployment import Deployment
     from node.protocol.keystore import load_secret
     from validator.ritual import FERVEO_KIND, RitualWatcher
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    root = _home(home)
-    deployment = Deployment.load(root / "devnet" / "deployment.json")
-    account = devnet_account(account_index)
-    key_dir = root / "devnet" / "validators" / account.address
+    deployment, account, rpc_url = _signer(home, account_index)
+    key_dir = _home(home) / "devnet" / "validators" / account.address
     seed = load_secret(key_dir / "ferveo.json", passphrase=_passphrase(), kind=FERVEO_KIND)
     watcher = RitualWatcher(
-        ChainClient.connect(deployment.rpc_url, account),
+        ChainClient.connect(rpc_url, account),
         deployment.address("DKGCoordinator"),
         key_dir=key_dir,
         seed=seed,
@@ -118,17 +150,15 @@ def ritual(home: Path | None, account_index: int) -> None:
 # -- staking and the scoring daemon -------------------------------------------------------------
 
 
-def _chain(home: Path | None, account_index: int) -> tuple[Deployment, ChainClient]:
-    """The devnet deployment and a client signing as the chosen devnet account."""
-    from node.chain.anvil import devnet_account
+def _chain(home: Path | None, account_index: int | None) -> tuple[Deployment, ChainClient]:
+    """The deployment and a client signing as this validator."""
     from node.chain.client import ChainClient
-    from node.chain.deployment import Deployment
 
-    deployment = Deployment.load(_home(home) / "devnet" / "deployment.json")
-    return deployment, ChainClient.connect(deployment.rpc_url, devnet_account(account_index))
+    deployment, account, rpc_url = _signer(home, account_index)
+    return deployment, ChainClient.connect(rpc_url, account)
 
 
-def _staking(home: Path | None, account_index: int) -> tuple[ChainClient, ValidatorStaking]:
+def _staking(home: Path | None, account_index: int | None) -> tuple[ChainClient, ValidatorStaking]:
     from node.chain.protocol import ValidatorStaking
 
     deployment, client = _chain(home, account_index)
@@ -137,7 +167,10 @@ def _staking(home: Path | None, account_index: int) -> tuple[ChainClient, Valida
 
 _home_opt = click.option("--home", type=click.Path(path_type=Path), default=None, help="Data dir.")
 _account_opt = click.option(
-    "--account-index", type=click.IntRange(0, 64), required=True, help="devnet only"
+    "--account-index",
+    type=click.IntRange(0, 64),
+    default=None,
+    help="Sign with anvil test account N (devnet only); else DATADAO_KEYSTORE.",
 )
 
 
@@ -145,7 +178,7 @@ _account_opt = click.option(
 @_home_opt
 @_account_opt
 @click.argument("amount_wei", type=click.IntRange(min=1))
-def stake(home: Path | None, account_index: int, amount_wei: int) -> None:
+def stake(home: Path | None, account_index: int | None, amount_wei: int) -> None:
     """Add AMOUNT_WEI of native currency to this validator's stake."""
     client, staking = _staking(home, account_index)
     staking.stake(amount_wei)
@@ -156,7 +189,7 @@ def stake(home: Path | None, account_index: int, amount_wei: int) -> None:
 @_home_opt
 @_account_opt
 @click.argument("amount_wei", type=click.IntRange(min=1))
-def unstake(home: Path | None, account_index: int, amount_wei: int) -> None:
+def unstake(home: Path | None, account_index: int | None, amount_wei: int) -> None:
     """Start unbonding AMOUNT_WEI (withdrawable after the unbonding period)."""
     client, staking = _staking(home, account_index)
     staking.requestUnstake(amount_wei)
@@ -169,7 +202,7 @@ def unstake(home: Path | None, account_index: int, amount_wei: int) -> None:
 @validator.command("withdraw")
 @_home_opt
 @_account_opt
-def withdraw(home: Path | None, account_index: int) -> None:
+def withdraw(home: Path | None, account_index: int | None) -> None:
     """Withdraw stake whose unbonding period is over."""
     _, staking = _staking(home, account_index)
     staking.withdraw()
@@ -180,7 +213,7 @@ def withdraw(home: Path | None, account_index: int) -> None:
 @_home_opt
 @_account_opt
 @click.option("--journal", type=click.Path(path_type=Path), default=None, help="Journal dir.")
-def status(home: Path | None, account_index: int, journal: Path | None) -> None:
+def status(home: Path | None, account_index: int | None, journal: Path | None) -> None:
     """Stake, unbonding and the journaled state of every epoch this validator worked on."""
     from validator.journal import Journal
 
@@ -241,6 +274,12 @@ def status(home: Path | None, account_index: int, journal: Path | None) -> None:
     help="Also take part in key rituals (needs the Ferveo keystore passphrase).",
 )
 @click.option(
+    "--key-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Ferveo keystore dir (default: <home>/devnet/validators/<address>).",
+)
+@click.option(
     "--label-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
@@ -248,7 +287,7 @@ def status(home: Path | None, account_index: int, journal: Path | None) -> None:
 )
 def run(
     home: Path | None,
-    account_index: int,
+    account_index: int | None,
     dataset_id: int,
     spec_path: Path,
     confirmations: int,
@@ -259,12 +298,11 @@ def run(
     threads: int | None,
     keep_plaintext: Path | None,
     join_rituals: bool,
+    key_dir: Path | None,
     label_dir: Path | None,
 ) -> None:
     """Score every epoch this validator is on the committee of: fetch, value, commit, reveal,
     claim. Restart-safe: the journal under --home decides what happens next."""
-    from node.chain.anvil import devnet_account
-    from node.chain.deployment import Deployment
     from node.protocol.keystore import load_secret
     from validator import service
     from validator.daemon import JsonLogFormatter
@@ -276,18 +314,18 @@ def run(
     logging.basicConfig(level=logging.INFO, handlers=[handler])
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per share request is noise
     root = _home(home)
-    deployment = Deployment.load(root / "devnet" / "deployment.json")
+    deployment, account, rpc_url = _signer(home, account_index)
     store = open_store(root, os.environ.get("DATADAO_KUBO_API_URL"))
-    account = devnet_account(account_index)
     rituals = None
     if join_rituals:
-        key_dir = root / "devnet" / "validators" / account.address
+        key_dir = key_dir or root / "devnet" / "validators" / account.address
         seed = load_secret(key_dir / "ferveo.json", passphrase=_passphrase(), kind=FERVEO_KIND)
         rituals = service.RitualKeys(key_dir=key_dir, seed=seed)
     service.run(
         service.RunConfig(
             deployment=deployment,
             account=account,
+            rpc_url=rpc_url,
             store=store,
             spec=service.load_spec(spec_path),
             home=root,

@@ -1,0 +1,49 @@
+"""``datadao validator`` signs with an encrypted keystore off the devnet, never with test keys."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from eth_account import Account
+
+from tests.integration.conftest import Devnet
+from validator.cli import validator
+
+pytestmark = pytest.mark.integration
+
+
+def test_status_signs_with_a_keystore(
+    devnet: Devnet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    v = devnet.validators[0]
+    keystore = tmp_path / "validator.json"
+    keystore.write_text(json.dumps(Account.encrypt(v.key, "correct horse")))
+    monkeypatch.setenv("DATADAO_KEYSTORE", str(keystore))
+    monkeypatch.setenv("DATADAO_KEYSTORE_PASSWORD", "correct horse")
+    out = CliRunner().invoke(validator, ["status", "--home", str(devnet.home)])
+    assert out.exit_code == 0, out.output
+    assert f"validator {v.address}" in out.output
+    assert "registered: True" in out.output
+
+
+def test_no_key_is_a_clear_error(devnet: Devnet, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DATADAO_KEYSTORE", raising=False)
+    monkeypatch.delenv("DATADAO_KEYSTORE_PASSWORD", raising=False)
+    out = CliRunner().invoke(validator, ["status", "--home", str(devnet.home)])
+    assert out.exit_code == 1
+    assert "no signing key" in out.output
+
+
+def test_test_keys_are_refused_off_the_devnet(devnet: Devnet, tmp_path: Path) -> None:
+    raw = json.loads((devnet.home / "devnet" / "deployment.json").read_text())
+    raw["chain_id"] = 1
+    (tmp_path / "devnet").mkdir()
+    (tmp_path / "devnet" / "deployment.json").write_text(json.dumps(raw))
+    out = CliRunner().invoke(
+        validator, ["stake", "--home", str(tmp_path), "--account-index", "1", "5"]
+    )
+    assert out.exit_code == 1
+    assert "devnet only" in out.output
