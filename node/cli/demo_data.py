@@ -8,8 +8,8 @@ the attacks the validators' checks exist for (DESIGN.md §5):
   A *whole* copy would zero both (the checks pay nobody for data that is not uniquely theirs
   within an epoch), so the demo shows the attack that pays off only if undetected: the copier is
   flagged ``duplicate`` and earns nothing, while the original keeps being paid for the rest.
-* **noise** is random characters: it parses, but it makes the proxy model worse on the
-  validation set, so its value is negative and its score 0.
+* **noise** is gibberish (see :data:`NOISE_ALPHABET`): it parses, but it does not help the
+  proxy model on the validation set, so its value is at most 0 and so is its score.
 * **contaminated** submits the DAO's secret validation set (read from the devnet's plaintext
   copy), which would otherwise look maximally valuable; the checks flag ``validation_overlap``.
 """
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import random
-import string
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -73,9 +72,21 @@ def _write_jsonl(path: Path, texts: list[str], *, id_prefix: str, start_ts: int)
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
+NOISE_ALPHABET = "qxzjvkwyfgpbmhdcul"
+"""Mostly consonants the platforms' (synthetic) language rarely uses. Gibberish over the
+corpus's *own* letters would still teach the proxy model letter frequencies and be paid a
+little; this teaches it nothing about the validation set, so its value is at most 0 (checked
+over 18 epoch seeds and 3 demo seeds: always 0 bps; printable-ASCII noise scored > 0 in 3)."""
+
+
 def _noise(rng: random.Random, records: int) -> list[str]:
-    alphabet = string.ascii_letters + string.digits + string.punctuation + "  "
-    return ["".join(rng.choices(alphabet, k=rng.randint(60, 240))) for _ in range(records)]
+    return [
+        " ".join(
+            "".join(rng.choice(NOISE_ALPHABET) for _ in range(rng.randint(2, 9)))
+            for _ in range(rng.randint(8, 30))
+        )
+        for _ in range(records)
+    ]
 
 
 def make_exports(
