@@ -36,7 +36,7 @@ from rich.console import Console
 from rich.table import Table
 
 from node.cli.demo_data import make_exports
-from node.cli.demo_procs import Supervisor, signals_raise
+from node.cli.demo_procs import DemoInterrupted, Supervisor, signals_raise
 from node.cli.demo_stages import (
     ContributorOutcome,
     DemoNet,
@@ -184,21 +184,30 @@ def demo(home: Path | None, seed: int, timeout_s: float, keep_running: bool) -> 
                 _write_summary(demo_dir, {"format": SUMMARY_FORMAT, "home": str(home), **failed})
                 out.print(f"[bold red]demo failed[/] in stage '{stages.current}'; data dir {home}")
                 raise
+            out.print(
+                f"[bold green]demo passed[/] in {stages.total:.1f}s; "
+                f"summary: {demo_dir}/summary.json"
+            )
             if keep_running:
-                out.print(
-                    f"[bold]--keep-running:[/] devnet at {summary['rpc_url']}, DATADAO_HOME={home}"
-                    "; Ctrl-C to stop"
-                )
-                while True:
-                    sup.check()
-                    time.sleep(1)
+                _hold(sup, out, summary, home)
         finally:
             problems = sup.close()
             for p in problems:
                 out.print(f"[yellow]cleanup:[/] {p}")
+
+
+def _hold(sup: Supervisor, out: Console, summary: dict[str, Any], home: Path) -> None:
+    """``--keep-running``: serve until Ctrl-C (a normal end, exit 0) or a child dies (an error)."""
     out.print(
-        f"[bold green]demo passed[/] in {stages.total:.1f}s; summary: {demo_dir}/summary.json"
+        f"[bold]--keep-running:[/] devnet at {summary['rpc_url']}; try "
+        f"`DATADAO_HOME={home} datadao gov proposals`; Ctrl-C stops everything"
     )
+    try:
+        while True:
+            sup.check()
+            time.sleep(1)
+    except (DemoInterrupted, KeyboardInterrupt):
+        out.print("stopping the devnet and the validators")
 
 
 def _run(
