@@ -238,6 +238,12 @@ def _run(
             net, epoch, contributors, sup=sup, services=services, report=say, timeout_s=timeout_s
         )
         check_rewards(contributors, scoring)
+        busy = scoring.daemon_seconds
+        if busy:
+            say(
+                "per daemon: decryption {decrypt:.1f}s, valuation {value:.1f}s, "
+                "chain calls and journal {chain:.1f}s".format(**busy)
+            )
     with stages.stage(5, "rewards") as say:
         minted = claim_rewards(net, epoch, contributors)
         say(

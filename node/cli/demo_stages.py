@@ -356,6 +356,9 @@ class ScoringOutcome:
     journals: dict[str, Path]
     labels: dict[str, str]
     seconds: dict[str, float]
+    # mean per daemon of the seconds it spent on the epoch: decrypt (storage + shares +
+    # decryption), value (the engine), chain (the rest of its ticks: RPC calls, journal)
+    daemon_seconds: dict[str, float]
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -367,7 +370,39 @@ class ScoringOutcome:
             "journals": {k: str(v) for k, v in self.journals.items()},
             "nutrition_label": self.labels,
             "seconds": {k: round(v, 2) for k, v in self.seconds.items()},
+            "daemon_seconds": {k: round(v, 2) for k, v in self.daemon_seconds.items()},
         }
+
+
+def daemon_seconds(logs: Sequence[Path]) -> dict[str, float]:
+    """Mean decrypt / value / chain seconds over the daemons, from their JSON logs.
+
+    Each daemon logs its cumulative phase seconds with every state change; the last line that
+    reaches CLAIMED holds its totals for the epoch. A daemon whose log lacks one is left out.
+    """
+    totals: list[dict[str, float]] = []
+    for path in logs:
+        last: dict[str, float] | None = None
+        try:
+            lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            if not line.startswith("{"):
+                continue
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                continue
+            if rec.get("to") == "CLAIMED" and isinstance(rec.get("seconds"), dict):
+                last = {str(k): float(v) for k, v in rec["seconds"].items()}
+        if last is not None:
+            decrypt, value = last.get("decrypt", 0.0), last.get("value", 0.0)
+            chain = max(0.0, last.get("tick", 0.0) - decrypt - value)
+            totals.append({"decrypt": decrypt, "value": value, "chain": chain})
+    if not totals:
+        return {}
+    return {k: sum(t[k] for t in totals) / len(totals) for k in ("decrypt", "value", "chain")}
 
 
 def _wait_all(
@@ -502,6 +537,7 @@ def score_epoch(
         journals=journals,
         labels=_labels(net.home, committee, int(epoch)),
         seconds=seconds,
+        daemon_seconds=daemon_seconds([c.log for c in services.daemons.values()]),
     )
 
 

@@ -25,7 +25,7 @@ datadao — node software for a Data DAO
   holder        datadao gov delegate | proposals | propose-access REQ | vote ID …
                             | queue ID | execute ID
   renter        datadao renter request | status REQ | fetch REQ --out DIR
-  operator      datadao devnet up | down | status | sample-export  (datadao demo: not built yet)
+  operator      datadao demo · datadao devnet up | down | status | sample-export
 
 Run `datadao --help` for the commands this install has, `datadao COMMAND --help` for details.
 """
