@@ -57,6 +57,7 @@ __all__ = [
     "EpochChain",
     "JsonLogFormatter",
     "ValidatorDaemon",
+    "seed_delay_for",
 ]
 
 MAX_VALIDATION_SET_BYTES = 1 << 30  # the header is read from the front; this caps the stream
@@ -107,7 +108,11 @@ class DaemonConfig:
 
     ``confirmations``: blocks past an epoch's close before its file list is trusted (a reorg
     shallower than this cannot change what we score). ``lookback``: how many past epochs each
-    tick re-examines (to reveal and claim epochs still in flight).
+    tick re-examines (to reveal and claim epochs still in flight). ``fix_seed_delay_s``: how long
+    to leave fixing a closed epoch's seed to someone else. Fixing is permissionless and only
+    the first call succeeds; when every member fires at once, the losers' reverted transactions
+    still use block space (on an automining chain, a block each), so each validator waits its
+    own delay (:func:`seed_delay_for`) and looks again.
     """
 
     chain_id: int
@@ -116,6 +121,13 @@ class DaemonConfig:
     validator: ChecksumAddress
     confirmations: int = 2
     lookback: int = 4
+    fix_seed_delay_s: float = 0.0
+
+
+def seed_delay_for(validator: str, *, spread_s: float = 2.0) -> float:
+    """A validator's own delay before it fixes a seed: spread over ``[0, spread_s)`` by address,
+    so the members of a committee do not all send the same transaction in the same instant."""
+    return (int(validator, 16) % 997) / 997 * spread_s
 
 
 class JsonLogFormatter(logging.Formatter):
@@ -180,6 +192,7 @@ class ValidatorDaemon:
         self._report = reporter
         self._plaintexts: dict[int, list[FileInput]] = {}  # epoch -> opened files, memory only
         self._validation: bytes | None = None  # the secret set, memory only
+        self._seed_due: dict[int, float] = {}  # epoch -> when we fix its seed if nobody has
         self.stats = DaemonStats()
 
     def tick(self) -> None:
@@ -233,6 +246,9 @@ class ValidatorDaemon:
         if head + 1 >= w.reveal_start:
             return None  # an epoch we never started and can no longer commit in: not ours
         if self._chain.epoch_seed(ds, epoch) == ZERO32:
+            due = self._seed_due.setdefault(int(epoch), self._clock() + self._cfg.fix_seed_delay_s)
+            if self._clock() < due:
+                return None  # give the validators with a shorter delay their turn
             self._chain.fix_seed(ds, epoch)  # also fixes the committee; permissionless
         rec = EpochRecord(dataset_id=int(ds), epoch=int(epoch))
         self._journal.save(rec)

@@ -34,6 +34,7 @@ from validator.daemon import (
     EpochChain,
     Scorer,
     ValidatorDaemon,
+    seed_delay_for,
 )
 from validator.journal import Journal
 from validator.scoring import EpochScores, FileInput, score_epoch
@@ -152,6 +153,7 @@ def build_daemon(cfg: RunConfig, hooks: Hooks | None = None) -> BuiltDaemon:
             dataset_id=ds,
             validator=me,
             confirmations=cfg.confirmations,
+            fix_seed_delay_s=seed_delay_for(me),
         ),
         hooks.wrap_chain(view),
         Journal(validator_dir(cfg.home, me) / "journal"),

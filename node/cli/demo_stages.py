@@ -137,10 +137,23 @@ class DemoNet:
         return int(self.chain.w3.eth.get_block("latest")["timestamp"])
 
 
+DEMO_WINDOWS = {"SUBMIT_BLOCKS": "20", "COMMIT_BLOCKS": "40", "REVEAL_BLOCKS": "40"}
+"""Wider commit and reveal windows than the devnet's 10 blocks. An automining anvil makes a
+block per transaction, so four validators' seed, commit and reveal transactions (and any that
+lose a race and revert) would use up a 10-block window that a live chain, with many
+transactions per block, would not. S + C + R stays within the devnet's 120-block unbonding."""
+
+SEED_GRACE_S = 8.0
+"""How long the demo leaves fixing the seed to the daemons (each waits its own delay of up to
+2 s) before it fixes the seed itself."""
+
+
 def start_devnet(home: Path, sup: Supervisor, report: Report) -> DemoNet:
     """A fresh devnet in ``home`` (anvil on a free port); anvil is stopped when ``sup`` closes."""
     sup.on_close("anvil", lambda: devnet_down(home))
-    status = devnet_up(DevnetOptions(home=home, contributors=6), progress=report)
+    status = devnet_up(
+        DevnetOptions(home=home, contributors=6, deploy_env=DEMO_WINDOWS), progress=report
+    )
     d = status.deployment
     chain = ChainClient.connect(d.rpc_url, devnet_account(0), confirmations=1)
     return DemoNet(home=home, deployment=d, chain=chain)
@@ -374,11 +387,15 @@ class ScoringOutcome:
         }
 
 
+_SCORED = frozenset({"REVEALED", "CLAIMED"})
+
+
 def daemon_seconds(logs: Sequence[Path]) -> dict[str, float]:
     """Mean decrypt / value / chain seconds over the daemons, from their JSON logs.
 
     Each daemon logs its cumulative phase seconds with every state change; the last line that
-    reaches CLAIMED holds its totals for the epoch. A daemon whose log lacks one is left out.
+    reaches REVEALED or CLAIMED holds its totals for the epoch (the demo may read the logs
+    before a daemon has claimed). A daemon whose log lacks one is left out.
     """
     totals: list[dict[str, float]] = []
     for path in logs:
@@ -394,7 +411,7 @@ def daemon_seconds(logs: Sequence[Path]) -> dict[str, float]:
                 rec = json.loads(line)
             except ValueError:
                 continue
-            if rec.get("to") == "CLAIMED" and isinstance(rec.get("seconds"), dict):
+            if rec.get("to") in _SCORED and isinstance(rec.get("seconds"), dict):
                 last = {str(k): float(v) for k, v in rec["seconds"].items()}
         if last is not None:
             decrypt, value = last.get("decrypt", 0.0), last.get("value", 0.0)
@@ -458,6 +475,9 @@ def score_epoch(
     # one block past the close: the daemons wait for one confirmation of the last submission
     net.time.mine_to(w.close_block + 1)
     report(f"submission window closed at block {w.close_block}; the daemons fetch and value")
+    grace = time.monotonic() + SEED_GRACE_S
+    while board.epochSeed(ds, epoch) == ZERO32 and time.monotonic() < grace:
+        time.sleep(0.2)
     if board.epochSeed(ds, epoch) == ZERO32:
         try:
             board.fixSeed(ds, epoch)

@@ -18,7 +18,7 @@ from node.chain.protocol import EpochWindows
 from node.errors import ChainError, StorageError
 from node.types import Bps, DatasetId, Epoch
 from validator.commitment import ScoreCommitment
-from validator.daemon import DaemonConfig, JsonLogFormatter, ValidatorDaemon
+from validator.daemon import DaemonConfig, JsonLogFormatter, ValidatorDaemon, seed_delay_for
 from validator.epoch import EpochState
 from validator.journal import EpochRecord, Journal
 from validator.metrics import create_metrics_app
@@ -385,3 +385,68 @@ def test_lagging_rpc_does_not_loop_commits_within_a_tick(tmp_path: Path) -> None
     d.tick()
     assert 1 <= len(sent) <= len(EpochState)
     assert len(set(sent)) == 1  # always the journaled commitment
+
+
+def test_seed_fixing_waits_its_turn_and_leaves_it_to_whoever_was_first(tmp_path: Path) -> None:
+    chain = FakeChain()
+    now = [0.0]
+    fixed: list[int] = []
+    real_fix = chain.fix_seed
+
+    def counting_fix(dataset_id: DatasetId, epoch: Epoch) -> str:
+        fixed.append(int(epoch))
+        return real_fix(dataset_id, epoch)
+
+    chain.fix_seed = counting_fix  # type: ignore[method-assign]
+    d = ValidatorDaemon(
+        DaemonConfig(
+            chain_id=1, score_board=BOARD, dataset_id=DS, validator=ME, fix_seed_delay_s=1.5
+        ),
+        chain,
+        Journal(tmp_path),
+        opener,
+        lambda ds, ep: b"validation set",
+        scorer,
+        CountingSalts(),
+        lambda: now[0],
+    )
+    chain.block = 12
+    d.tick()
+    assert fixed == []  # its delay has not passed: someone else may fix it first
+    assert Journal(tmp_path).load(1, 0) is None
+    now[0] = 1.0
+    d.tick()
+    assert fixed == []
+    now[0] = 1.6
+    d.tick()
+    assert fixed == [0]  # nobody did: it fixes the seed itself, once
+    assert record(tmp_path).state is not EpochState.MISSED
+
+    chain2, now[0] = FakeChain(), 0.0
+    fixed.clear()
+    chain2.fix_seed = counting_fix  # type: ignore[method-assign]
+    d2 = ValidatorDaemon(
+        DaemonConfig(
+            chain_id=1, score_board=BOARD, dataset_id=DS, validator=ME, fix_seed_delay_s=1.5
+        ),
+        chain2,
+        Journal(tmp_path / "two"),
+        opener,
+        lambda ds, ep: b"validation set",
+        scorer,
+        CountingSalts(),
+        lambda: now[0],
+    )
+    chain2.block = 12
+    d2.tick()
+    chain2.seeds[0] = b"\x09" * 32  # another validator fixed it meanwhile
+    now[0] = 2.0
+    d2.tick()
+    assert fixed == []
+    assert record(tmp_path / "two").state is not EpochState.MISSED
+
+
+def test_seed_delays_spread_validators_apart() -> None:
+    delays = {seed_delay_for(f"0x{i:040x}") for i in range(1, 5)}
+    assert len(delays) == 4
+    assert all(0.0 <= x < 2.0 for x in delays)

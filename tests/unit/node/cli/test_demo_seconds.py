@@ -13,10 +13,11 @@ def _log(path: Path, *records: dict[str, object]) -> Path:
     return path
 
 
-def test_last_claimed_line_gives_the_totals_and_chain_is_the_rest(tmp_path: Path) -> None:
+def test_last_scored_line_gives_the_totals_and_chain_is_the_rest(tmp_path: Path) -> None:
     a = _log(
         tmp_path / "a.log",
         {"to": "VALUED", "seconds": {"decrypt": 1.0, "value": 1.0, "tick": 3.0}},
+        {"to": "REVEALED", "seconds": {"decrypt": 2.0, "value": 4.0, "tick": 9.0}},
         {"to": "CLAIMED", "seconds": {"decrypt": 2.0, "value": 4.0, "tick": 10.0}},
     )
     b = _log(
@@ -31,5 +32,5 @@ def test_last_claimed_line_gives_the_totals_and_chain_is_the_rest(tmp_path: Path
     }
 
 
-def test_no_claimed_daemon_means_no_breakdown(tmp_path: Path) -> None:
+def test_no_revealed_daemon_means_no_breakdown(tmp_path: Path) -> None:
     assert daemon_seconds([_log(tmp_path / "a.log", {"to": "FETCHED"})]) == {}
