@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from node.chain.client import ChainClient
     from node.chain.deployment import Deployment
     from node.chain.protocol import ValidatorStaking
+    from validator.service import RitualKeys
 
 __all__ = ["serve_shares", "validator"]
 
@@ -70,13 +71,34 @@ def _passphrase() -> str:
     return str(click.prompt("Ferveo keystore passphrase", hide_input=True))
 
 
+_home_opt = click.option("--home", type=click.Path(path_type=Path), default=None, help="Data dir.")
+_account_opt = click.option(
+    "--account-index",
+    type=click.IntRange(0, 64),
+    default=None,
+    help="Sign with anvil test account N (devnet only); else DATADAO_KEYSTORE.",
+)
+
+
+def _ritual_keys(home: Path | None, address: str, key_dir: Path | None = None) -> RitualKeys:
+    """This validator's Ferveo keystore (default ``<home>/devnet/validators/<address>``),
+    opened with the passphrase from the environment or a prompt."""
+    from node.protocol.keystore import load_secret
+    from validator.ritual import FERVEO_KIND
+    from validator.service import RitualKeys
+
+    key_dir = key_dir or _home(home) / "devnet" / "validators" / address
+    seed = load_secret(key_dir / "ferveo.json", passphrase=_passphrase(), kind=FERVEO_KIND)
+    return RitualKeys(key_dir=key_dir, seed=seed)
+
+
 @click.group()
 def validator() -> None:
     """Run a validator: key rituals, decryption shares."""
 
 
 @validator.command("serve-shares")
-@click.option("--home", type=click.Path(path_type=Path), default=None, help="Data dir.")
+@_home_opt
 @click.option("--validator", "address", required=True, help="This validator's address.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(1, 65535), required=True)
@@ -117,28 +139,21 @@ def serve_shares(
 
 
 @validator.command("ritual")
-@click.option("--home", type=click.Path(path_type=Path), default=None, help="Data dir.")
-@click.option(
-    "--account-index",
-    type=click.IntRange(0, 64),
-    default=None,
-    help="Sign with anvil test account N (devnet only); else DATADAO_KEYSTORE.",
-)
+@_home_opt
+@_account_opt
 def ritual(home: Path | None, account_index: int | None) -> None:
     """Watch DKGCoordinator and take part in every key ritual that lists this validator."""
     from node.chain.client import ChainClient
-    from node.protocol.keystore import load_secret
-    from validator.ritual import FERVEO_KIND, RitualWatcher
+    from validator.ritual import RitualWatcher
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     deployment, account, rpc_url = _signer(home, account_index)
-    key_dir = _home(home) / "devnet" / "validators" / account.address
-    seed = load_secret(key_dir / "ferveo.json", passphrase=_passphrase(), kind=FERVEO_KIND)
+    keys = _ritual_keys(home, account.address)
     watcher = RitualWatcher(
         ChainClient.connect(rpc_url, account),
         deployment.address("DKGCoordinator"),
-        key_dir=key_dir,
-        seed=seed,
+        key_dir=keys.key_dir,
+        seed=keys.seed,
     )
     stop = threading.Event()
     try:
@@ -163,15 +178,6 @@ def _staking(home: Path | None, account_index: int | None) -> tuple[ChainClient,
 
     deployment, client = _chain(home, account_index)
     return client, ValidatorStaking(client, deployment.address("ValidatorStaking"))
-
-
-_home_opt = click.option("--home", type=click.Path(path_type=Path), default=None, help="Data dir.")
-_account_opt = click.option(
-    "--account-index",
-    type=click.IntRange(0, 64),
-    default=None,
-    help="Sign with anvil test account N (devnet only); else DATADAO_KEYSTORE.",
-)
 
 
 @validator.command("stake")
@@ -303,10 +309,8 @@ def run(
 ) -> None:
     """Score every epoch this validator is on the committee of: fetch, value, commit, reveal,
     claim. Restart-safe: the journal under --home decides what happens next."""
-    from node.protocol.keystore import load_secret
     from validator import service
     from validator.daemon import JsonLogFormatter
-    from validator.ritual import FERVEO_KIND
     from validator.shares.serve import open_store
 
     handler = logging.StreamHandler()
@@ -316,11 +320,7 @@ def run(
     root = _home(home)
     deployment, account, rpc_url = _signer(home, account_index)
     store = open_store(root, os.environ.get("DATADAO_KUBO_API_URL"))
-    rituals = None
-    if join_rituals:
-        key_dir = key_dir or root / "devnet" / "validators" / account.address
-        seed = load_secret(key_dir / "ferveo.json", passphrase=_passphrase(), kind=FERVEO_KIND)
-        rituals = service.RitualKeys(key_dir=key_dir, seed=seed)
+    rituals = _ritual_keys(home, account.address, key_dir) if join_rituals else None
     service.run(
         service.RunConfig(
             deployment=deployment,
