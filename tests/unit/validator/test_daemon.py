@@ -156,9 +156,16 @@ def make(
     root: Path,
     salts: CountingSalts | None = None,
     clock: Callable[[], float] = lambda: 0.0,
+    fix_seed_delay_s: float = 0.0,
 ) -> ValidatorDaemon:
     return ValidatorDaemon(
-        DaemonConfig(chain_id=1, score_board=BOARD, dataset_id=DS, validator=ME),
+        DaemonConfig(
+            chain_id=1,
+            score_board=BOARD,
+            dataset_id=DS,
+            validator=ME,
+            fix_seed_delay_s=fix_seed_delay_s,
+        ),
         chain,
         Journal(root),
         opener,
@@ -398,18 +405,7 @@ def test_seed_fixing_waits_its_turn_and_leaves_it_to_whoever_was_first(tmp_path:
         return real_fix(dataset_id, epoch)
 
     chain.fix_seed = counting_fix  # type: ignore[method-assign]
-    d = ValidatorDaemon(
-        DaemonConfig(
-            chain_id=1, score_board=BOARD, dataset_id=DS, validator=ME, fix_seed_delay_s=1.5
-        ),
-        chain,
-        Journal(tmp_path),
-        opener,
-        lambda ds, ep: b"validation set",
-        scorer,
-        CountingSalts(),
-        lambda: now[0],
-    )
+    d = make(chain, tmp_path, clock=lambda: now[0], fix_seed_delay_s=1.5)
     chain.block = 12
     d.tick()
     assert fixed == []  # its delay has not passed: someone else may fix it first
@@ -425,18 +421,7 @@ def test_seed_fixing_waits_its_turn_and_leaves_it_to_whoever_was_first(tmp_path:
     chain2, now[0] = FakeChain(), 0.0
     fixed.clear()
     chain2.fix_seed = counting_fix  # type: ignore[method-assign]
-    d2 = ValidatorDaemon(
-        DaemonConfig(
-            chain_id=1, score_board=BOARD, dataset_id=DS, validator=ME, fix_seed_delay_s=1.5
-        ),
-        chain2,
-        Journal(tmp_path / "two"),
-        opener,
-        lambda ds, ep: b"validation set",
-        scorer,
-        CountingSalts(),
-        lambda: now[0],
-    )
+    d2 = make(chain2, tmp_path / "two", clock=lambda: now[0], fix_seed_delay_s=1.5)
     chain2.block = 12
     d2.tick()
     chain2.seeds[0] = b"\x09" * 32  # another validator fixed it meanwhile
