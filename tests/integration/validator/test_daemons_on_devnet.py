@@ -8,9 +8,9 @@ plain CLI; the other three are the same daemon with one injected fault each
 (``faulty_daemon.py``): a dishonest scorer, a crash before the scores are journaled, and a crash
 right after the commit is mined (both restarted, as an operator would).
 
-The epoch holds six contributors (three honest platforms, a partial duplicate, noise, the
-validation set) plus a file whose ciphertext is missing from storage and one whose body fails
-authentication. The module runs the epoch once; each test checks one promise.
+The epoch holds the demo's six contributors (three honest platforms, a partial duplicate,
+noise, the validation set) plus a file whose ciphertext is missing from storage and one whose
+body fails authentication. The module runs the epoch once; each test checks one promise.
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -31,9 +29,13 @@ import pytest
 
 from node.chain.economics import RewardDistributor, ScoreBoard
 from node.chain.protocol import DatasetConfig, SubmissionRegistry
+from node.cli.demo_data import ContributorKind, DemoExport, make_exports
+from node.cli.demo_procs import Child, Supervisor
+from node.cli.demo_stages import daemon_seconds
 from node.devnet.bootstrap import validator_passphrase
-from node.devnet.contributions import Contribution, epoch_contributions
 from node.devnet.validation import SPEC_FILE
+from node.parsers import parse_export, scrub_export
+from node.parsers.canonical import canonicalize
 from node.storage.local import LocalBlockstore
 from node.storage.memory import MemoryBlobStore
 from node.types import Epoch
@@ -53,42 +55,20 @@ PHASE_TIMEOUT_S = 300.0
 
 @dataclass
 class Proc:
-    """A child process in its own session (so the whole group can be signalled)."""
+    """A process the test may restart: what to run, and its current :class:`Child`."""
 
     name: str
     argv: list[str]
     log: Path
-    env: dict[str, str]
-    popen: subprocess.Popen[bytes] | None = None
+    child: Child | None = None
     restarts: int = 0
 
-    def start(self) -> None:
-        fh = self.log.open("ab")
-        self.popen = subprocess.Popen(
-            self.argv,
-            cwd=REPO,
-            env=self.env,
-            stdin=subprocess.DEVNULL,
-            stdout=fh,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        fh.close()
+    def start(self, sup: Supervisor, env: dict[str, str]) -> Child:
+        self.child = sup.spawn(self.name, self.argv, log=self.log, env=env, cwd=REPO)
+        return self.child
 
     def returncode(self) -> int | None:
-        return None if self.popen is None else self.popen.poll()
-
-    def stop(self) -> None:
-        if self.popen is None or self.popen.poll() is not None:
-            return
-        try:
-            os.killpg(self.popen.pid, signal.SIGTERM)
-            self.popen.wait(5)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.popen.pid, signal.SIGKILL)
-            self.popen.wait(5)
-        except ProcessLookupError:
-            pass
+        return None if self.child is None else self.child.proc.poll()
 
     def tail(self, n: int = 30) -> str:
         lines = self.log.read_text(errors="replace").splitlines()
@@ -110,23 +90,13 @@ class Outcome:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def _free(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) != 0
-
-
-def _wait_port(port: int, proc: Proc, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while _free(port):
-        if proc.returncode() is not None:
-            pytest.fail(f"{proc.name} exited:\n{proc.tail()}")
-        if time.monotonic() > deadline:
-            pytest.fail(f"{proc.name} did not listen on {port}:\n{proc.tail()}")
-        time.sleep(0.1)
-
-
 def _pump(
-    procs: dict[str, Proc], markers: dict[str, Path], until: Callable[[], bool], what: str
+    sup: Supervisor,
+    env: dict[str, str],
+    procs: dict[str, Proc],
+    markers: dict[str, Path],
+    until: Callable[[], bool],
+    what: str,
 ) -> None:
     """Wait for ``until``; restart a faulty daemon once its fault fired (it left its marker)."""
     deadline = time.monotonic() + PHASE_TIMEOUT_S
@@ -139,13 +109,21 @@ def _pump(
                 if p.restarts:
                     pytest.fail(f"{name} crashed twice:\n{p.tail()}")
                 p.restarts += 1
-                p.start()
+                p.start(sup, env)
                 continue
             pytest.fail(f"{name} exited with {rc} while waiting for {what}:\n{p.tail()}")
         if time.monotonic() > deadline:
             logs = "\n\n".join(f"== {n}\n{p.tail(8)}" for n, p in procs.items())
             pytest.fail(f"timed out waiting for {what}\n{logs}")
         time.sleep(0.25)
+
+
+def _role(e: DemoExport) -> str:
+    return f"honest-{e.platform}" if e.kind is ContributorKind.HONEST else str(e.kind)
+
+
+def _canonical(e: DemoExport) -> bytes:
+    return canonicalize(scrub_export(parse_export(e.path, platform=e.platform))).data
 
 
 @pytest.fixture(scope="module")
@@ -166,6 +144,7 @@ def outcome(devnet: Devnet, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     addrs = [str(v["address"]) for v in infos]
     procs: dict[str, Proc] = {}
     markers: dict[str, Path] = {}
+    sup = Supervisor()
     try:
         for v in infos:
             port = urlparse(v["share_url"]).port
@@ -188,27 +167,32 @@ def outcome(devnet: Devnet, tmp_path_factory: pytest.TempPathFactory) -> Iterato
                     "--quiet",
                 ],
                 logs / f"shares-{v['address']}.log",
-                env,
             )
-            p.start()
             procs[p.name] = p
-            _wait_port(port, p)
+            sup.wait_http(p.start(sup, env), f"{v['share_url']}/v1/health", timeout_s=60)
 
         store = LocalBlockstore(devnet.home / "blocks")
-        validation = (devnet.home / "devnet" / "validation-set.jsonl").read_bytes()
         epoch = open_fresh_epoch(devnet)
-        made: list[Contribution] = epoch_contributions(validation, seed=11)
-        files = {
-            c.name: seal_and_submit(devnet, store, who, epoch, c.plaintext)
-            for c, who in zip(made, devnet.contributors, strict=True)
+        # the demo's six exports, canonicalized as each contributor's pipeline would
+        made = {
+            _role(e): _canonical(e)
+            for e in make_exports(
+                logs / "exports",
+                seed=7,
+                validation_plaintext=devnet.home / "devnet" / "validation-set.jsonl",
+            )
         }
+        files = {
+            role: seal_and_submit(devnet, store, who, epoch, plaintext)
+            for (role, plaintext), who in zip(made.items(), devnet.contributors, strict=True)
+        }
+        first, second = list(made.values())[:2]
         files["missing"] = seal_and_submit(
-            devnet, MemoryBlobStore(), devnet.spare[0], epoch, made[0].plaintext + b"\n"
+            devnet, MemoryBlobStore(), devnet.spare[0], epoch, first + b"\n"
         )
         files["tampered"] = seal_and_submit(
-            devnet, store, devnet.spare[1], epoch, made[1].plaintext[:-1] + b" \n",
-            tamper_body=True,
-        )  # fmt: skip
+            devnet, store, devnet.spare[1], epoch, second[:-1] + b" \n", tamper_body=True
+        )
 
         run = [*py, "node.cli", "validator", "run", "--home", home, "--spec", str(SPEC_FILE),
                "--confirmations", "1", "--interval", "0.3", "--threads", "1"]  # fmt: skip
@@ -224,7 +208,7 @@ def outcome(devnet: Devnet, tmp_path_factory: pytest.TempPathFactory) -> Iterato
                 markers[name] = logs / f"{name}.fired"
                 argv = [*faulty, "--account-index", idx, "--fault", fault,
                         "--marker", str(markers[name])]  # fmt: skip
-            procs[name] = Proc(name, argv, logs / f"{name}.log", env)
+            procs[name] = Proc(name, argv, logs / f"{name}.log")
 
         board = ScoreBoard(devnet.chain, devnet.address("ScoreBoard"))
         ema_before = {a: board.agreementEma(a) for a in addrs}
@@ -233,14 +217,23 @@ def outcome(devnet: Devnet, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         )
         for name in procs:
             if name.startswith("daemon-"):
-                procs[name].start()
+                procs[name].start(sup, env)
         t0 = time.monotonic()
         devnet.time.mine_to(windows.close_block + 1)
         # A daemon fixes the seed (and the committee); share services read 1 block behind the
         # head, and an automining anvil makes no block on its own: mine one, as time would.
-        _pump(procs, markers, lambda: board.epochSeed(DATASET, epoch) != b"\0" * 32, "the seed")
+        _pump(
+            sup,
+            env,
+            procs,
+            markers,
+            lambda: board.epochSeed(DATASET, epoch) != b"\0" * 32,
+            "the seed",
+        )
         devnet.time.mine(1)
         _pump(
+            sup,
+            env,
             procs,
             markers,
             lambda: (
@@ -252,6 +245,8 @@ def outcome(devnet: Devnet, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         t_commit = time.monotonic() - t0
         devnet.time.mine_to(windows.reveal_start)
         _pump(
+            sup,
+            env,
             procs,
             markers,
             lambda: all(board.revealed(DATASET, epoch, a) for a in addrs),
@@ -264,24 +259,18 @@ def outcome(devnet: Devnet, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             recs = [j.load(DATASET, epoch) for j in journals.values()]
             return all(r is not None and r.state is EpochState.CLAIMED for r in recs)
 
-        _pump(procs, markers, claimed, "finalization and every validator's claim")
+        _pump(sup, env, procs, markers, claimed, "finalization and every validator's claim")
         wall = time.monotonic() - t0
-        for p in procs.values():
-            p.stop()
+        sup.close()
 
         events = board.contract.events.ScoresCommitted.get_logs(
             from_block=windows.close_block, argument_filters={"epoch": epoch}
         )
         commits = {a: sum(1 for e in events if e["args"]["validator"] == a) for a in addrs}
         seconds = {"epoch_wall": wall, "close_to_all_committed": t_commit}
-        for line in procs["daemon-honest"].log.read_text().splitlines():
-            rec = json.loads(line) if line.startswith("{") else {}
-            if rec.get("to") == "CLAIMED":
-                seconds.update({f"honest_{k}": float(v) for k, v in rec["seconds"].items()})
+        busy = daemon_seconds([procs["daemon-honest"].log])
+        seconds.update({f"honest_{k}": v for k, v in busy.items()})
         print(f"\nepoch timings (s): {json.dumps(seconds, sort_keys=True)}")  # noqa: T201
-        out_file = os.environ.get("DATADAO_EPOCH_TIMINGS")
-        if out_file:
-            Path(out_file).write_text(json.dumps(seconds, indent=2, sort_keys=True) + "\n")
         recs = {a: journals[a].load(DATASET, epoch) for a in addrs}
         yield Outcome(
             devnet=devnet,
@@ -299,8 +288,7 @@ def outcome(devnet: Devnet, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             seconds=seconds,
         )
     finally:
-        for p in procs.values():
-            p.stop()
+        sup.close()
         devnet.time.revert(snap)
         devnet.chain._next_nonce = None
 
