@@ -310,13 +310,9 @@ def run(
     """Score every epoch this validator is on the committee of: fetch, value, commit, reveal,
     claim. Restart-safe: the journal under --home decides what happens next."""
     from validator import service
-    from validator.daemon import JsonLogFormatter
     from validator.shares.serve import open_store
 
-    handler = logging.StreamHandler()
-    handler.setFormatter(JsonLogFormatter())
-    logging.basicConfig(level=logging.INFO, handlers=[handler])
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per share request is noise
+    service.json_logging()
     root = _home(home)
     deployment, account, rpc_url = _signer(home, account_index)
     store = open_store(root, os.environ.get("DATADAO_KUBO_API_URL"))

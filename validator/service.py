@@ -32,6 +32,7 @@ from validator.daemon import (
     CustodyOpener,
     DaemonConfig,
     EpochChain,
+    JsonLogFormatter,
     Scorer,
     ValidatorDaemon,
     seed_delay_for,
@@ -42,9 +43,27 @@ from validator.valuation.backends import make_backend
 from validator.valuation.report import write_report
 from validator.valuation.spec import ValuationSpec
 
-__all__ = ["Hooks", "RitualKeys", "RunConfig", "build_daemon", "load_spec", "run", "validator_dir"]
+__all__ = [
+    "Hooks",
+    "RitualKeys",
+    "RunConfig",
+    "build_daemon",
+    "json_logging",
+    "load_spec",
+    "run",
+    "validator_dir",
+]
 
 log = logging.getLogger(__name__)
+
+
+def json_logging() -> None:
+    """The daemon's logs: one JSON object per line on stderr (:class:`JsonLogFormatter`), and
+    httpx's one line per share request kept out of them."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonLogFormatter())
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def validator_dir(home: Path, address: str) -> Path:

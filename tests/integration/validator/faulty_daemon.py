@@ -18,7 +18,6 @@ marker runs without the fault, as an operator's restart would.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import signal
 from collections.abc import Sequence
@@ -29,7 +28,7 @@ from node.chain.deployment import Deployment
 from node.storage.local import LocalBlockstore
 from node.types import Bps, DatasetId, Epoch
 from validator import service
-from validator.daemon import EpochChain, JsonLogFormatter, Scorer
+from validator.daemon import EpochChain, Scorer
 from validator.scoring import EpochScores, FileInput
 
 
@@ -88,10 +87,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--interval", type=float, default=0.3)
     args = ap.parse_args(argv)
 
-    handler = logging.StreamHandler()
-    handler.setFormatter(JsonLogFormatter())
-    logging.basicConfig(level=logging.INFO, handlers=[handler])
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    service.json_logging()
     hooks = service.Hooks()
     if args.fault == "invert":
         hooks = service.Hooks(wrap_scorer=_invert)
