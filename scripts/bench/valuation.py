@@ -17,6 +17,16 @@ Tasks (one run, same splits for every system):
   (the in-repo reference for speed and for how faithful the batched proxy is).
 * agreement (L1 distance of token shares between validators), sybil splitting, and the
   text task (n-gram LM, chat-like contributors with noise, duplicates, validation copies).
+* throughput: subset models per second at scale, on the digits task with --tp-models models
+  in chunks of --tp-chunk, and on a synthetic 20,000 x 128 task split across 100 contributors
+  (10 classes, --large-models models in chunks of --large-chunk) against serial sklearn fits of
+  the same subsets (--large-ref-fits of them).
+
+On a GPU (what produced the README's GPU figures; see scripts/bench/RESULTS-valuation-gpu.md):
+
+    python scripts/bench/valuation.py --device cuda --chunk 1024 --tp-models 65536 \
+        --tp-chunk 4096 --large-models 4096 --large-chunk 512 --sybil-models 8192 \
+        --sybil-seeds 8 --agree-models 128,1024,4096
 """
 
 from __future__ import annotations
@@ -39,10 +49,17 @@ from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
 from validator.valuation.backends import LocalBackend, device_label, resolve_device
+from validator.valuation.classifier import build_classifier_problem
 from validator.valuation.data import Contribution, Record
 from validator.valuation.masks import subset_masks
 from validator.valuation.pipeline import ValuationResult, value_epoch
-from validator.valuation.spec import CheckSpec, FeaturizerSpec, TrainSpec, ValuationSpec
+from validator.valuation.spec import (
+    CheckSpec,
+    FeaturizerSpec,
+    Precision,
+    TrainSpec,
+    ValuationSpec,
+)
 from validator.valuation.synthetic import chat_records, shuffled_records
 
 N_CONTRIB, PER, N_BAD = 20, 60, 4
@@ -109,11 +126,11 @@ def to_contributions(split: Split) -> tuple[list[Contribution], list[Record]]:
     return contribs, val
 
 
-def digits_spec(models: int, chunk: int) -> ValuationSpec:
+def digits_spec(models: int, chunk: int, precision: Precision = "fp64") -> ValuationSpec:
     return ValuationSpec(
         model="classifier",
         featurizer=FeaturizerSpec(kind="numeric", scale=1 / 16),
-        training=TrainSpec(steps=50, lr=0.1, l2=1.0),
+        training=TrainSpec(steps=50, lr=0.1, l2=1.0, precision=precision),
         checks=CheckSpec(near_dup_threshold=None),
         n_models=models,
         model_chunk=chunk,
@@ -197,6 +214,63 @@ def pydvl_run(split: Split, method: str, budget: int, seed: int) -> tuple[np.nda
     return values, fits[0], seconds
 
 
+# --------------------------------------------------------------------------- large task
+
+LARGE_CONTRIB, LARGE_PER, LARGE_DIM, LARGE_CLASSES, LARGE_VAL = 100, 200, 128, 10, 2000
+
+
+def large_arrays(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """20,000 training points (100 contributors x 200) and 2,000 validation points: a mixture of
+    10 Gaussian classes in 128 dimensions, overlapping enough that more data keeps helping."""
+    rng = np.random.default_rng(seed)
+    means = rng.normal(0.0, 0.35, (LARGE_CLASSES, LARGE_DIM))
+
+    def draw(n: int) -> tuple[np.ndarray, np.ndarray]:
+        y = rng.integers(0, LARGE_CLASSES, n)
+        return (means[y] + rng.normal(0.0, 1.0, (n, LARGE_DIM))).astype(np.float32), y
+
+    x, y = draw(LARGE_CONTRIB * LARGE_PER)
+    xv, yv = draw(LARGE_VAL)
+    return x, y, xv, yv
+
+
+def large_throughput(
+    backend: LocalBackend, models: int, chunk: int, ref_fits: int, precision: Precision
+) -> tuple[float, float, int]:
+    """(ours models/s, sklearn-serial models/s, sklearn fits) on the 20k x 128 x 100 task;
+    ``ref_fits=0`` skips the sklearn reference (its rate is then 0)."""
+    x, y, xv, yv = large_arrays(0)
+    spec = ValuationSpec(
+        model="classifier",
+        featurizer=FeaturizerSpec(kind="numeric"),
+        training=TrainSpec(steps=50, lr=0.1, l2=1.0, precision=precision),
+        n_models=models,
+        model_chunk=chunk,
+    )
+    per = [
+        (x[j * LARGE_PER : (j + 1) * LARGE_PER], y[j * LARGE_PER : (j + 1) * LARGE_PER])
+        for j in range(LARGE_CONTRIB)
+    ]
+    empty = (np.zeros((0, LARGE_DIM), np.float32), np.zeros(0, np.int64))
+    problem = build_classifier_problem(spec, per, (xv, yv), empty, LARGE_CLASSES, init_seed=0)
+    masks = subset_masks(epoch_seed("large"), models, LARGE_CONTRIB)
+    backend.run(problem, masks[:chunk], chunk, 0)  # warm-up: CUDA context, kernels, allocator
+    t0 = time.perf_counter()
+    utils = backend.run(problem, masks, chunk, 0)
+    ours_rate = models / (time.perf_counter() - t0)
+    if not np.isfinite(utils).all():
+        raise RuntimeError("non-finite utilities on the large task")
+    owner = np.repeat(np.arange(LARGE_CONTRIB), LARGE_PER)
+    t0 = time.perf_counter()
+    with threadpool_limits(1), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for mask in masks[:ref_fits]:
+            keep = mask[owner]
+            LogisticRegression(C=1.0, max_iter=100).fit(x[keep], y[keep])
+    ref_rate = ref_fits / (time.perf_counter() - t0) if ref_fits else 0.0
+    return ours_rate, ref_rate, ref_fits
+
+
 # --------------------------------------------------------------------------- text task
 
 
@@ -234,6 +308,11 @@ def main() -> int:
     )
     ap.add_argument("--agree-pairs", type=int, default=3)
     ap.add_argument("--sybil-models", type=int, default=256)
+    ap.add_argument("--tp-models", type=int, default=1024, help="digits throughput run's M")
+    ap.add_argument("--tp-chunk", type=int, default=None, help="its chunk (default --chunk)")
+    ap.add_argument("--large-models", type=int, default=32, help="20k x 128 x 100 task's M")
+    ap.add_argument("--large-chunk", type=int, default=16)
+    ap.add_argument("--large-ref-fits", type=int, default=4, help="serial sklearn fits timed")
     ap.add_argument("--no-pydvl", action="store_true")
     ap.add_argument("--write-results", type=Path, default=None)
     ap.add_argument("--label-dir", type=Path, default=None, help="write a sample JSON+PNG label")
@@ -255,7 +334,7 @@ def main() -> int:
     out(f"ours on: {dev}; torch {torch.__version__}; host CPU: {cpu_name}, "
         f"{torch.get_num_threads()} torch threads available")  # fmt: skip
     spec = digits_spec(args.models, args.chunk)
-    out(f"digits spec digest: {spec.digest()}  (M={args.models}, Adam 50 steps, fp32)")
+    out(f"digits spec digest: {spec.digest()}  (M={args.models}, Adam 50 steps, fp64)")
     out("")
 
     # ---- quality + speed on digits
@@ -321,12 +400,39 @@ def main() -> int:
     out("## Speed (subset models per second, digits, median over runs)")
     out("")
     ours_rate = float(np.median(speed["ours"]))
-    out(f"- ours: {ours_rate:.1f} models/s on {dev}")
+    out(f"- ours at M={args.models}: {ours_rate:.1f} models/s on {dev}")
+    tp_chunk = args.tp_chunk or args.chunk
+    tspec = dataclasses.replace(spec, n_models=args.tp_models, model_chunk=tp_chunk)
+    ours(dataclasses.replace(tspec, n_models=tp_chunk), split, epoch_seed("warm"), backend)
+    tp = ours(tspec, split, epoch_seed("throughput"), backend)
+    tp_rate = tp.n_trained / tp.train_seconds
+    out(f"- ours at M={args.tp_models} (chunks of {tp_chunk}): {tp_rate:.1f} models/s on {dev}")
+    t32 = dataclasses.replace(tspec, training=dataclasses.replace(tspec.training, precision="fp32"))
+    ours(dataclasses.replace(t32, n_models=tp_chunk), split, epoch_seed("warm"), backend)
+    tp32 = ours(t32, split, epoch_seed("throughput"), backend)
+    tp32_rate = tp32.n_trained / tp32.train_seconds
+    out(f"- same in fp32 (TF32 off): {tp32_rate:.1f} models/s -> fp64/fp32 = "
+        f"{tp_rate / tp32_rate:.2f}x")  # fmt: skip
     for key in ("pydvl-msr", "pydvl-tmc", "sklearn"):
         if speed[key]:
             ref = float(np.median(speed[key]))
             out(f"- {key}: {ref:.1f} models/s on cpu (1 BLAS thread) -> ours/{key} = "
-                f"{ours_rate / ref:.1f}x")  # fmt: skip
+                f"{ours_rate / ref:.1f}x at M={args.models}, {tp_rate / ref:.1f}x at "
+                f"M={args.tp_models}")  # fmt: skip
+    out("")
+
+    out(f"## Throughput at scale: {LARGE_CONTRIB * LARGE_PER} points x {LARGE_DIM} features x "
+        f"{LARGE_CONTRIB} contributors, {LARGE_CLASSES} classes")  # fmt: skip
+    out("")
+    big, ref_big, ref_n = large_throughput(
+        backend, args.large_models, args.large_chunk, args.large_ref_fits, "fp64"
+    )
+    big32, _, _ = large_throughput(backend, args.large_models, args.large_chunk, 0, "fp32")
+    out(f"- ours: {args.large_models} models (chunks of {args.large_chunk}, Adam 50 steps) at "
+        f"{big:.1f} models/s on {dev}")  # fmt: skip
+    out(f"- same in fp32 (TF32 off): {big32:.1f} models/s -> fp64/fp32 = {big / big32:.2f}x")
+    out(f"- sklearn-serial: {ref_n} fits at {ref_big:.2f} models/s (cpu, 1 BLAS thread) -> "
+        f"ours/sklearn = {big / ref_big:.1f}x")  # fmt: skip
     out("")
 
     # ---- agreement between validators

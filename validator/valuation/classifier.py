@@ -84,6 +84,7 @@ def build_classifier_problem(
         l2=t.l2,
         hidden=t.hidden,
         init_seed=init_seed,
+        precision=t.precision,
         item_sizes=np.asarray(sizes, dtype=np.float64),
         pool_items=float(pool[0].shape[0]),
     )

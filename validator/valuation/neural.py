@@ -89,6 +89,7 @@ def build_neural_problem(
         l2=t.l2,
         hidden=t.hidden,
         init_seed=init_seed,
+        precision=t.precision,
         item_sizes=np.asarray([w.shape[0] for w in per], dtype=np.float64),
         pool_items=float(pool_w.shape[0]),
     )

@@ -12,7 +12,8 @@ learning rate suits every subset) by full-batch Adam for a fixed number of steps
 carry a leading model dimension and the c models' losses are summed before one backward pass:
 the models share no parameters, so each gets exactly its own gradient. Every model starts from
 the same initialisation (drawn on the CPU from ``init_seed``), which makes utility differences
-reflect data, not initial weights.
+reflect data, not initial weights. Everything trains in the spec's ``precision`` (fp64 unless the
+spec says fp32; see ``TrainSpec``), so a CPU and a GPU validator agree after rounding.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ import numpy as np
 import numpy.typing as npt
 import torch
 import torch.nn.functional as F  # noqa: N812 - torch's conventional alias
+
+from validator.valuation.spec import Precision
 
 __all__ = ["SoftmaxProblem"]
 
@@ -53,6 +56,7 @@ class SoftmaxProblem:
     init_seed: int
     item_sizes: F64
     pool_items: float
+    precision: Precision = "fp64"
 
     @property
     def n_contributors(self) -> int:
@@ -74,14 +78,15 @@ class _BoundSoftmax:
     def __init__(self, p: SoftmaxProblem, device: torch.device) -> None:
         self._p = p
         self._dev = device
-        self._x = torch.from_numpy(p.x).to(device)
+        self._dt = torch.float64 if p.precision == "fp64" else torch.float32
+        self._x = torch.from_numpy(p.x).to(device, self._dt)
         self._y = torch.from_numpy(p.y).to(device)
         # one-hot targets once, so the gradient is a plain subtraction: scatter_add_ is
         # nondeterministic on CUDA
-        self._onehot = F.one_hot(self._y, p.n_classes).to(torch.float32)
-        self._counts = torch.from_numpy(p.counts).to(device)
-        self._pool = torch.from_numpy(p.pool).to(device)
-        self._xv = torch.from_numpy(p.x_val).to(device)
+        self._onehot = F.one_hot(self._y, p.n_classes).to(self._dt)
+        self._counts = torch.from_numpy(p.counts).to(device, self._dt)
+        self._pool = torch.from_numpy(p.pool).to(device, self._dt)
+        self._xv = torch.from_numpy(p.x_val).to(device, self._dt)
         self._yv = torch.from_numpy(p.y_val).to(device)
         self._wv = torch.from_numpy(p.w_val).to(device)
 
@@ -89,12 +94,12 @@ class _BoundSoftmax:
         p, d = self._p, self._x.shape[1]
         if p.hidden == 0:
             shapes = [(d, p.n_classes), (p.n_classes,)]
-            return [torch.zeros((c, *s), device=self._dev) for s in shapes]
+            return [torch.zeros((c, *s), device=self._dev, dtype=self._dt) for s in shapes]
         gen = torch.Generator().manual_seed(p.init_seed)
         w1 = torch.randn(d, p.hidden, generator=gen) / d**0.5
         w2 = torch.randn(p.hidden, p.n_classes, generator=gen) / p.hidden**0.5
         base = [w1, torch.zeros(p.hidden), w2, torch.zeros(p.n_classes)]
-        return [t.to(self._dev).expand(c, *t.shape).clone() for t in base]
+        return [t.to(self._dev, self._dt).expand(c, *t.shape).clone() for t in base]
 
     def _logits(self, params: list[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
         if len(params) == 2:
@@ -137,7 +142,7 @@ class _BoundSoftmax:
 
     def utilities(self, masks: npt.NDArray[np.bool_]) -> F64:
         p = self._p
-        sel = torch.from_numpy(masks.astype(np.float32)).to(self._dev)
+        sel = torch.from_numpy(masks.astype(np.float32)).to(self._dev, self._dt)
         w = sel @ self._counts + self._pool  # [c, U]
         norm = w.sum(dim=1) + 1.0  # [c]
         params = self._init(w.shape[0])

@@ -25,6 +25,7 @@ __all__ = [
     "FeaturizerKind",
     "FeaturizerSpec",
     "ModelKind",
+    "Precision",
     "TrainSpec",
     "ValuationSpec",
 ]
@@ -34,6 +35,7 @@ SPEC_VERSION = 1
 ModelKind = Literal["ngram", "neural", "classifier"]
 FeaturizerKind = Literal["bytes", "words", "hashed-ngrams", "numeric"]
 Utility = Literal["val_loglik"]
+Precision = Literal["fp64", "fp32"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,14 @@ class TrainSpec:
     ``LogisticRegression(C=1/l2)`` objective, rescaled so one learning rate fits every subset
     size). ``hidden > 0`` inserts one ReLU layer. ``smoothing`` is the Dirichlet prior strength of
     the n-gram LM's interpolation with lower orders.
+
+    ``precision`` is the floating-point type the softmax models train in (TF32 is always off).
+    ``fp64`` is the default because validators on different hardware must agree: in fp32 a CPU
+    and an H100 summing in different orders drift apart through Adam's normalised steps, by up
+    to 7e-5 nats in a subset's utility and several 1e-4 units in a value, so their rounded
+    scores differ; in fp64 they agree to about 1e-12. On an H100, fp64 matrix products run on
+    the FP64 tensor cores at about the fp32 rate, so the cost there is small (README,
+    Benchmarks). ``fp32`` suits a DAO whose validators all run the same hardware.
     """
 
     steps: int = 100
@@ -68,6 +78,7 @@ class TrainSpec:
     l2: float = 1.0
     hidden: int = 0
     smoothing: float = 1.0
+    precision: Precision = "fp64"
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +143,8 @@ class ValuationSpec:
             raise SpecError("steps and hidden must be >= 0 and smoothing > 0")
         if not all(0.0 < p <= 1.0 for p in self.curve_fractions):
             raise SpecError("curve fractions must lie in (0, 1]")
+        if self.training.precision not in get_args(Precision):
+            raise SpecError(f"unknown precision {self.training.precision!r}; use fp64 or fp32")
         if not 0 <= self.decimals <= 9:
             raise SpecError("decimals must be 0..9")
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
+from valuation_params import cuda_param
 
 from validator.valuation.backends import LocalBackend, shard_plan, train_chunks
 from validator.valuation.masks import subset_masks
@@ -46,6 +49,27 @@ def test_mlp_head_learns(seed: bytes) -> None:
     problem = _digits_problem(steps=40, hidden=16)
     u = LocalBackend("cpu", threads=1).run(problem, np.array([[1] * 6, [0] * 6], bool), 2, 0)
     assert u[0] > u[1] + 1.0  # far better than the untrained network
+
+
+@pytest.mark.parametrize("device", ["cpu", cuda_param])
+def test_fp64_training_agrees_across_devices_chunks_and_threads(seed: bytes, device: str) -> None:
+    """The reason fp64 is the default: another device, chunking or thread count changes the
+    summation order, and in fp64 that moves a utility by far less than the 1e-4 rounding unit."""
+    problem = _digits_problem(steps=50)
+    masks = subset_masks(seed, 16, 6)
+    reference = LocalBackend("cpu", threads=1).run(problem, masks, 4, 0)
+    other = LocalBackend(device, threads=2).run(problem, masks, 16, 0)
+    assert np.abs(reference - other).max() < 1e-9
+
+
+def test_fp32_trains_the_same_models_less_exactly(seed: bytes) -> None:
+    p64 = _digits_problem(steps=50)
+    p32 = dataclasses.replace(p64, precision="fp32")
+    masks = subset_masks(seed, 8, 6)
+    u64 = LocalBackend("cpu", threads=1).run(p64, masks, 8, 0)
+    u32 = LocalBackend("cpu", threads=1).run(p32, masks, 8, 0)
+    assert np.abs(u64 - u32).max() < 1e-3
+    assert not np.array_equal(u64, u32)  # the precision really changed the arithmetic
 
 
 def test_shards_reassemble_to_the_local_result(seed: bytes) -> None:

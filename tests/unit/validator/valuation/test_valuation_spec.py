@@ -60,6 +60,7 @@ def test_partial_json_fills_defaults() -> None:
         '{"featurizer": {"orderr": 3}}',
         '{"version": 2}',
         '{"model": "gpt"}',
+        '{"training": {"precision": "fp16"}}',
         '{"model": "classifier"}',
         '{"n_models": 1}',
         '{"n_models": 33}',
@@ -73,4 +74,4 @@ def test_bad_specs_are_refused(raw: str) -> None:
         ValuationSpec.from_json(raw)
 
 
-PINNED_DEFAULT_DIGEST = "0xeaae3e4b581c7db367635004682e384c7ea26c89f046f1421d4129a9360a970d"
+PINNED_DEFAULT_DIGEST = "0x915dbae8b80baf0789a5c8624e8aa696a0c59701efff828ecf407be66f9523da"
