@@ -34,7 +34,7 @@ def derive_seed(epoch_seed: bytes, label: str) -> int:
 
 @contextmanager
 def deterministic(seed: int) -> Iterator[torch.Generator]:
-    """Seed every RNG, force deterministic kernels and fp32 matmuls; restore global state on exit.
+    """Seed every RNG, force deterministic kernels and no-TF32 matmuls; restore state on exit.
 
     Yields a CPU ``torch.Generator`` seeded with ``seed``; draw from it (and move results to the
     device) so initialisations are identical on CPU and GPU.

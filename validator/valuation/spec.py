@@ -68,9 +68,9 @@ class TrainSpec:
     ``fp64`` is the default because validators on different hardware must agree: in fp32 a CPU
     and an H100 summing in different orders drift apart through Adam's normalised steps, by up
     to 7e-5 nats in a subset's utility and several 1e-4 units in a value, so their rounded
-    scores differ; in fp64 they agree to about 1e-12. On an H100, fp64 matrix products run on
-    the FP64 tensor cores at about the fp32 rate, so the cost there is small (README,
-    Benchmarks). ``fp32`` suits a DAO whose validators all run the same hardware.
+    scores differ; in fp64 they agree to about 1e-12. On an H100 fp64 keeps 0.67-0.74x of the
+    fp32 rate (FP64 tensor cores; README, Benchmarks), far above what an epoch needs. ``fp32``
+    suits a DAO whose validators all run the same hardware.
     """
 
     steps: int = 100
