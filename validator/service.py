@@ -9,7 +9,6 @@ only wrap what they must, through :class:`Hooks`.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -156,8 +155,6 @@ def build_daemon(cfg: RunConfig, hooks: Hooks | None = None) -> BuiltDaemon:
         peers=lambda rid: committee_peers(dkg, staking, rid),
         keep_plaintext=cfg.keep_plaintext,
     )
-    # cuBLAS reads this when its handle is created: set before any CUDA work (no effect on CPU)
-    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     backend = make_backend(cfg.compute, cfg.device, cfg.threads)
     spec = cfg.spec
 

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import torch
 
-from validator.valuation.determinism import deterministic
+from validator.valuation.determinism import deterministic, pin_cublas_workspace
 from validator.valuation.errors import BackendError
 from validator.valuation.problem import Problem
 
@@ -163,7 +163,12 @@ class RayBackend:
 
 
 def make_backend(compute: str, device: str, threads: int | None = None) -> Backend:
-    """``local`` or ``ray`` / ``ray://host:port`` (the CLI's ``--compute``)."""
+    """``local`` or ``ray`` / ``ray://host:port`` (the CLI's ``--compute``).
+
+    Entry points build their backend once at start-up, so this is also where the process's
+    cuBLAS workspace is pinned (:func:`pin_cublas_workspace`).
+    """
+    pin_cublas_workspace()
     if compute == "local":
         return LocalBackend(device, threads)
     ray_device = "cpu" if device == "auto" else device

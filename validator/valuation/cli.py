@@ -12,7 +12,6 @@ subclasses, which the root group turns into a message and exit code 1.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
@@ -109,9 +108,6 @@ def value(
     threads: int | None,
 ) -> None:
     """Value each contributor's data and write the JSON report and PNG label."""
-    # cuBLAS reads this when its handle is created, which may precede deterministic(): set it
-    # at the process boundary so GPU runs are reproducible (no effect on CPU).
-    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     spec = _spec(spec_path)
     seed = _seed(seed_hex)
     result = value_epoch(

@@ -16,10 +16,20 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 
-__all__ = ["derive_seed", "deterministic"]
+__all__ = ["derive_seed", "deterministic", "pin_cublas_workspace"]
 
 # cuBLAS needs a fixed workspace to be deterministic; torch raises without it in deterministic mode.
 _CUBLAS_ENV = "CUBLAS_WORKSPACE_CONFIG"
+_CUBLAS_WORKSPACE = ":4096:8"
+
+
+def pin_cublas_workspace() -> None:
+    """Fix cuBLAS's workspace for the whole process, unless the operator already chose one.
+
+    cuBLAS reads the variable when its handle is created, which can precede the first
+    :func:`deterministic` block, so entry points call this before any CUDA work (no effect on CPU).
+    """
+    os.environ.setdefault(_CUBLAS_ENV, _CUBLAS_WORKSPACE)
 
 
 def derive_seed(epoch_seed: bytes, label: str) -> int:
@@ -53,7 +63,7 @@ def deterministic(seed: int) -> Iterator[torch.Generator]:
     was_bench = torch.backends.cudnn.benchmark
     was_precision = torch.get_float32_matmul_precision()
     saved_env = os.environ.get(_CUBLAS_ENV)
-    os.environ[_CUBLAS_ENV] = ":4096:8"
+    os.environ[_CUBLAS_ENV] = _CUBLAS_WORKSPACE
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)

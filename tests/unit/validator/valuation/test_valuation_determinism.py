@@ -1,4 +1,5 @@
-"""deterministic(): seeds and forces deterministic kernels inside, restores global state after."""
+"""deterministic(): seeds and forces deterministic kernels inside, restores global state after;
+building a backend pins the cuBLAS workspace for the process."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ import os
 import random
 
 import numpy as np
+import pytest
 import torch
 
+from validator.valuation.backends import make_backend
 from validator.valuation.determinism import derive_seed, deterministic
 
 
@@ -46,3 +49,14 @@ def test_derive_seed_separates_purposes() -> None:
     assert derive_seed(s, "init") != derive_seed(s, "train")
     assert derive_seed(s, "init") == derive_seed(s, "init")
     assert 0 <= derive_seed(s, "init") < 2**63
+
+
+def test_building_a_backend_pins_cublas_unless_the_operator_chose(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("CUBLAS_WORKSPACE_CONFIG", raising=False)
+    make_backend("local", "cpu")
+    assert os.environ["CUBLAS_WORKSPACE_CONFIG"] == ":4096:8"
+    monkeypatch.setenv("CUBLAS_WORKSPACE_CONFIG", ":16:8")
+    make_backend("local", "cpu")
+    assert os.environ["CUBLAS_WORKSPACE_CONFIG"] == ":16:8"
