@@ -92,7 +92,7 @@ def _spec(path: Path) -> ValuationSpec:
 )
 @click.option(
     "--threads",
-    type=int,
+    type=click.IntRange(min=1),
     default=None,
     help="CPU threads for training (default: torch's choice; 1 is often fastest on busy hosts).",
 )

@@ -80,3 +80,11 @@ def test_bad_seed_is_a_clean_error(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.exit_code == 1
     assert "32 bytes" in result.output
+
+
+def test_zero_threads_is_a_clean_usage_error(tmp_path: Path) -> None:
+    _, args = _folder(tmp_path)
+    result = CliRunner().invoke(cli, [*args, "--threads", "0", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "--threads" in result.output
+    assert not (tmp_path / "out").exists()
