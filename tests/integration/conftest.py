@@ -36,6 +36,11 @@ class Devnet:
     def address(self, name: str) -> str:
         return self.deployment.address(name)
 
+    def revert(self, snap: str) -> None:
+        """Roll the chain back to ``snap``; the shared client's cached nonce is then stale."""
+        self.time.revert(snap)
+        self.chain._next_nonce = None
+
 
 @pytest.fixture(scope="session")
 def devnet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Devnet]:
@@ -64,5 +69,4 @@ def snapshot(devnet: Devnet) -> Iterator[None]:
     try:
         yield
     finally:
-        devnet.time.revert(snap)
-        devnet.chain._next_nonce = None
+        devnet.revert(snap)

@@ -171,5 +171,4 @@ def world(devnet: Devnet) -> Iterator[World]:
         )
     finally:
         servers.stop_all()
-        devnet.time.revert(snap)
-        devnet.chain._next_nonce = None
+        devnet.revert(snap)

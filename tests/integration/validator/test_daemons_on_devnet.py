@@ -289,8 +289,7 @@ def outcome(devnet: Devnet, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         )
     finally:
         sup.close()
-        devnet.time.revert(snap)
-        devnet.chain._next_nonce = None
+        devnet.revert(snap)
 
 
 def _by_file(o: Outcome, record: EpochRecord) -> dict[bytes, int]:
