@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from validator.backend_options import compute_option, threads_option
+
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
 
@@ -255,18 +257,8 @@ def status(home: Path | None, account_index: int | None, journal: Path | None) -
     show_default=True,
     help="Where subset models train (cpu is the reference every validator can reproduce).",
 )
-@click.option(
-    "--compute",
-    default="local",
-    show_default=True,
-    help="local, ray (an existing or local Ray) or ray://host:port (a Ray cluster).",
-)
-@click.option(
-    "--threads",
-    type=click.IntRange(min=1),
-    default=None,
-    help="CPU threads for training (default: torch's choice).",
-)
+@compute_option
+@threads_option
 @click.option(
     "--keep-plaintext",
     type=click.Path(file_okay=False, path_type=Path),

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 
+from validator.backend_options import compute_option, threads_option
 from validator.valuation.backends import make_backend
 from validator.valuation.data import load_contributions, load_records
 from validator.valuation.errors import DataFormatError, SpecError
@@ -84,18 +85,8 @@ def _spec(path: Path) -> ValuationSpec:
     show_default=True,
     help="cpu (the reference for scores), cuda, or auto.",
 )
-@click.option(
-    "--compute",
-    default="local",
-    show_default=True,
-    help="local, ray (existing/local ray.init) or ray://host:port.",
-)
-@click.option(
-    "--threads",
-    type=click.IntRange(min=1),
-    default=None,
-    help="CPU threads for training (default: torch's choice; 1 is often fastest on busy hosts).",
-)
+@compute_option
+@threads_option
 def value(
     spec_path: Path,
     data: Path,
