@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from node.chain.client import ChainClient
     from node.chain.deployment import Deployment
-    from node.chain.protocol import ValidatorStaking
+    from node.chain.staking import ValidatorStaking
     from validator.service import RitualKeys
 
 __all__ = ["serve_shares", "validator"]
@@ -176,7 +176,7 @@ def _chain(home: Path | None, account_index: int | None) -> tuple[Deployment, Ch
 
 
 def _staking(home: Path | None, account_index: int | None) -> tuple[ChainClient, ValidatorStaking]:
-    from node.chain.protocol import ValidatorStaking
+    from node.chain.staking import ValidatorStaking
 
     deployment, client = _chain(home, account_index)
     return client, ValidatorStaking(client, deployment.address("ValidatorStaking"))

@@ -33,10 +33,12 @@ from eth_typing import ChecksumAddress
 from web3.types import TxReceipt
 
 from node.chain.client import ChainClient
+from node.chain.dataset_config import DatasetConfig, EpochWindows
 from node.chain.deployment import Deployment
-from node.chain.economics import EpochStatus, RewardDistributor, ScoreBoard
 from node.chain.eip712 import Purpose
-from node.chain.protocol import DatasetConfig, EpochWindows, SubmissionRegistry
+from node.chain.registry import SubmissionRegistry
+from node.chain.rewards import RewardDistributor
+from node.chain.scoreboard import EpochStatus, ScoreBoard
 from node.custody.gather import Peer, ShareAsk, ShareClient
 from node.custody.renter import ScopedFile, decrypt_file
 from node.custody.streams import IteratorReader

@@ -38,8 +38,9 @@ from web3 import Web3
 from web3.contract.contract import ContractFunction
 
 from node.chain.client import ChainClient
+from node.chain.dkg import DKGCoordinator, RitualState
 from node.chain.errors import ContractRevert, TransactionFailed
-from node.chain.protocol import DKGCoordinator, RitualState, ValidatorStaking
+from node.chain.staking import ValidatorStaking
 from node.errors import KeyCustodyError
 from node.protocol.keystore import Secret
 from node.protocol.ritual import BadTranscript, Participant, RitualMember

@@ -18,7 +18,8 @@ from eth_account.signers.local import LocalAccount
 
 from node.chain.client import ChainClient
 from node.chain.deployment import Deployment
-from node.chain.protocol import DKGCoordinator, ValidatorStaking
+from node.chain.dkg import DKGCoordinator
+from node.chain.staking import ValidatorStaking
 from node.custody.gather import ShareClient
 from node.custody.renter import committee_peers
 from node.custody.session import SessionKey

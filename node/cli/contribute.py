@@ -37,7 +37,8 @@ from sqlmodel import Session
 
 from node.chain.client import ChainClient
 from node.chain.deployment import Deployment
-from node.chain.economics import RewardDistributor, ScoreBoard
+from node.chain.rewards import RewardDistributor
+from node.chain.scoreboard import ScoreBoard
 from node.chain.timetravel import TimeTravel
 from node.cli.options import (
     DEVNET_CHAIN_ID,

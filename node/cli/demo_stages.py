@@ -30,20 +30,15 @@ from web3 import Web3
 
 from node.chain.anvil import devnet_account
 from node.chain.client import ChainClient
+from node.chain.dataset_config import DatasetConfig, EpochWindows
 from node.chain.deployment import Deployment
-from node.chain.economics import DatasetToken, RewardDistributor, ScoreBoard
 from node.chain.errors import ContractRevert
-from node.chain.governance import (
-    DataDAOGovernor,
-    GrantProposal,
-    ProposalState,
-    RentalEscrow,
-    RequestStatus,
-    TimelockController,
-    VoteType,
-)
-from node.chain.protocol import DatasetConfig, EpochWindows
+from node.chain.escrow import GrantProposal, RentalEscrow, RequestStatus
+from node.chain.governor import DataDAOGovernor, ProposalState, TimelockController, VoteType
+from node.chain.rewards import RewardDistributor
+from node.chain.scoreboard import ScoreBoard
 from node.chain.timetravel import TimeTravel
+from node.chain.token import DatasetToken
 from node.cli.demo_data import DemoExport
 from node.cli.demo_procs import Child, Supervisor
 from node.custody.renter import CustodyContracts, Renter, SessionVault

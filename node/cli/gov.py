@@ -15,16 +15,15 @@ import click
 from rich.table import Table
 from web3 import Web3
 
-from node.chain.economics import DatasetToken
-from node.chain.governance import (
+from node.chain.escrow import RentalEscrow, RequestStatus
+from node.chain.governor import (
     DataDAOGovernor,
     ProposalInfo,
     ProposalState,
-    RentalEscrow,
-    RequestStatus,
     TimelockController,
     VoteType,
 )
+from node.chain.token import DatasetToken
 from node.cli.options import ChainContext, account_index_option, chain_context, console, settings_of
 from node.errors import ChainError, ConfigError
 from node.types import ReqId

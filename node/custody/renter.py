@@ -44,17 +44,16 @@ from typing import Any, BinaryIO, Final
 import httpx
 from eth_account.signers.local import LocalAccount
 
+from node.chain.access import AccessRegistry
 from node.chain.client import ChainClient
+from node.chain.dataset_config import DatasetConfig
 from node.chain.deployment import Deployment
+from node.chain.dkg import DKGCoordinator
 from node.chain.eip712 import Purpose
 from node.chain.errors import ContractRevert
-from node.chain.governance import AccessRegistry, RentalEscrow, Request
-from node.chain.protocol import (
-    DatasetConfig,
-    DKGCoordinator,
-    SubmissionRegistry,
-    ValidatorStaking,
-)
+from node.chain.escrow import RentalEscrow, Request
+from node.chain.registry import SubmissionRegistry
+from node.chain.staking import ValidatorStaking
 from node.custody.errors import RenterStateError
 from node.custody.gather import GatherPolicy, GatherResult, Peer, ShareAsk, ShareClient
 from node.custody.session import SessionKey

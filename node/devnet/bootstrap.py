@@ -16,7 +16,8 @@ from pathlib import Path
 from eth_account.signers.local import LocalAccount
 
 from node.chain.client import ChainClient
-from node.chain.protocol import DKGCoordinator, RitualState, ValidatorStaking
+from node.chain.dkg import DKGCoordinator, RitualState
+from node.chain.staking import ValidatorStaking
 from node.errors import KeyCustodyError
 from node.protocol.keystore import load_secret, save_secret
 from node.protocol.ritual import (

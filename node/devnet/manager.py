@@ -32,8 +32,9 @@ from web3 import Web3
 
 from node.chain.anvil import AnvilProcess, devnet_account, free_port, pid_alive, rpc_ready
 from node.chain.client import ChainClient
+from node.chain.dataset_config import DatasetConfig
 from node.chain.deployment import Deployment
-from node.chain.protocol import DatasetConfig, DKGCoordinator
+from node.chain.dkg import DKGCoordinator
 from node.devnet.bootstrap import (
     LocalValidator,
     run_ritual,

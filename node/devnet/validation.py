@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from node.chain.client import ChainClient
+from node.chain.dataset_config import DatasetConfig
 from node.chain.deployment import Deployment
-from node.chain.protocol import DatasetConfig
 from node.parsers.canonical import CanonicalExport, canonicalize
 from node.parsers.registry import parse_export
 from node.parsers.scrub import scrub_export

@@ -19,10 +19,12 @@ from eth_typing import ChecksumAddress, HexStr
 from web3.exceptions import TransactionNotFound
 
 from node.chain.client import ChainClient, PendingTx
+from node.chain.dataset_config import DatasetConfig
 from node.chain.deployment import Deployment
+from node.chain.dkg import DKGCoordinator, RitualState
 from node.chain.eip712 import SubmissionMessage, sign
 from node.chain.errors import ContractRevert
-from node.chain.protocol import DatasetConfig, DKGCoordinator, RitualState, SubmissionRegistry
+from node.chain.registry import SubmissionRegistry
 from node.errors import KeyCustodyError
 from node.protocol.crypto import DaoPublicKey
 from node.types import DatasetId, Epoch, RitualId

@@ -27,9 +27,10 @@ sys.path.insert(0, str(ROOT))
 
 from node.chain.anvil import AnvilProcess, devnet_account  # noqa: E402
 from node.chain.client import ChainClient  # noqa: E402
+from node.chain.dataset_config import DatasetConfig  # noqa: E402
 from node.chain.deployment import Deployment  # noqa: E402
 from node.chain.eip712 import SubmissionMessage, sign  # noqa: E402
-from node.chain.protocol import DatasetConfig, SubmissionRegistry  # noqa: E402
+from node.chain.registry import SubmissionRegistry  # noqa: E402
 from node.devnet.manager import DevnetOptions, devnet_down, devnet_up  # noqa: E402
 
 

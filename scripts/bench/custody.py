@@ -36,9 +36,9 @@ sys.path.insert(0, str(ROOT))
 
 from node.chain.anvil import devnet_account  # noqa: E402
 from node.chain.client import ChainClient  # noqa: E402
+from node.chain.dkg import DKGCoordinator  # noqa: E402
 from node.chain.eip712 import DecryptionRequest, Purpose, sign  # noqa: E402
-from node.chain.governance import RentalEscrow  # noqa: E402
-from node.chain.protocol import DKGCoordinator  # noqa: E402
+from node.chain.escrow import RentalEscrow  # noqa: E402
 from node.custody.gather import GatherPolicy  # noqa: E402
 from node.custody.renter import CustodyContracts, Renter  # noqa: E402
 from node.custody.session import SessionKey  # noqa: E402

@@ -14,16 +14,13 @@ from dataclasses import dataclass
 
 from eth_account.signers.local import LocalAccount
 
-from node.chain.economics import RewardDistributor, ScoreBoard
+from node.chain.dataset_config import DatasetConfig
 from node.chain.eip712 import SubmissionMessage, sign
-from node.chain.governance import (
-    DataDAOGovernor,
-    ProposalState,
-    RentalEscrow,
-    TimelockController,
-    VoteType,
-)
-from node.chain.protocol import DatasetConfig, SubmissionRegistry
+from node.chain.escrow import RentalEscrow
+from node.chain.governor import DataDAOGovernor, ProposalState, TimelockController, VoteType
+from node.chain.registry import SubmissionRegistry
+from node.chain.rewards import RewardDistributor
+from node.chain.scoreboard import ScoreBoard
 from node.protocol.crypto import DaoPublicKey, SealContext, seal_bytes
 from node.storage.base import BlobStore
 from node.storage.memory import MemoryBlobStore
@@ -212,7 +209,7 @@ def initiate_ritual_as_timelock(
 
     Returns the ritual id and the block of its ``RitualInitiated`` event.
     """
-    from node.chain.protocol import DKGCoordinator
+    from node.chain.dkg import DKGCoordinator
 
     w3 = devnet.chain.w3
     timelock = devnet.address("TimelockController")

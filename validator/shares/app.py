@@ -35,12 +35,13 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from node.chain.access import AccessRegistry
 from node.chain.client import ChainClient
+from node.chain.dataset_config import DatasetConfig
 from node.chain.deployment import Deployment
-from node.chain.economics import ScoreBoard
 from node.chain.eip712 import DecryptionRequest, Purpose, digest, recover_signer
-from node.chain.governance import AccessRegistry
-from node.chain.protocol import DatasetConfig, SubmissionRecord, SubmissionRegistry
+from node.chain.registry import SubmissionRecord, SubmissionRegistry
+from node.chain.scoreboard import ScoreBoard
 from node.custody.session import seal_to
 from node.custody.wire import (
     MAX_REQUEST_BYTES,

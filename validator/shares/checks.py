@@ -25,12 +25,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
+from node.chain.access import AccessRegistry
 from node.chain.client import ChainClient
-from node.chain.economics import ScoreBoard
+from node.chain.dataset_config import Dataset, DatasetConfig
 from node.chain.eip712 import DecryptionRequest, Purpose
 from node.chain.errors import ChainUnavailable, ContractRevert
-from node.chain.governance import AccessRegistry
-from node.chain.protocol import Dataset, DatasetConfig, SubmissionRecord, SubmissionRegistry
+from node.chain.registry import SubmissionRecord, SubmissionRegistry
+from node.chain.scoreboard import ScoreBoard
 from node.custody.streams import IteratorReader
 from node.custody.wire import Refusal
 from node.errors import ChainError, EnvelopeError, KeyCustodyError, StorageError

@@ -15,7 +15,8 @@ from pathlib import Path
 from eth_utils.crypto import keccak
 
 from node.chain.client import ChainClient
-from node.chain.protocol import DKGCoordinator, RitualState, ValidatorStaking
+from node.chain.dkg import DKGCoordinator, RitualState
+from node.chain.staking import ValidatorStaking
 from node.errors import KeyCustodyError
 from node.protocol.keystore import Secret
 from node.protocol.ritual import Participant, RitualMember

@@ -16,17 +16,16 @@ import pytest
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
-from node.chain.economics import DatasetToken, RewardDistributor, ScoreBoard
+from node.chain.access import AccessRegistry
+from node.chain.dataset_config import DatasetConfig
 from node.chain.eip712 import SubmissionMessage, sign
-from node.chain.governance import (
-    AccessRegistry,
-    DataDAOGovernor,
-    ProposalState,
-    RentalEscrow,
-    RequestStatus,
-    VoteType,
-)
-from node.chain.protocol import DatasetConfig, SubmissionRegistry, ValidatorStaking
+from node.chain.escrow import RentalEscrow, RequestStatus
+from node.chain.governor import DataDAOGovernor, ProposalState, VoteType
+from node.chain.registry import SubmissionRegistry
+from node.chain.rewards import RewardDistributor
+from node.chain.scoreboard import ScoreBoard
+from node.chain.staking import ValidatorStaking
+from node.chain.token import DatasetToken
 from node.types import Bps, DatasetId, Epoch, ReqId
 from tests.integration.conftest import Devnet
 from validator.commitment import ScoreCommitment, new_salt
@@ -227,6 +226,6 @@ def test_full_lifecycle(devnet: Devnet, snapshot: None) -> None:
 
 
 def devnet_timelock_delay(devnet: Devnet) -> int:
-    from node.chain.governance import TimelockController
+    from node.chain.governor import TimelockController
 
     return TimelockController(devnet.chain, devnet.address("TimelockController")).getMinDelay()

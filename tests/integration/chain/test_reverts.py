@@ -14,11 +14,17 @@ import pytest
 from eth_account.signers.local import LocalAccount
 
 from node.chain import _revert_table as errors
-from node.chain.economics import DatasetToken, RewardDistributor, ScoreBoard
+from node.chain.access import AccessRegistry
+from node.chain.dataset_config import DatasetConfig
+from node.chain.dkg import DKGCoordinator
 from node.chain.eip712 import SubmissionMessage, sign
 from node.chain.errors import ContractRevert
-from node.chain.governance import AccessRegistry, RentalEscrow
-from node.chain.protocol import DatasetConfig, DKGCoordinator, SubmissionRegistry, ValidatorStaking
+from node.chain.escrow import RentalEscrow
+from node.chain.registry import SubmissionRegistry
+from node.chain.rewards import RewardDistributor
+from node.chain.scoreboard import ScoreBoard
+from node.chain.staking import ValidatorStaking
+from node.chain.token import DatasetToken
 from node.types import DatasetId, Epoch, ReqId
 from tests.integration.conftest import Devnet
 

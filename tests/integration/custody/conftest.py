@@ -14,7 +14,7 @@ import uvicorn
 from fastapi import FastAPI
 from web3 import Web3
 
-from node.chain.governance import RentalEscrow
+from node.chain.escrow import RentalEscrow
 from node.custody.session import SessionKey
 from node.devnet.bootstrap import validator_passphrase
 from node.storage.local import LocalBlockstore

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from node.chain.eip712 import DecryptionRequest, Purpose, sign
-from node.chain.governance import RentalEscrow
+from node.chain.escrow import RentalEscrow
 from node.custody.errors import NotEnoughShares
 from node.custody.gather import GatherPolicy, Peer, ShareAsk, ShareClient
 from node.custody.renter import CustodyContracts, Renter, ScopedFile, committee_peers, decrypt_file

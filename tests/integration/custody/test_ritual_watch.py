@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from eth_account.signers.local import LocalAccount
 
-from node.chain.protocol import DKGCoordinator, RitualState
+from node.chain.dkg import DKGCoordinator, RitualState
 from node.devnet.bootstrap import validator_passphrase
 from node.protocol.keystore import load_secret
 from node.protocol.ritual import RitualMember

@@ -9,7 +9,9 @@ import pytest
 from click.testing import CliRunner, Result
 from web3 import Web3
 
-from node.chain.governance import AccessRegistry, DataDAOGovernor, RentalEscrow, TimelockController
+from node.chain.access import AccessRegistry
+from node.chain.escrow import RentalEscrow
+from node.chain.governor import DataDAOGovernor, TimelockController
 from node.cli.main import cli
 from node.types import DatasetId
 from tests.integration.conftest import Devnet

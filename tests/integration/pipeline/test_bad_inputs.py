@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from web3 import Web3
 
-from node.chain.protocol import DKGCoordinator
+from node.chain.dkg import DKGCoordinator
 from node.storage.local import LocalBlockstore
 from tests.integration.conftest import Devnet
 from tests.integration.pipeline.conftest import CONTRIBUTOR_INDEX, NodeHome

@@ -10,7 +10,7 @@ import pytest
 from eth_hash.auto import keccak
 
 from node.chain.anvil import devnet_account
-from node.chain.protocol import SubmissionRegistry
+from node.chain.registry import SubmissionRegistry
 from node.db.models import SubmissionStatus
 from node.parsers import ScrubOptions, canonicalize, parse_export, scrub_export
 from node.protocol.crypto import read_header

@@ -14,7 +14,7 @@ import pytest
 from web3 import Web3
 
 from node.chain.anvil import devnet_account
-from node.chain.protocol import SubmissionRegistry
+from node.chain.registry import SubmissionRegistry
 from node.db.models import SubmissionStatus
 from node.parsers import ScrubOptions, canonicalize, parse_export, scrub_export
 from node.pipeline import CRASH_STEPS

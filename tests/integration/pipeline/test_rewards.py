@@ -7,8 +7,11 @@ from pathlib import Path
 import pytest
 
 from node.chain.anvil import devnet_account
-from node.chain.economics import DatasetToken, RewardDistributor, ScoreBoard
-from node.chain.protocol import DatasetConfig, SubmissionRegistry
+from node.chain.dataset_config import DatasetConfig
+from node.chain.registry import SubmissionRegistry
+from node.chain.rewards import RewardDistributor
+from node.chain.scoreboard import ScoreBoard
+from node.chain.token import DatasetToken
 from node.types import Bps, DatasetId, Epoch
 from tests.integration.conftest import Devnet
 from tests.integration.pipeline.conftest import CONTRIBUTOR_INDEX, NodeHome

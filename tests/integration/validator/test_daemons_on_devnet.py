@@ -27,8 +27,10 @@ from urllib.parse import urlparse
 
 import pytest
 
-from node.chain.economics import RewardDistributor, ScoreBoard
-from node.chain.protocol import DatasetConfig, SubmissionRegistry
+from node.chain.dataset_config import DatasetConfig
+from node.chain.registry import SubmissionRegistry
+from node.chain.rewards import RewardDistributor
+from node.chain.scoreboard import ScoreBoard
 from node.cli.demo_data import ContributorKind, DemoExport, make_exports
 from node.cli.demo_procs import Child, Supervisor
 from node.cli.demo_stages import daemon_seconds

@@ -13,8 +13,8 @@ from eth_typing import ChecksumAddress
 from fastapi.testclient import TestClient
 from web3 import Web3
 
-from node.chain.economics import EpochStatus
-from node.chain.protocol import EpochWindows
+from node.chain.dataset_config import EpochWindows
+from node.chain.scoreboard import EpochStatus
 from node.errors import ChainError, StorageError
 from node.types import Bps, DatasetId, Epoch
 from validator.commitment import ScoreCommitment
