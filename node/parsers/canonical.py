@@ -25,17 +25,37 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from node.parsers._stream import clean_text, nfc
-from node.parsers.base import ParsedExport, Record
-from node.parsers.errors import InvalidStructure
+from node.parsers.base import Limits, ParsedExport, Record
+from node.parsers.errors import (
+    InvalidEncoding,
+    InvalidStructure,
+    InvalidTimestamp,
+    MalformedJSON,
+    NotCanonical,
+    RecordTooLarge,
+    TooManyRecords,
+)
 from node.types import ContentCommitment
 
-__all__ = ["FORMAT", "CanonicalExport", "canonicalize", "format_timestamp", "load_canonical"]
+__all__ = [
+    "FORMAT",
+    "PROGRESS_EVERY",
+    "CanonicalExport",
+    "canonicalize",
+    "format_timestamp",
+    "load_canonical",
+]
 
 FORMAT = "datadao.export/1"
+PROGRESS_EVERY = 4096
+"""Records between two ``on_records`` calls (and the size of one write batch)."""
 _RECORD_KEYS = ("author", "id", "kind", "text", "thread", "ts")
 # The C string encoder json.dumps uses with ensure_ascii=False: same bytes, ~5x faster than
 # calling json.dumps per record. A property test checks the two agree.
@@ -91,23 +111,43 @@ def _key(r: Record) -> _Key:
     )
 
 
-def canonicalize(export: ParsedExport) -> CanonicalExport:
+def _header_line(account: str | None, platform: str, records: int) -> str:
+    return json.dumps(
+        {"account": account, "format": FORMAT, "platform": platform, "records": records},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+
+
+def _record_line(key: _Key) -> str:
+    """One record line (without its newline) from its sort key, which holds normalised values."""
+    ts, rid, kind, text, has_author, author, has_thread, thread = key
+    return (
+        f'{{"author":{_enc(author) if has_author else "null"},"id":{_enc(rid)},'
+        f'"kind":{_enc(kind)},"text":{_enc(text)},'
+        f'"thread":{_enc(thread) if has_thread else "null"},'
+        f'"ts":{_enc(ts) if ts else "null"}}}'
+    )
+
+
+def canonicalize(
+    export: ParsedExport, *, on_records: Callable[[int], None] | None = None
+) -> CanonicalExport:
     """Canonical bytes and commitment of ``export``.
 
     Memory: the sort keys reference the records' strings (NFC normalisation returns the same
     object when a string already is NFC), so the only new copy is the output bytes.
+
+    Args:
+        export: the (scrubbed) export.
+        on_records: called with the number of records written so far, every
+            ``PROGRESS_EVERY`` records and once at the end, so a progress bar can move while a
+            large export is written (the sort before it is one C call and reports nothing).
     """
     keys = sorted(_key(r) for r in export.records)
-    header = json.dumps(
-        {
-            "account": None if export.account is None else _norm(export.account),
-            "format": FORMAT,
-            "platform": _norm(export.platform),
-            "records": len(keys),
-        },
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
+    header = _header_line(
+        None if export.account is None else _norm(export.account), _norm(export.platform), len(keys)
     )
     out = io.BytesIO()
     digest = hashlib.sha256()
@@ -119,17 +159,18 @@ def canonicalize(export: ParsedExport) -> CanonicalExport:
 
     emit(header + "\n")
     batch: list[str] = []
-    for ts, rid, kind, text, has_author, author, has_thread, thread in keys:
-        batch.append(
-            f'{{"author":{_enc(author) if has_author else "null"},"id":{_enc(rid)},'
-            f'"kind":{_enc(kind)},"text":{_enc(text)},'
-            f'"thread":{_enc(thread) if has_thread else "null"},'
-            f'"ts":{_enc(ts) if ts else "null"}}}\n'
-        )
-        if len(batch) >= 4096:
+    written = 0
+    for key in keys:
+        batch.append(_record_line(key) + "\n")
+        if len(batch) >= PROGRESS_EVERY:
             emit("".join(batch))
+            written += len(batch)
             batch.clear()
+            if on_records is not None:
+                on_records(written)
     emit("".join(batch))
+    if on_records is not None:
+        on_records(written + len(batch))
     return CanonicalExport(
         data=out.getvalue(),
         commitment=ContentCommitment(digest.digest()),
@@ -137,42 +178,220 @@ def canonicalize(export: ParsedExport) -> CanonicalExport:
     )
 
 
-def load_canonical(data: bytes, *, file: str = "<canonical>") -> ParsedExport:
+# --- reading canonical bytes back -----------------------------------------------------------
+
+_LINE_FACTOR = 12
+"""A record line's bytes per character of the source value it came from, at most.
+
+Every string of a record comes from one source value of at most ``Limits.max_record_bytes``
+characters; the id and the thread may both repeat the conversation id (so up to twice the
+characters), and each character takes at most 6 bytes written canonically (a ``\\u00XX``
+escape). So no line :func:`canonicalize` writes from a parsed export is longer than
+``12 * max_record_bytes`` plus the fixed keys, and the cap refuses only what no parser produced.
+"""
+_MAX_INT_DIGITS = 20
+"""The only number in the format is the header's record count; nothing real needs more digits,
+and refusing longer ones up front avoids Python's quadratic int parsing (and its 4,300-digit
+ValueError)."""
+_TS = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
+_HEADER_KEYS = ("account", "format", "platform", "records")
+
+
+class _Refused(ValueError):
+    """Raised from inside the JSON decoder's hooks; turned into MalformedJSON with the line."""
+
+
+def _parse_int(digits: str) -> int:
+    if len(digits) > _MAX_INT_DIGITS:
+        raise _Refused(f"a number with {len(digits)} digits")
+    return int(digits)
+
+
+def _parse_constant(name: str) -> Any:
+    raise _Refused(f"{name} is not JSON")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        dup = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        raise _Refused(f"duplicate key {dup!r}")
+    return obj
+
+
+_DECODER = json.JSONDecoder(
+    parse_int=_parse_int, parse_constant=_parse_constant, object_pairs_hook=_no_duplicates
+)
+
+
+def _lines(data: bytes) -> Iterator[tuple[int, int, bytes]]:
+    """``(line number, byte offset, line without its newline)``; ``data`` ends with a newline."""
+    start = 0
+    lineno = 0
+    while start < len(data):
+        end = data.index(b"\n", start)
+        lineno += 1
+        yield lineno, start, data[start:end]
+        start = end + 1
+
+
+def _object(raw: bytes, *, file: str, line: int, offset: int, max_line: int) -> tuple[str, Any]:
+    """Decode one line into its text and a JSON object, or raise a typed error for that line."""
+    if len(raw) > max_line:
+        raise RecordTooLarge(f"line longer than {max_line} bytes", file=file, line=line)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise InvalidEncoding(
+            "not valid UTF-8", file=file, line=line, offset=offset + err.start
+        ) from None
+    try:
+        obj = _DECODER.decode(text)
+    except json.JSONDecodeError as err:
+        raise MalformedJSON(err.msg, file=file, line=line, column=err.colno) from None
+    except _Refused as err:
+        raise MalformedJSON(f"{err} is not allowed here", file=file, line=line) from None
+    except RecursionError:
+        raise MalformedJSON("nesting too deep", file=file, line=line) from None
+    if not isinstance(obj, dict):
+        raise InvalidStructure(
+            f"expected a JSON object, found {type(obj).__name__}", file=file, line=line
+        )
+    return text, obj
+
+
+def _check_keys(obj: dict[str, Any], expected: tuple[str, ...], *, file: str, line: int) -> None:
+    keys = set(obj)
+    if keys != set(expected):
+        missing = sorted(set(expected) - keys)
+        extra = sorted(keys - set(expected))
+        parts = [f"missing {', '.join(missing)}"] if missing else []
+        parts += [f"unexpected {', '.join(repr(k)[:40] for k in extra[:5])}"] if extra else []
+        raise InvalidStructure(f"wrong keys ({'; '.join(parts)})", file=file, line=line)
+
+
+def _opt(obj: dict[str, Any], name: str, *, file: str, line: int) -> str | None:
+    """``obj[name]`` when it is a string or null; anything else is refused with the line."""
+    value = obj[name]
+    if value is None or isinstance(value, str):
+        return value
+    raise InvalidStructure(
+        f"{name!r} must be a string or null, not {type(value).__name__}",
+        file=file,
+        line=line,
+        path=f"$.{name}",
+    )
+
+
+def _str(obj: dict[str, Any], name: str, *, file: str, line: int) -> str:
+    """``obj[name]`` when it is a string; anything else (null included) is refused."""
+    value = _opt(obj, name, file=file, line=line)
+    if value is None:
+        raise InvalidStructure(f"{name!r} must be a string, not null", file=file, line=line)
+    return value
+
+
+def _timestamp(value: str | None, *, file: str, line: int) -> datetime | None:
+    if value is None:
+        return None
+    if not _TS.fullmatch(value):
+        raise InvalidTimestamp(
+            f"'ts' {value[:40]!r} is not YYYY-MM-DDTHH:MM:SS.ffffffZ",
+            file=file,
+            line=line,
+            path="$.ts",
+        )
+    try:
+        return datetime.fromisoformat(value[:-1]).replace(tzinfo=UTC)
+    except ValueError:
+        raise InvalidTimestamp(
+            f"'ts' {value!r} is not a real time", file=file, line=line, path="$.ts"
+        ) from None
+
+
+def load_canonical(
+    data: bytes, *, file: str = "<canonical>", limits: Limits | None = None
+) -> ParsedExport:
     """Read canonical JSONL back into a :class:`ParsedExport` (for validators and tests).
 
+    The bytes come from a contributor, so they are hostile: only the exact bytes
+    :func:`canonicalize` writes are accepted (``canonicalize(load_canonical(b)).data == b`` for
+    every ``b`` that loads), every field is type-checked, and every refusal is a typed
+    :class:`~node.errors.ParseError` naming the line. Lines are capped (see ``_LINE_FACTOR``),
+    as are the record count (``limits.max_records``) and the digits of a number; the format has
+    no nesting, so a nested value is refused (a deeply nested one as "nesting too deep").
+
     Raises:
-        InvalidStructure: the bytes are not canonical JSONL version 1.
+        InvalidEncoding: a line is not UTF-8 (``offset`` is the byte).
+        MalformedJSON: a line is not JSON, or holds NaN/Infinity, a duplicate key or a number
+            of more than 20 digits.
+        InvalidStructure: wrong keys or field types, a record count that differs from the
+            lines, or bytes that are not in canonical form (spacing, key order, Unicode form,
+            record order).
+        InvalidTimestamp: a ``ts`` that is not a real UTC time in the canonical layout.
+        RecordTooLarge, TooManyRecords: over the caps.
     """
-    lines = data.split(b"\n")
-    if len(lines) < 2 or lines[-1] != b"":
-        raise InvalidStructure("canonical data must be newline-terminated lines", file=file)
-    try:
-        header = json.loads(lines[0])
-        rows = [json.loads(line) for line in lines[1:-1]]
-    except ValueError as err:
-        raise InvalidStructure(f"not canonical JSONL ({err})", file=file) from None
-    if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise InvalidStructure(f"unknown canonical format (expected {FORMAT})", file=file, line=1)
-    if header.get("records") != len(rows):
-        raise InvalidStructure("record count does not match the header", file=file, line=1)
-    records = []
-    for n, row in enumerate(rows, start=2):
-        if not isinstance(row, dict) or tuple(sorted(row)) != _RECORD_KEYS:
-            raise InvalidStructure("record has the wrong keys", file=file, line=n)
-        ts = row["ts"]
-        records.append(
-            Record(
-                id=row["id"],
-                timestamp=None if ts is None else datetime.fromisoformat(ts),
-                kind=row["kind"],
-                text=row["text"],
-                author=row["author"],
-                thread=row["thread"],
-            )
+    limits = limits or Limits()
+    data = bytes(data)
+    max_line = _LINE_FACTOR * limits.max_record_bytes + 4096
+    if not data.endswith(b"\n"):
+        raise InvalidStructure(
+            "canonical data must be newline-terminated lines",
+            file=file,
+            line=data.count(b"\n") + 1,
         )
+    count = data.count(b"\n") - 1
+    if count > limits.max_records:
+        raise TooManyRecords(f"more than {limits.max_records} records", file=file)
+    lines = _lines(data)
+    _, offset, raw = next(lines)
+    text, head = _object(raw, file=file, line=1, offset=offset, max_line=max_line)
+    if head.get("format") != FORMAT:
+        raise InvalidStructure(f"unknown canonical format (expected {FORMAT})", file=file, line=1)
+    _check_keys(head, _HEADER_KEYS, file=file, line=1)
+    account = _opt(head, "account", file=file, line=1)
+    platform = _str(head, "platform", file=file, line=1)
+    declared = head["records"]
+    if isinstance(declared, bool) or not isinstance(declared, int):
+        raise InvalidStructure("'records' must be an integer", file=file, line=1, path="$.records")
+    if declared != count:
+        raise InvalidStructure(
+            f"the header declares {declared} records but {count} lines follow", file=file, line=1
+        )
+    if text != _header_line(None if account is None else _norm(account), _norm(platform), declared):
+        raise NotCanonical("header is not in canonical form", file=file, line=1)
+
+    records: list[Record] = []
+    previous: _Key | None = None
+    for n, offset, raw in lines:
+        text, row = _object(raw, file=file, line=n, offset=offset, max_line=max_line)
+        _check_keys(row, _RECORD_KEYS, file=file, line=n)
+        rid, kind, body = (_str(row, k, file=file, line=n) for k in ("id", "kind", "text"))
+        author, thread, ts = (_opt(row, k, file=file, line=n) for k in ("author", "thread", "ts"))
+        record = Record(
+            id=rid,
+            timestamp=_timestamp(ts, file=file, line=n),
+            kind=kind,
+            text=body,
+            author=author,
+            thread=thread,
+        )
+        key = _key(record)
+        if text != _record_line(key):
+            raise NotCanonical(
+                "record is not in canonical form (spacing, key order, escapes, Unicode NFC "
+                "or time layout)",
+                file=file,
+                line=n,
+            )
+        if previous is not None and key < previous:
+            raise NotCanonical("records are not in canonical order", file=file, line=n)
+        previous = key
+        records.append(record)
     return ParsedExport(
-        platform=header["platform"],
-        account=header["account"],
+        platform=platform,
+        account=account,
         records=tuple(records),
         source=file,
     )

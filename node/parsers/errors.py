@@ -33,6 +33,7 @@ __all__ = [
     "MissingPrefix",
     "NestedArchive",
     "NotAnArchive",
+    "NotCanonical",
     "PlatformError",
     "RecordTooLarge",
     "SymlinkMember",
@@ -220,6 +221,11 @@ class MissingPrefix(FormatError):
 
 class InvalidStructure(FormatError):
     """Valid JSON/CSV whose shape is not what the format documents (a missing or mistyped field)."""
+
+
+class NotCanonical(InvalidStructure):
+    """Canonical JSONL that parses but is not byte-for-byte what ``canonicalize`` writes
+    (spacing, key order, escapes, Unicode form, record order): its commitment would differ."""
 
 
 class InvalidTimestamp(FormatError):
