@@ -48,6 +48,9 @@ _TAIL = 64
 
 JsonPath = tuple[str | int, ...]
 
+TOO_MANY_DIGITS = "a number in this value has too many digits to read (over 4300)"
+"""The reason given when Python's int-string conversion limit refuses a JSON integer."""
+
 # Unix seconds for 1970-01-01 .. 9999-12-31: anything outside is not a real message time.
 _MAX_UNIX = 253_402_300_799
 
@@ -218,6 +221,11 @@ class JsonCursor:
                     self._grow(start)
                     continue
                 raise self.malformed(err.msg, err.pos) from None
+            except ValueError:
+                # Not a syntax error: the C decoder refuses to convert an integer of more than
+                # sys.get_int_max_str_digits() (4,300) digits, a guard against quadratic work.
+                # No later chunk can make the number shorter, so it is refused now.
+                raise self.malformed(TOO_MANY_DIGITS, start) from None
             except RecursionError:
                 raise self.malformed("nesting too deep", start) from None
             if (
@@ -354,6 +362,20 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+def show_value(value: object, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters, for messages about hostile values.
+
+    An integer is described by its size when large: ``repr`` of one over 4,300 digits raises,
+    and a message is no place for thousands of digits anyway.
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return f"<an integer of {value.bit_length()} bits>"
+    if isinstance(value, str) and len(value) > limit:
+        value = value[:limit]  # cut before repr: repr of a huge string costs its whole size
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def unix_time(
     value: object,
     *,
@@ -365,11 +387,11 @@ def unix_time(
     """Seconds since the epoch (int, float or numeric string) as an aware UTC datetime."""
     try:
         seconds = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an int beyond any float
         seconds = math.nan
     if isinstance(value, bool) or not (0 <= seconds <= _MAX_UNIX):
         raise InvalidTimestamp(
-            f"invalid unix time {value!r}", file=file, path=path, line=line, row=row
+            f"invalid unix time {show_value(value)}", file=file, path=path, line=line, row=row
         )
     return datetime.fromtimestamp(seconds, UTC)
 
@@ -383,19 +405,25 @@ def iso_time(
     row: int | None = None,
 ) -> datetime:
     """An ISO 8601 timestamp; one without an offset is taken as UTC."""
+    shown = show_value(value)
     try:
         ts = datetime.fromisoformat(value.strip().replace(" UTC", "+00:00"))
     except (ValueError, AttributeError):
         raise InvalidTimestamp(
-            f"invalid timestamp {value!r}", file=file, path=path, line=line, row=row
+            f"invalid timestamp {shown}", file=file, path=path, line=line, row=row
         ) from None
     if ts.utcoffset() is None:
         ts = ts.replace(tzinfo=UTC)
     if ts.year < 1970:
         raise InvalidTimestamp(
-            f"timestamp {value!r} before 1970", file=file, path=path, line=line, row=row
+            f"timestamp {shown} before 1970", file=file, path=path, line=line, row=row
         )
-    return ts.astimezone(UTC)
+    try:
+        return ts.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:00-05:00 is past the last representable UTC time
+        raise InvalidTimestamp(
+            f"timestamp {shown} after 9999", file=file, path=path, line=line, row=row
+        ) from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -236,7 +236,11 @@ def _latest_leaf(mapping: dict[str, Any]) -> str | None:
             continue
         message = node.get("message")
         created = message.get("create_time") if isinstance(message, dict) else None
-        key = (float(created) if isinstance(created, int | float) else 0.0, node_id)
+        try:
+            when = float(created) if isinstance(created, int | float) else 0.0
+        except OverflowError:  # an int past any float: not a time; parse() refuses it if used
+            when = 0.0
+        key = (when, node_id)
         if best is None or key > best:
             best = key
     return best[1] if best else None

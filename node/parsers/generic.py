@@ -28,6 +28,7 @@ from datetime import datetime
 from typing import Any
 
 from node.parsers._stream import (
+    TOO_MANY_DIGITS,
     clean_text,
     iso_time,
     iter_csv,
@@ -117,6 +118,8 @@ class GenericParser:
                 obj = json.loads(line)
             except json.JSONDecodeError as err:
                 raise MalformedJSON(err.msg, file=file, line=lineno, column=err.colno) from None
+            except ValueError:  # an integer over Python's 4,300-digit conversion limit
+                raise MalformedJSON(TOO_MANY_DIGITS, file=file, line=lineno) from None
             except RecursionError:
                 raise MalformedJSON("nesting too deep", file=file, line=lineno) from None
             if not isinstance(obj, dict):

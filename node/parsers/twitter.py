@@ -41,7 +41,15 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from node.parsers._stream import JsonCursor, JsonItem, clean_text, iter_json, iter_text, json_path
+from node.parsers._stream import (
+    JsonCursor,
+    JsonItem,
+    clean_text,
+    iter_json,
+    iter_text,
+    json_path,
+    show_value,
+)
 from node.parsers.archive import ExportSource
 from node.parsers.base import Limits, ParsedExport, Record
 from node.parsers.errors import (
@@ -159,7 +167,7 @@ def _created_at(value: object) -> datetime | None:
                 tzinfo=UTC,
             )
         return datetime.strptime(value, "%a %b %d %H:%M:%S %z %Y").astimezone(UTC)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: a year beyond a C int
         return None
 
 
@@ -186,7 +194,10 @@ def _tweet(item: JsonItem, file: str) -> Record:
     ts = _created_at(created)
     if ts is None:
         raise InvalidTimestamp(
-            f"invalid created_at {created!r}", file=file, line=item.line, path=json_path(item.path)
+            f"invalid created_at {show_value(created)}",
+            file=file,
+            line=item.line,
+            path=json_path(item.path),
         )
     reply_to = tweet.get("in_reply_to_status_id_str")
     reply_to = reply_to if isinstance(reply_to, str) and reply_to else None
