@@ -1,95 +1,75 @@
-"""``datadao validator …``: the validator's commands (loaded through the ``datadao.commands``
-entry point, so node never imports validator).
+"""``datadao validator …``: stake, take part in key rituals, serve decryption shares, score.
 
-Kept small on purpose; the daemon (stake, run, status) grows here.
+Loaded through the ``datadao.commands`` entry point, so node never imports validator. Every
+command connects through :mod:`node.wiring`, as the node's own commands do: the same key
+loading, the RPC's chain id checked before a devnet key may sign, the configured RPC timeout and
+confirmations, and Kubo with its token when configured. Heavy imports (torch, the daemon) happen
+inside the commands that need them.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from validator.backend_options import compute_option, threads_option
+from validator.valuation.cli_options import compute_option, threads_option
 
 if TYPE_CHECKING:
-    from eth_account.signers.local import LocalAccount
-
-    from node.chain.client import ChainClient
-    from node.chain.deployment import Deployment
-    from node.chain.staking import ValidatorStaking
-    from validator.service import RitualKeys
+    from node.settings import NodeSettings
+    from node.wiring import ChainContext
+    from validator.daemon.launch import RitualKeys
 
 __all__ = ["serve_shares", "validator"]
 
-_PASSPHRASE_ENV = "DATADAO_VALIDATOR_PASSPHRASE"  # noqa: S105 - a variable name
-_DEVNET_CHAIN_ID = 31337  # anvil's; the public test keys are refused anywhere else
 
-
-def _home(home: Path | None) -> Path:
-    if home is not None:
-        return home
-    env = os.environ.get("DATADAO_HOME")
-    return Path(env).expanduser() if env else Path.home() / ".datadao"
-
-
-def _signer(home: Path | None, account_index: int | None) -> tuple[Deployment, LocalAccount, str]:
-    """The deployment, this validator's key and the RPC URL, from the node's settings.
-
-    ``--account-index`` picks one of anvil's public test keys (refused on any chain but the
-    devnet's); otherwise ``DATADAO_KEYSTORE`` and
-    ``DATADAO_KEYSTORE_PASSWORD`` name the key, as for a contributor's node.
-    """
-    from node.chain.anvil import devnet_account
-    from node.chain.client import load_keystore
-    from node.chain.deployment import Deployment
+def _settings(home: Path | None) -> NodeSettings:
+    """The node's settings, with ``--home`` (when given) overriding ``DATADAO_HOME``."""
     from node.settings import NodeSettings
 
-    settings = NodeSettings(home=_home(home))
-    deployment = Deployment.load(settings.resolved_deployment_file)
-    if account_index is not None:
-        if deployment.chain_id != _DEVNET_CHAIN_ID:
-            raise click.ClickException("--account-index signs with public test keys: devnet only")
-        account = devnet_account(account_index)
-    elif settings.keystore is not None and settings.keystore_password is not None:
-        account = load_keystore(settings.keystore, settings.keystore_password.get_secret_value())
-    else:
-        raise click.ClickException(
-            "no signing key: pass --account-index (devnet) or set DATADAO_KEYSTORE and "
-            "DATADAO_KEYSTORE_PASSWORD"
-        )
-    return deployment, account, settings.rpc_url or deployment.rpc_url
+    return NodeSettings(home=home) if home is not None else NodeSettings()
+
+
+def _connect(home: Path | None, account_index: int | None) -> ChainContext:
+    """A connection signing as this validator (see :func:`node.wiring.connect`)."""
+    from node.wiring import connect
+
+    return connect(_settings(home), account_index, signer=True)
 
 
 def _passphrase() -> str:
-    """The keystore passphrase: from the environment, else prompted (never a flag)."""
-    value = os.environ.get(_PASSPHRASE_ENV)
-    if value:
-        return value
+    """The Ferveo keystore passphrase: ``DATADAO_VALIDATOR_PASSPHRASE``, else prompted (never a
+    flag)."""
+    from node.wiring import ValidatorSettings
+
+    secret = ValidatorSettings().passphrase
+    if secret is not None and secret.get_secret_value():
+        return secret.get_secret_value()
     return str(click.prompt("Ferveo keystore passphrase", hide_input=True))
 
 
 _home_opt = click.option("--home", type=click.Path(path_type=Path), default=None, help="Data dir.")
 _account_opt = click.option(
     "--account-index",
-    type=click.IntRange(0, 64),
+    type=click.IntRange(0, 255),
     default=None,
     help="Sign with anvil test account N (devnet only); else DATADAO_KEYSTORE.",
 )
 
 
-def _ritual_keys(home: Path | None, address: str, key_dir: Path | None = None) -> RitualKeys:
-    """This validator's Ferveo keystore (default ``<home>/devnet/validators/<address>``),
+def _ritual_keys(c: ChainContext, key_dir: Path | None = None) -> RitualKeys:
+    """This validator's Ferveo keystore (see :meth:`node.wiring.ValidatorSettings.ferveo_key_dir`),
     opened with the passphrase from the environment or a prompt."""
     from node.protocol.keystore import load_secret
-    from validator.ritual import FERVEO_KIND
-    from validator.service import RitualKeys
+    from node.wiring import ValidatorSettings
+    from validator.daemon.launch import RitualKeys
+    from validator.dkg_watcher import FERVEO_KIND
 
-    key_dir = key_dir or _home(home) / "devnet" / "validators" / address
+    me = c.chain.address
+    key_dir = key_dir or ValidatorSettings().ferveo_key_dir(c.settings.home, c.deployment, me)
     seed = load_secret(key_dir / "ferveo.json", passphrase=_passphrase(), kind=FERVEO_KIND)
     return RitualKeys(key_dir=key_dir, seed=seed)
 
@@ -128,7 +108,7 @@ def serve_shares(
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, format="%(message)s")
     serve(
         ServeConfig(
-            home=_home(home),
+            home=_settings(home).home,
             validator=address,
             passphrase=_passphrase(),
             host=host,
@@ -145,15 +125,14 @@ def serve_shares(
 @_account_opt
 def ritual(home: Path | None, account_index: int | None) -> None:
     """Watch DKGCoordinator and take part in every key ritual that lists this validator."""
-    from node.chain.client import ChainClient
-    from validator.ritual import RitualWatcher
+    from validator.dkg_watcher import RitualWatcher
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    deployment, account, rpc_url = _signer(home, account_index)
-    keys = _ritual_keys(home, account.address)
+    c = _connect(home, account_index)
+    keys = _ritual_keys(c)
     watcher = RitualWatcher(
-        ChainClient.connect(rpc_url, account),
-        deployment.address("DKGCoordinator"),
+        c.chain,
+        c.address("DKGCoordinator"),
         key_dir=keys.key_dir,
         seed=keys.seed,
     )
@@ -167,28 +146,14 @@ def ritual(home: Path | None, account_index: int | None) -> None:
 # -- staking and the scoring daemon -------------------------------------------------------------
 
 
-def _chain(home: Path | None, account_index: int | None) -> tuple[Deployment, ChainClient]:
-    """The deployment and a client signing as this validator."""
-    from node.chain.client import ChainClient
-
-    deployment, account, rpc_url = _signer(home, account_index)
-    return deployment, ChainClient.connect(rpc_url, account)
-
-
-def _staking(home: Path | None, account_index: int | None) -> tuple[ChainClient, ValidatorStaking]:
-    from node.chain.staking import ValidatorStaking
-
-    deployment, client = _chain(home, account_index)
-    return client, ValidatorStaking(client, deployment.address("ValidatorStaking"))
-
-
 @validator.command("stake")
 @_home_opt
 @_account_opt
 @click.argument("amount_wei", type=click.IntRange(min=1))
 def stake(home: Path | None, account_index: int | None, amount_wei: int) -> None:
     """Add AMOUNT_WEI of native currency to this validator's stake."""
-    client, staking = _staking(home, account_index)
+    c = _connect(home, account_index)
+    client, staking = c.chain, c.contracts.staking
     staking.stake(amount_wei)
     click.echo(f"staked {amount_wei} wei; total {staking.stakeOf(client.address)} wei")
 
@@ -199,7 +164,8 @@ def stake(home: Path | None, account_index: int | None, amount_wei: int) -> None
 @click.argument("amount_wei", type=click.IntRange(min=1))
 def unstake(home: Path | None, account_index: int | None, amount_wei: int) -> None:
     """Start unbonding AMOUNT_WEI (withdrawable after the unbonding period)."""
-    client, staking = _staking(home, account_index)
+    c = _connect(home, account_index)
+    client, staking = c.chain, c.contracts.staking
     staking.requestUnstake(amount_wei)
     info = staking.validatorInfo(client.address)
     click.echo(
@@ -212,7 +178,7 @@ def unstake(home: Path | None, account_index: int | None, amount_wei: int) -> No
 @_account_opt
 def withdraw(home: Path | None, account_index: int | None) -> None:
     """Withdraw stake whose unbonding period is over."""
-    _, staking = _staking(home, account_index)
+    staking = _connect(home, account_index).contracts.staking
     staking.withdraw()
     click.echo("withdrawn")
 
@@ -223,14 +189,16 @@ def withdraw(home: Path | None, account_index: int | None) -> None:
 @click.option("--journal", type=click.Path(path_type=Path), default=None, help="Journal dir.")
 def status(home: Path | None, account_index: int | None, journal: Path | None) -> None:
     """Stake, unbonding and the journaled state of every epoch this validator worked on."""
-    from validator.journal import Journal
+    from node.wiring import validator_dir
+    from validator.daemon.journal import Journal
 
-    client, staking = _staking(home, account_index)
+    c = _connect(home, account_index)
+    client, staking = c.chain, c.contracts.staking
     info = staking.validatorInfo(client.address)
     click.echo(f"validator {client.address}")
     click.echo(f"  registered: {info.registered}  stake: {info.stake} wei")
     click.echo(f"  unbonding:  {info.unbonding} wei (release block {info.unbonding_release_block})")
-    root = journal or _home(home) / "validator" / client.address / "journal"
+    root = journal or validator_dir(c.settings.home, client.address) / "journal"
     for rec in Journal(root).records():
         why = f"  ({rec.missed_reason})" if rec.missed_reason else ""
         click.echo(f"  dataset {rec.dataset_id} epoch {rec.epoch}: {rec.state}{why}")
@@ -301,22 +269,19 @@ def run(
 ) -> None:
     """Score every epoch this validator is on the committee of: fetch, value, commit, reveal,
     claim. Restart-safe: the journal under --home decides what happens next."""
-    from validator import service
-    from validator.shares.serve import open_store
+    from node.wiring import blob_store
+    from validator.daemon import launch
+    from validator.daemon.logs import json_logging
 
-    service.json_logging()
-    root = _home(home)
-    deployment, account, rpc_url = _signer(home, account_index)
-    store = open_store(root, os.environ.get("DATADAO_KUBO_API_URL"))
-    rituals = _ritual_keys(home, account.address, key_dir) if join_rituals else None
-    service.run(
-        service.RunConfig(
-            deployment=deployment,
-            account=account,
-            rpc_url=rpc_url,
-            store=store,
-            spec=service.load_spec(spec_path),
-            home=root,
+    json_logging()
+    c = _connect(home, account_index)
+    rituals = _ritual_keys(c, key_dir) if join_rituals else None
+    launch.run(
+        launch.RunConfig(
+            chain=c,
+            store=blob_store(c.settings),
+            spec=launch.load_spec(spec_path),
+            home=c.settings.home,
             dataset_id=dataset_id,
             confirmations=confirmations,
             device=device,

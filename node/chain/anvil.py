@@ -22,8 +22,17 @@ from eth_account.signers.local import LocalAccount
 
 from node.errors import ChainError
 
-__all__ = ["DEVNET_MNEMONIC", "AnvilProcess", "devnet_account", "find_anvil", "free_port"]
+__all__ = [
+    "DEVNET_CHAIN_ID",
+    "DEVNET_MNEMONIC",
+    "AnvilProcess",
+    "devnet_account",
+    "find_anvil",
+    "free_port",
+]
 
+DEVNET_CHAIN_ID = 31337
+"""anvil's chain id: the only chain on which the public devnet keys are accepted."""
 DEVNET_MNEMONIC = "test test test test test test test test test test test junk"
 """anvil's public default mnemonic. Devnet only: these keys are known to everyone."""
 
@@ -59,7 +68,7 @@ class AnvilProcess:
 
     port: int = field(default_factory=free_port)
     accounts: int = 20
-    chain_id: int = 31337
+    chain_id: int = DEVNET_CHAIN_ID
     block_time: float | None = None
     state_path: Path | None = None
     log_path: Path | None = None

@@ -35,19 +35,12 @@ from rich.table import Table
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from node.chain.anvil import DEVNET_CHAIN_ID
 from node.chain.client import ChainClient
+from node.chain.contracts import Contracts
 from node.chain.deployment import Deployment
-from node.chain.rewards import RewardDistributor
-from node.chain.scoreboard import ScoreBoard
 from node.chain.timetravel import TimeTravel
-from node.cli.options import (
-    DEVNET_CHAIN_ID,
-    account_index_option,
-    blob_store,
-    chain_context,
-    console,
-    settings_of,
-)
+from node.cli.options import account_index_option, console, settings_of
 from node.db import crud
 from node.db.engine import open_database
 from node.db.models import Submission, SubmissionStatus
@@ -61,6 +54,7 @@ from node.pipeline import (
 from node.pipeline import Progress as PipelineProgress
 from node.settings import NodeSettings
 from node.types import DatasetId, Epoch
+from node.wiring import blob_store, connect
 
 
 @dataclass
@@ -70,6 +64,7 @@ class _Node:
     settings: NodeSettings
     deployment: Deployment
     chain: ChainClient
+    contracts: Contracts
     engine: Engine
 
     @property
@@ -82,10 +77,16 @@ class _Node:
 
 @contextmanager
 def _node(settings: NodeSettings, account_index: int | None, *, signer: bool) -> Iterator[_Node]:
-    c = chain_context(settings, account_index, signer=signer)
+    c = connect(settings, account_index, signer=signer)
     engine = open_database(settings.resolved_database_url)
     try:
-        yield _Node(settings=settings, deployment=c.deployment, chain=c.chain, engine=engine)
+        yield _Node(
+            settings=settings,
+            deployment=c.deployment,
+            chain=c.chain,
+            contracts=c.contracts,
+            engine=engine,
+        )
     finally:
         engine.dispose()
 
@@ -210,8 +211,7 @@ def contribute(
     crash_after = crash_after_from_env()
     with _node(settings, account_index, signer=True) as node:
         gateway = ChainGateway(
-            node.chain,
-            node.deployment,
+            node.contracts,
             dataset_id=node.dataset_id,
             wait_for_block=_block_waiter(node.chain),
         )
@@ -262,7 +262,7 @@ def submissions(ctx: click.Context, account_index: int | None) -> None:
     with _node(settings_of(ctx), account_index, signer=False) as node:
         contributor = node.chain.address if node.chain.has_signer else None
         rows = _rows(node, contributor)
-        gateway = ChainGateway(node.chain, node.deployment, dataset_id=node.dataset_id)
+        gateway = ChainGateway(node.contracts, dataset_id=node.dataset_id)
         table = Table(title="submissions", title_justify="left")
         for name in ("#", "status", "platform", "records", "epoch", "file id", "CID", "chain"):
             table.add_column(name)
@@ -294,8 +294,8 @@ def rewards(ctx: click.Context, claim: bool, account_index: int | None) -> None:
     out = console()
     with _node(settings_of(ctx), account_index, signer=claim) as node:
         contributor = node.chain.address if node.chain.has_signer else None
-        board = ScoreBoard(node.chain, node.deployment.address("ScoreBoard"))
-        distributor = RewardDistributor(node.chain, node.deployment.address("RewardDistributor"))
+        board = node.contracts.board
+        distributor = node.contracts.rewards
         table = Table(title="rewards", title_justify="left")
         for name in ("#", "epoch", "file id", "finalized", "score (bps)", "reward", "claimed"):
             table.add_column(name)

@@ -15,18 +15,17 @@ import click
 from rich.table import Table
 from web3 import Web3
 
-from node.chain.escrow import RentalEscrow, RequestStatus
+from node.chain.escrow import RequestStatus
 from node.chain.governor import (
     DataDAOGovernor,
     ProposalInfo,
     ProposalState,
-    TimelockController,
     VoteType,
 )
-from node.chain.token import DatasetToken
-from node.cli.options import ChainContext, account_index_option, chain_context, console, settings_of
+from node.cli.options import account_index_option, console, settings_of
 from node.errors import ChainError, ConfigError
 from node.types import ReqId
+from node.wiring import ChainContext, connect
 
 __all__ = ["gov"]
 
@@ -38,7 +37,7 @@ class GovernanceError(ChainError):
 
 
 def _governor(c: ChainContext) -> DataDAOGovernor:
-    return DataDAOGovernor(c.chain, c.address("DataDAOGovernor"))
+    return c.contracts.governor
 
 
 def _find(c: ChainContext, ident: str) -> ProposalInfo:
@@ -70,11 +69,11 @@ def gov() -> None:
 @click.pass_context
 def delegate(ctx: click.Context, to: str | None, account_index: int | None) -> None:
     """Delegate your voting power (yourself by default; votes count from the next block)."""
-    c = chain_context(settings_of(ctx), account_index, signer=True)
+    c = connect(settings_of(ctx), account_index, signer=True)
     target = c.chain.address if to is None else to
     if not Web3.is_address(target):
         raise ConfigError(f"not an address: {target}")
-    token = DatasetToken(c.chain, c.address("DatasetToken"))
+    token = c.contracts.token
     token.delegate(target)
     click.echo(f"delegated {_eth(token.balanceOf(c.chain.address))} {token.symbol()} to {target}")
     click.echo(f"voting power of {target}: {_eth(token.getVotes(target))}")
@@ -85,7 +84,7 @@ def delegate(ctx: click.Context, to: str | None, account_index: int | None) -> N
 @click.pass_context
 def proposals(ctx: click.Context, account_index: int | None) -> None:
     """List proposals with state, tallies, quorum and deadlines."""
-    c = chain_context(settings_of(ctx), account_index, signer=False)
+    c = connect(settings_of(ctx), account_index, signer=False)
     governor = _governor(c)
     head = c.chain.block_number()
     table = Table(title="proposals", title_justify="left")
@@ -119,8 +118,8 @@ def proposals(ctx: click.Context, account_index: int | None) -> None:
 @click.pass_context
 def propose_access(ctx: click.Context, req: int, account_index: int | None) -> None:
     """Propose granting access request REQ (the canonical grant; nothing else)."""
-    c = chain_context(settings_of(ctx), account_index, signer=True)
-    escrow = RentalEscrow(c.chain, c.address("RentalEscrow"))
+    c = connect(settings_of(ctx), account_index, signer=True)
+    escrow = c.contracts.escrow
     if req > escrow.requestCount():
         raise GovernanceError(f"no access request #{req}")
     request = escrow.request(ReqId(req))
@@ -148,7 +147,7 @@ def vote(
     ctx: click.Context, ident: str, support: str, reason: str, account_index: int | None
 ) -> None:
     """Vote for, against or abstain on proposal ID."""
-    c = chain_context(settings_of(ctx), account_index, signer=True)
+    c = connect(settings_of(ctx), account_index, signer=True)
     governor = _governor(c)
     p = _find(c, ident)
     state = governor.state(p.proposal_id)
@@ -158,7 +157,7 @@ def vote(
         )
     if governor.hasVoted(p.proposal_id, c.chain.address):
         raise GovernanceError(f"{c.chain.address} has already voted on proposal {ident}")
-    token = DatasetToken(c.chain, c.address("DatasetToken"))
+    token = c.contracts.token
     snapshot = governor.proposalSnapshot(p.proposal_id)
     weight = token.getPastVotes(c.chain.address, snapshot)
     if weight == 0:
@@ -181,14 +180,14 @@ def vote(
 @click.pass_context
 def queue(ctx: click.Context, ident: str, account_index: int | None) -> None:
     """Queue a succeeded proposal in the timelock."""
-    c = chain_context(settings_of(ctx), account_index, signer=True)
+    c = connect(settings_of(ctx), account_index, signer=True)
     governor = _governor(c)
     p = _find(c, ident)
     state = governor.state(p.proposal_id)
     if state is not ProposalState.SUCCEEDED:
         raise GovernanceError(f"proposal {ident} is {state.name}; only SUCCEEDED can be queued")
     governor.queue(p.as_grant)
-    delay = TimelockController(c.chain, c.address("TimelockController")).getMinDelay()
+    delay = c.contracts.timelock.getMinDelay()
     click.echo(f"queued {ident}; executable in {delay}s")
 
 
@@ -198,7 +197,7 @@ def queue(ctx: click.Context, ident: str, account_index: int | None) -> None:
 @click.pass_context
 def execute(ctx: click.Context, ident: str, account_index: int | None) -> None:
     """Execute a queued proposal once its timelock delay has passed."""
-    c = chain_context(settings_of(ctx), account_index, signer=True)
+    c = connect(settings_of(ctx), account_index, signer=True)
     governor = _governor(c)
     p = _find(c, ident)
     state = governor.state(p.proposal_id)

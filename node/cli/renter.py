@@ -19,30 +19,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-from eth_account.signers.local import LocalAccount
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from web3 import Web3
 
-from node.chain.client import ChainClient
-from node.chain.deployment import Deployment
-from node.cli.options import blob_store, console, load_account, settings_of
-from node.errors import ConfigError
+from node.cli.options import account_index_option, console, settings_of
 from node.settings import NodeSettings
+from node.wiring import blob_store, connect
 
 if TYPE_CHECKING:
     from node.custody.renter import Renter
 
 _PASSPHRASE_ENV = "DATADAO_RENTER_PASSPHRASE"  # noqa: S105 - the variable's name, not a secret
-
-
-def _account(settings: NodeSettings, account_index: int | None) -> LocalAccount:
-    account = load_account(settings, account_index)
-    if account is None:
-        raise ConfigError(
-            "the renter needs a key: --account-index N (devnet) or "
-            "DATADAO_KEYSTORE + DATADAO_KEYSTORE_PASSWORD"
-        )
-    return account
 
 
 def _passphrase(*, confirm: bool) -> str:
@@ -54,33 +41,16 @@ def _passphrase(*, confirm: bool) -> str:
     )
 
 
-def _renter(ctx: click.Context, account_index: int | None) -> tuple[Renter, NodeSettings]:
-    from node.custody.renter import CustodyContracts, Renter
+def _renter(
+    ctx: click.Context, account_index: int | None, *, signer: bool = True
+) -> tuple[Renter, NodeSettings]:
+    """The renter's client, connected through the shared wiring (so the devnet's public keys
+    are refused off the devnet, as for every other command)."""
+    from node.custody.renter import Renter
 
     settings = settings_of(ctx)
-    deployment = Deployment.load(settings.resolved_deployment_file)
-    chain = ChainClient.connect(
-        settings.rpc_url or deployment.rpc_url,
-        _account(settings, account_index),
-        confirmations=settings.confirmations,
-        timeout_s=settings.rpc_timeout_s,
-    )
-    return (
-        Renter(
-            chain=chain,
-            contracts=CustodyContracts.from_deployment(deployment),
-            store=blob_store(settings),
-        ),
-        settings,
-    )
-
-
-_account_option = click.option(
-    "--account-index",
-    type=click.IntRange(0, 255),
-    default=None,
-    help="Use anvil's account N (devnet only; its key is public).",
-)
+    c = connect(settings, account_index, signer=signer)
+    return Renter(chain=c.chain, contracts=c.contracts, store=blob_store(settings)), settings
 
 
 @click.group()
@@ -96,7 +66,7 @@ def renter() -> None:
     "--expiry", type=int, required=True, help="Access lifetime in seconds from now (chain time)."
 )
 @click.option("--fee", required=True, help="Escrowed fee in ether (e.g. 0.5).")
-@_account_option
+@account_index_option
 @click.pass_context
 def request(
     ctx: click.Context,
@@ -150,17 +120,7 @@ def request(
 @click.pass_context
 def status(ctx: click.Context, req_id: int) -> None:
     """Show a request's escrow status, grant and scope."""
-    from node.custody.renter import CustodyContracts, Renter
-
-    settings = settings_of(ctx)
-
-    deployment = Deployment.load(settings.resolved_deployment_file)
-    chain = ChainClient.connect(settings.rpc_url or deployment.rpc_url)
-    r = Renter(
-        chain=chain,
-        contracts=CustodyContracts.from_deployment(deployment),
-        store=blob_store(settings),
-    )
+    r, _ = _renter(ctx, None, signer=False)
     req = r.request(req_id)
     granted = r.is_granted(req_id)
     out = console()
@@ -177,7 +137,7 @@ def status(ctx: click.Context, req_id: int) -> None:
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True)
 @click.option("--parallel", type=click.IntRange(1, 32), default=4, show_default=True)
 @click.option("--timeout", "timeout_s", type=float, default=10.0, show_default=True)
-@_account_option
+@account_index_option
 @click.pass_context
 def fetch(
     ctx: click.Context,

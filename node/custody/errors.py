@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from node.errors import KeyCustodyError
+from node.errors import EnvelopeError, KeyCustodyError
 
 __all__ = [
+    "FileHeaderMismatch",
     "KeyCustodyError",
     "NotEnoughShares",
     "RenterStateError",
@@ -84,3 +85,11 @@ class NotEnoughShares(KeyCustodyError):
 
 class RenterStateError(KeyCustodyError):
     """The renter's local state (session key, request record, output dir) is missing or wrong."""
+
+
+class FileHeaderMismatch(EnvelopeError):
+    """The sealed file in storage does not match what the chain registered for it."""
+
+    def __init__(self, file_id: str) -> None:
+        super().__init__(f"file {file_id}: stored header does not match the chain (tampered?)")
+        self.file_id = file_id

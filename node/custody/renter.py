@@ -44,92 +44,32 @@ from typing import Any, BinaryIO, Final
 import httpx
 from eth_account.signers.local import LocalAccount
 
-from node.chain.access import AccessRegistry
 from node.chain.client import ChainClient
-from node.chain.dataset_config import DatasetConfig
-from node.chain.deployment import Deployment
-from node.chain.dkg import DKGCoordinator
+from node.chain.contracts import Contracts
 from node.chain.eip712 import Purpose
 from node.chain.errors import ContractRevert
-from node.chain.escrow import RentalEscrow, Request
-from node.chain.registry import SubmissionRegistry
-from node.chain.staking import ValidatorStaking
+from node.chain.escrow import Request
+from node.chain.registry import SubmissionRecord
 from node.custody.errors import RenterStateError
-from node.custody.gather import GatherPolicy, GatherResult, Peer, ShareAsk, ShareClient
+from node.custody.files import committee_peers, decrypt_file
+from node.custody.gather import GatherPolicy, Peer, ShareAsk, ShareClient
 from node.custody.session import SessionKey
-from node.custody.streams import HashingWriter, IteratorReader
-from node.errors import EnvelopeError
-from node.protocol.crypto import SealContext, open_with_dek, read_header
+from node.custody.streams import HashingWriter
 from node.protocol.keystore import load_secret, save_secret
 from node.storage.base import BlobStore
-from node.types import Cid, ContentCommitment, DatasetId, Epoch, FileId, ReqId, RitualId
+from node.types import DatasetId, Epoch, ReqId
 
 __all__ = [
-    "CustodyContracts",
     "FetchReport",
-    "FileHeaderMismatch",
     "Renter",
-    "ScopedFile",
     "SessionVault",
-    "committee_peers",
-    "decrypt_file",
 ]
 
 log = logging.getLogger(__name__)
 
 SESSION_KIND: Final = "renter-x25519-session"
 MANIFEST_VERSION: Final = 1
-_MAX_SEALED_BYTES: Final = 1 << 40
 _COPY_CHUNK: Final = 1 << 20
-
-
-class FileHeaderMismatch(EnvelopeError):
-    """The sealed file in storage does not match what the chain registered for it."""
-
-    def __init__(self, file_id: str) -> None:
-        super().__init__(f"file {file_id}: stored header does not match the chain (tampered?)")
-        self.file_id = file_id
-
-
-@dataclass(frozen=True, slots=True)
-class CustodyContracts:
-    """The contracts custody reads, by address."""
-
-    submission_registry: str
-    access_registry: str
-    rental_escrow: str
-    dkg_coordinator: str
-    validator_staking: str
-    dataset_config: str
-
-    @classmethod
-    def from_deployment(cls, d: Deployment) -> CustodyContracts:
-        return cls(
-            submission_registry=d.address("SubmissionRegistry"),
-            access_registry=d.address("AccessRegistry"),
-            rental_escrow=d.address("RentalEscrow"),
-            dkg_coordinator=d.address("DKGCoordinator"),
-            validator_staking=d.address("ValidatorStaking"),
-            dataset_config=d.address("DatasetConfig"),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class ScopedFile:
-    """One registered file, as the chain describes it."""
-
-    file_id: bytes
-    cid: str
-    contributor: str
-    dataset_id: int
-    epoch: int
-    ritual_id: int
-    header_hash: bytes
-    content_commitment: bytes
-
-    @property
-    def name(self) -> str:
-        return self.file_id.hex()
 
 
 @dataclass
@@ -146,70 +86,6 @@ class FetchReport:
     unreachable: dict[str, int] = field(default_factory=dict)
     refused: dict[str, int] = field(default_factory=dict)
     parquet: bool = False
-
-
-def committee_peers(
-    dkg: DKGCoordinator, staking: ValidatorStaking, ritual_id: int
-) -> tuple[list[Peer], int]:
-    """The share services of ``ritual_id``'s committee (URLs registered on chain) and ``t``."""
-    rid = RitualId(ritual_id)
-    peers = [
-        Peer(address=a, url=staking.validatorInfo(a).share_service_url)
-        for a in dkg.getParticipants(rid)
-    ]
-    return peers, dkg.getThreshold(rid)
-
-
-def decrypt_file(
-    *,
-    store: BlobStore,
-    file: ScopedFile,
-    chain_id: int,
-    registry: str,
-    client: ShareClient,
-    ask: ShareAsk,
-    peers: Sequence[Peer],
-    threshold: int,
-    open_sink: Callable[[], BinaryIO],
-) -> tuple[GatherResult, HashingWriter]:
-    """Verify, gather, unwrap and decrypt one file into the sink ``open_sink()`` returns.
-
-    ``open_sink`` is called only once the data key is in hand, so a file that cannot be
-    decrypted creates nothing. The plaintext's SHA-256 is checked against the on-chain content
-    commitment after the body authenticated.
-
-    Raises:
-        FileHeaderMismatch: storage does not hold what the chain registered.
-        NotEnoughShares: fewer than ``threshold`` valid shares.
-        EnvelopeError: the body failed to authenticate or the commitment did not match.
-    """
-    reader = IteratorReader(iter(store.cat(Cid(file.cid), max_bytes=_MAX_SEALED_BYTES)))
-    try:
-        try:
-            header = read_header(reader)
-        except EnvelopeError:
-            raise FileHeaderMismatch(file.name) from None
-        if not hmac.compare_digest(header.header_hash, file.header_hash):
-            raise FileHeaderMismatch(file.name)
-        ctx = SealContext(
-            chain_id=chain_id,
-            registry=registry,  # type: ignore[arg-type]
-            dataset_id=DatasetId(file.dataset_id),
-            file_id=FileId(file.file_id),
-            ritual_id=RitualId(file.ritual_id),
-            content_commitment=ContentCommitment(file.content_commitment),
-        )
-        if not ctx.matches(header.header):
-            raise FileHeaderMismatch(file.name)
-        result = client.gather_dek(header, ask, peers, threshold)
-        sink = open_sink()
-        writer = HashingWriter(sink)
-        open_with_dek(header, reader, result.dek, ctx, out=writer)
-        if not hmac.compare_digest(writer.digest(), file.content_commitment):
-            raise EnvelopeError(f"file {file.name}: plaintext does not match its commitment")
-        return result, writer
-    finally:
-        reader.close()
 
 
 class SessionVault:
@@ -266,7 +142,7 @@ class Renter:
         self,
         *,
         chain: ChainClient,
-        contracts: CustodyContracts,
+        contracts: Contracts,
         store: BlobStore,
         policy: GatherPolicy | None = None,
         parallel_files: int = 4,
@@ -278,12 +154,12 @@ class Renter:
         self.policy = policy or GatherPolicy()
         self.parallel_files = parallel_files
         self._http = http
-        self.registry = SubmissionRegistry(chain, contracts.submission_registry)
-        self.access = AccessRegistry(chain, contracts.access_registry)
-        self.escrow = RentalEscrow(chain, contracts.rental_escrow)
-        self.dkg = DKGCoordinator(chain, contracts.dkg_coordinator)
-        self.staking = ValidatorStaking(chain, contracts.validator_staking)
-        self.config = DatasetConfig(chain, contracts.dataset_config)
+        self.registry = contracts.registry
+        self.access = contracts.access
+        self.escrow = contracts.escrow
+        self.dkg = contracts.dkg
+        self.staking = contracts.staking
+        self.config = contracts.config
 
     @property
     def account(self) -> LocalAccount:
@@ -317,7 +193,7 @@ class Renter:
 
     # ------------------------------------------------------------------------- scope
 
-    def files_in_scope(self, req_id: int) -> list[ScopedFile]:
+    def files_in_scope(self, req_id: int) -> list[SubmissionRecord]:
         """Every file the grant covers, in epoch then submission order.
 
         Raises:
@@ -335,19 +211,7 @@ class Renter:
         files = []
         for epoch in range(access.from_epoch, last + 1):
             for file_id in self.registry.epochFiles(dataset, Epoch(epoch)):
-                rec = self.registry.submissionOf(file_id)
-                files.append(
-                    ScopedFile(
-                        file_id=file_id,
-                        cid=rec.cid,
-                        contributor=rec.contributor,
-                        dataset_id=rec.dataset_id,
-                        epoch=rec.epoch,
-                        ritual_id=rec.ritual_id,
-                        header_hash=bytes(rec.header_hash),
-                        content_commitment=bytes(rec.content_commitment),
-                    )
-                )
+                files.append(self.registry.submissionOf(file_id))
         return files
 
     # ------------------------------------------------------------------------- fetch
@@ -358,7 +222,7 @@ class Renter:
         out_dir: Path,
         *,
         session: SessionKey,
-        progress: Callable[[ScopedFile, int, int], None] | None = None,
+        progress: Callable[[SubmissionRecord, int, int], None] | None = None,
         on_total: Callable[[int], None] | None = None,
     ) -> FetchReport:
         """Decrypt every file in scope into ``out_dir`` (see the module docstring).
@@ -392,7 +256,7 @@ class Renter:
         lock = threading.Lock()
         done_count = 0
 
-        def one(f: ScopedFile) -> None:
+        def one(f: SubmissionRecord) -> None:
             nonlocal done_count
             target = files_dir / f"{f.name}.jsonl"
             if target.is_file() and hmac.compare_digest(_sha256_file(target), f.content_commitment):
@@ -502,7 +366,7 @@ def _write_json_atomic(path: Path, obj: Any) -> None:
 
 
 def _assemble(
-    out_dir: Path, files: Sequence[ScopedFile], *, req_id: int, report: FetchReport
+    out_dir: Path, files: Sequence[SubmissionRecord], *, req_id: int, report: FetchReport
 ) -> bool:
     """Write dataset.jsonl, dataset.parquet (if possible) and manifest.json, atomically."""
     entries = []
@@ -560,7 +424,7 @@ def _assemble(
     return parquet
 
 
-def _write_parquet(out_dir: Path, files: Sequence[ScopedFile]) -> bool:
+def _write_parquet(out_dir: Path, files: Sequence[SubmissionRecord]) -> bool:
     """One row per JSONL line (file_id, contributor, epoch, line), if pyarrow is installed."""
     if importlib.util.find_spec("pyarrow") is None:
         return False

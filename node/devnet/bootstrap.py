@@ -2,7 +2,7 @@
 keys, and a completed key ritual, so the DAO has an active public key from the start.
 
 On the devnet one process acts for every validator (it holds their keys in the devnet data dir);
-on a real network each validator runs :mod:`node.protocol.ritual` itself from its own daemon.
+on a real network each validator runs :mod:`node.protocol.dkg_member` itself from its own daemon.
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ from node.chain.client import ChainClient
 from node.chain.dkg import DKGCoordinator, RitualState
 from node.chain.staking import ValidatorStaking
 from node.errors import KeyCustodyError
-from node.protocol.keystore import load_secret, save_secret
-from node.protocol.ritual import (
+from node.protocol.dkg_member import (
     Participant,
     RitualMember,
     ferveo_public_key,
     new_keypair_seed,
 )
+from node.protocol.keystore import load_secret, save_secret
 from node.types import RitualId
 
 __all__ = ["DEVNET_PASSPHRASE", "LocalValidator", "run_ritual", "stake_and_register"]

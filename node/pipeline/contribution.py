@@ -53,6 +53,7 @@ from sqlmodel import Session
 
 from node.chain.eip712 import SubmissionMessage
 from node.chain.errors import ContractRevert, TransactionFailed
+from node.chain.registry import SubmissionRecord
 from node.db import crud
 from node.db.engine import SessionFactory
 from node.db.models import Submission, SubmissionCreate, SubmissionPublic, SubmissionStatus
@@ -66,7 +67,7 @@ from node.parsers import (
     parse_export,
     scrub_export,
 )
-from node.pipeline.gateway import OnChainSubmission, SubmissionGateway, TxState
+from node.pipeline.gateway import SubmissionGateway, TxState
 from node.protocol.crypto import SealContext, seal
 from node.storage.base import BlobStore
 from node.types import Cid, ContentCommitment, DatasetId, FileId, RitualId
@@ -690,7 +691,7 @@ class ContributionPipeline:
 
     # -------------------------------------------------------------------------- bookkeeping
 
-    def _verify(self, row: Submission, record: OnChainSubmission) -> None:
+    def _verify(self, row: Submission, record: SubmissionRecord) -> None:
         """The chain's record must be what we sealed and stored; anything else is corruption."""
         checks = [
             ("contributor", row.contributor, record.contributor),
@@ -705,7 +706,7 @@ class ContributionPipeline:
                 raise RegistrationMismatch(row.file_id, field, local, chain)
 
     def _record_registered(
-        self, session: Session, row: Submission, record: OnChainSubmission
+        self, session: Session, row: Submission, record: SubmissionRecord
     ) -> Submission:
         self._verify(row, record)
         row = crud.advance(

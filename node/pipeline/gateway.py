@@ -19,12 +19,11 @@ from eth_typing import ChecksumAddress, HexStr
 from web3.exceptions import TransactionNotFound
 
 from node.chain.client import ChainClient, PendingTx
-from node.chain.dataset_config import DatasetConfig
-from node.chain.deployment import Deployment
-from node.chain.dkg import DKGCoordinator, RitualState
+from node.chain.contracts import Contracts
+from node.chain.dkg import RitualState
 from node.chain.eip712 import SubmissionMessage, sign
 from node.chain.errors import ContractRevert
-from node.chain.registry import SubmissionRegistry
+from node.chain.registry import SubmissionRecord
 from node.errors import KeyCustodyError
 from node.protocol.crypto import DaoPublicKey
 from node.types import DatasetId, Epoch, RitualId
@@ -34,7 +33,6 @@ __all__ = [
     "EpochPosition",
     "Head",
     "NoActiveRitual",
-    "OnChainSubmission",
     "SubmissionGateway",
     "TxState",
     "poll_for_block",
@@ -67,21 +65,6 @@ class EpochPosition:
 
     epoch: Epoch
     close_block: int
-
-
-@dataclass(frozen=True, slots=True)
-class OnChainSubmission:
-    """``SubmissionRegistry.submissionOf`` for one file id."""
-
-    file_id: bytes
-    contributor: ChecksumAddress
-    dataset_id: int
-    epoch: int
-    ritual_id: int
-    registered_at: int
-    header_hash: bytes
-    content_commitment: bytes
-    cid: str
 
 
 class TxState(StrEnum):
@@ -118,7 +101,7 @@ class SubmissionGateway(Protocol):
         """Return once the head is at least ``number``."""
         ...
 
-    def submission(self, file_id: bytes) -> OnChainSubmission | None: ...
+    def submission(self, file_id: bytes) -> SubmissionRecord | None: ...
 
     def file_id_by_commitment(self, commitment: bytes) -> bytes | None: ...
 
@@ -151,9 +134,9 @@ class ChainGateway:
     """:class:`SubmissionGateway` over the deployed contracts.
 
     Args:
-        chain: a client whose signer is the contributor (it signs the EIP-712 message and, here,
-            also relays it; a relayer could send it instead).
-        deployment: addresses of the Data DAO.
+        contracts: the Data DAO's contracts, through a client whose signer is the contributor
+            (it signs the EIP-712 message and, here, also relays it; a relayer could send it
+            instead).
         dataset_id: the dataset contributed to.
         wait_for_block: how to wait for a later block (default: poll). A devnet that mines only
             on transactions passes a waiter that mines the empty blocks instead.
@@ -161,16 +144,16 @@ class ChainGateway:
 
     def __init__(
         self,
-        chain: ChainClient,
-        deployment: Deployment,
+        contracts: Contracts,
         *,
         dataset_id: DatasetId,
         wait_for_block: Callable[[int], None] | None = None,
     ) -> None:
+        chain = contracts.registry.chain
         self._chain = chain
-        self._registry = SubmissionRegistry(chain, deployment.address("SubmissionRegistry"))
-        self._config = DatasetConfig(chain, deployment.address("DatasetConfig"))
-        self._dkg = DKGCoordinator(chain, deployment.address("DKGCoordinator"))
+        self._registry = contracts.registry
+        self._config = contracts.config
+        self._dkg = contracts.dkg
         self._dataset_id = dataset_id
         self._waiter = wait_for_block or poll_for_block(chain)
 
@@ -211,24 +194,13 @@ class ChainGateway:
     def wait_for_block(self, number: int) -> None:
         self._waiter(number)
 
-    def submission(self, file_id: bytes) -> OnChainSubmission | None:
+    def submission(self, file_id: bytes) -> SubmissionRecord | None:
         try:
-            r = self._registry.submissionOf(file_id)
+            return self._registry.submissionOf(file_id)
         except ContractRevert as err:
             if err.error_name == "SubmissionRegistryUnknownFile":
                 return None
             raise
-        return OnChainSubmission(
-            file_id=file_id,
-            contributor=r.contributor,
-            dataset_id=r.dataset_id,
-            epoch=r.epoch,
-            ritual_id=r.ritual_id,
-            registered_at=r.registered_at,
-            header_hash=bytes(r.header_hash),
-            content_commitment=bytes(r.content_commitment),
-            cid=r.cid,
-        )
 
     def file_id_by_commitment(self, commitment: bytes) -> bytes | None:
         found = self._registry.fileIdByCommitment(self._dataset_id, commitment)

@@ -36,11 +36,12 @@ sys.path.insert(0, str(ROOT))
 
 from node.chain.anvil import devnet_account  # noqa: E402
 from node.chain.client import ChainClient  # noqa: E402
+from node.chain.contracts import Contracts  # noqa: E402
 from node.chain.dkg import DKGCoordinator  # noqa: E402
 from node.chain.eip712 import DecryptionRequest, Purpose, sign  # noqa: E402
 from node.chain.escrow import RentalEscrow  # noqa: E402
 from node.custody.gather import GatherPolicy  # noqa: E402
-from node.custody.renter import CustodyContracts, Renter  # noqa: E402
+from node.custody.renter import Renter  # noqa: E402
 from node.custody.session import SessionKey  # noqa: E402
 from node.custody.wire import SHARES_PATH, ShareRequestBody, WireRequest  # noqa: E402
 from node.devnet.bootstrap import validator_passphrase  # noqa: E402
@@ -58,7 +59,7 @@ from tests.integration.helpers import (  # noqa: E402
     score_and_reward,
     seal_and_submit,
 )
-from validator.ritual import FERVEO_KIND, RitualWatcher  # noqa: E402
+from validator.dkg_watcher import FERVEO_KIND, RitualWatcher  # noqa: E402
 
 
 def check(ok: bool, what: object = "benchmark invariant failed") -> None:
@@ -318,7 +319,7 @@ def main() -> None:
         # ---------------------------------------------------------------- 5. renter fetch
         renter = Renter(
             chain=devnet.client(renter_acct),
-            contracts=CustodyContracts.from_deployment(d),
+            contracts=Contracts.of(devnet.client(renter_acct), d),
             store=store,
             policy=GatherPolicy(timeout_s=30),
             parallel_files=4,

@@ -26,7 +26,7 @@ from node.storage.base import BlobStore
 from node.storage.memory import MemoryBlobStore
 from node.types import Bps, ContentCommitment, DatasetId, Epoch, FileId, ReqId, RitualId
 from tests.integration.conftest import Devnet
-from validator.commitment import ScoreCommitment, new_salt
+from validator.daemon.commitment import ScoreCommitment, new_salt
 
 DATASET = DatasetId(1)
 

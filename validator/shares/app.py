@@ -54,7 +54,7 @@ from node.custody.wire import (
 )
 from node.errors import KeyCustodyError
 from node.protocol.crypto import SealedHeader, ferveo_ciphertext_header
-from node.protocol.ritual import RitualMember
+from node.protocol.dkg_member import RitualMember
 from node.storage.base import BlobStore
 from validator.shares.audit import AuditEvent, AuditLog
 from validator.shares.checks import STATUS, ChainView, Refused, authorize, load_header

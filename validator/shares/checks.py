@@ -38,7 +38,7 @@ from node.errors import ChainError, EnvelopeError, KeyCustodyError, StorageError
 from node.protocol.crypto import SealContext, SealedHeader, read_header
 from node.protocol.ids import validation_file_id
 from node.storage.base import BlobStore
-from node.types import Cid, ContentCommitment, DatasetId, FileId, RitualId
+from node.types import Cid, ContentCommitment, DatasetId, Epoch, FileId, RitualId
 
 __all__ = ["STATUS", "ChainView", "Refused", "authorize", "load_header"]
 
@@ -113,8 +113,7 @@ class ChainView:
             raise Refused(
                 Refusal.UNKNOWN_FILE, f"file 0x{file_id.hex()} is not registered"
             ) from None
-        fields = list(raw)  # type: ignore[call-overload]
-        return SubmissionRecord(fields[0], *fields[1:])
+        return SubmissionRecord.from_chain(file_id, list(raw))  # type: ignore[call-overload]
 
     def dataset(self, dataset_id: int, block: int) -> Dataset:
         try:
@@ -186,7 +185,6 @@ def _authorize_scoring(view: ChainView, m: DecryptionRequest, signer: str, block
 
 
 _MAX_SEALED_BYTES: Final = 1 << 40
-_ZERO_ADDRESS: Final = "0x0000000000000000000000000000000000000000"
 
 
 def _validation_record(
@@ -209,15 +207,11 @@ def _validation_record(
             Refusal.HEADER_MISMATCH,
             "stored validation set does not hash to DatasetConfig's validationSetHeaderHash",
         )
-    return SubmissionRecord(
-        contributor=_ZERO_ADDRESS,  # type: ignore[arg-type]
-        dataset_id=m.datasetId,
-        epoch=m.epoch,
-        ritual_id=int(header.header.ritual_id),
-        registered_at=0,
-        header_hash=bytes(d.validation_set_header_hash),
-        content_commitment=bytes(d.validation_set_commitment),
-        cid=d.validation_set_cid,
+    return SubmissionRecord.of_validation_set(
+        d,
+        dataset_id=DatasetId(m.datasetId),
+        epoch=Epoch(m.epoch),
+        ritual_id=RitualId(int(header.header.ritual_id)),
     )
 
 

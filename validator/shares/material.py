@@ -18,8 +18,8 @@ from node.chain.client import ChainClient
 from node.chain.dkg import DKGCoordinator, RitualState
 from node.chain.staking import ValidatorStaking
 from node.errors import KeyCustodyError
+from node.protocol.dkg_member import Participant, RitualMember
 from node.protocol.keystore import Secret
-from node.protocol.ritual import Participant, RitualMember
 from node.types import RitualId
 from validator.shares.app import ServedRitual
 

@@ -23,7 +23,7 @@ from node.errors import ConfigError
 from node.protocol.keystore import load_secret
 from node.storage.base import BlobStore
 from node.storage.local import LocalBlockstore
-from validator.ritual import FERVEO_KIND
+from validator.dkg_watcher import FERVEO_KIND
 from validator.shares.app import ShareContracts, ShareServiceSettings, create_app
 from validator.shares.material import load_served_rituals
 

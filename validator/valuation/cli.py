@@ -16,8 +16,8 @@ from pathlib import Path
 
 import click
 
-from validator.backend_options import compute_option, threads_option
 from validator.valuation.backends import make_backend
+from validator.valuation.cli_options import compute_option, threads_option
 from validator.valuation.data import load_contributions, load_records
 from validator.valuation.errors import DataFormatError, SpecError
 from validator.valuation.masks import SEED_BYTES

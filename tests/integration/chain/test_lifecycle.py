@@ -28,7 +28,7 @@ from node.chain.staking import ValidatorStaking
 from node.chain.token import DatasetToken
 from node.types import Bps, DatasetId, Epoch, ReqId
 from tests.integration.conftest import Devnet
-from validator.commitment import ScoreCommitment, new_salt
+from validator.daemon.commitment import ScoreCommitment, new_salt
 
 pytestmark = pytest.mark.integration
 

@@ -12,11 +12,13 @@ from typing import Any
 import httpx
 import pytest
 
+from node.chain.contracts import Contracts
 from node.chain.eip712 import DecryptionRequest, Purpose, sign
 from node.chain.escrow import RentalEscrow
 from node.custody.errors import NotEnoughShares
+from node.custody.files import committee_peers, decrypt_file
 from node.custody.gather import GatherPolicy, Peer, ShareAsk, ShareClient
-from node.custody.renter import CustodyContracts, Renter, ScopedFile, committee_peers, decrypt_file
+from node.custody.renter import Renter
 from node.custody.session import SessionKey
 from node.custody.wire import SHARES_PATH, ShareRequestBody, WireRequest
 from node.devnet.bootstrap import validator_passphrase
@@ -24,7 +26,7 @@ from node.protocol.keystore import load_secret
 from node.types import DatasetId, Epoch
 from tests.integration.custody.conftest import World
 from tests.integration.helpers import chain_now
-from validator.ritual import FERVEO_KIND
+from validator.dkg_watcher import FERVEO_KIND
 from validator.shares.app import ServedRitual
 
 pytestmark = pytest.mark.integration
@@ -34,9 +36,10 @@ FAST = GatherPolicy(timeout_s=5.0, retries=1, backoff_s=0.05)
 
 def _renter(world: World, account: Any = None) -> Renter:
     d = world.devnet
+    chain = d.client(account or world.renter)
     return Renter(
-        chain=d.client(account or world.renter),
-        contracts=CustodyContracts.from_deployment(d.deployment),
+        chain=chain,
+        contracts=Contracts.of(chain, d.deployment),
         store=world.store,
         policy=FAST,
     )
@@ -192,27 +195,18 @@ def test_scoring_read_through_the_same_client(world: World) -> None:
     """A committee validator obtains a DEK with purpose SCORING and decrypts in memory."""
     d = world.devnet
     me = d.validators[0]
-    contracts = CustodyContracts.from_deployment(d.deployment)
+    contracts = Contracts.of(d.client(me), d.deployment)
     renter_view = Renter(chain=d.client(me), contracts=contracts, store=world.store, policy=FAST)
     f = world.in_scope[1]
     rec = renter_view.registry.submissionOf(f.file_id)
-    scoped = ScopedFile(
-        file_id=f.file_id,
-        cid=rec.cid,
-        contributor=rec.contributor,
-        dataset_id=rec.dataset_id,
-        epoch=rec.epoch,
-        ritual_id=rec.ritual_id,
-        header_hash=bytes(rec.header_hash),
-        content_commitment=bytes(rec.content_commitment),
-    )
+    scoped = rec
     peers, t = committee_peers(renter_view.dkg, renter_view.staking, rec.ritual_id)
     import io
 
     sink = io.BytesIO()
     with ShareClient(
         chain_id=d.chain.chain_id,
-        registry=contracts.submission_registry,
+        registry=contracts.registry.address,
         signer=me,
         session=SessionKey.generate(),
         now=renter_view.chain_now,
@@ -222,7 +216,7 @@ def test_scoring_read_through_the_same_client(world: World) -> None:
             store=world.store,
             file=scoped,
             chain_id=d.chain.chain_id,
-            registry=contracts.submission_registry,
+            registry=contracts.registry.address,
             client=client,
             ask=ShareAsk(Purpose.SCORING, 1, f.file_id, epoch=world.epoch),
             peers=peers,

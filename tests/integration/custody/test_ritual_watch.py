@@ -14,12 +14,12 @@ from eth_account.signers.local import LocalAccount
 
 from node.chain.dkg import DKGCoordinator, RitualState
 from node.devnet.bootstrap import validator_passphrase
+from node.protocol.dkg_member import RitualMember
 from node.protocol.keystore import load_secret
-from node.protocol.ritual import RitualMember
 from node.types import RitualId
 from tests.integration.conftest import Devnet
 from tests.integration.helpers import initiate_ritual_as_timelock
-from validator.ritual import FERVEO_KIND, RitualOutcome, RitualWatcher, aggregate_path
+from validator.dkg_watcher import FERVEO_KIND, RitualOutcome, RitualWatcher, aggregate_path
 
 pytestmark = pytest.mark.integration
 

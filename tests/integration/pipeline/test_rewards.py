@@ -15,7 +15,7 @@ from node.chain.token import DatasetToken
 from node.types import Bps, DatasetId, Epoch
 from tests.integration.conftest import Devnet
 from tests.integration.pipeline.conftest import CONTRIBUTOR_INDEX, NodeHome
-from validator.commitment import ScoreCommitment, new_salt
+from validator.daemon.commitment import ScoreCommitment, new_salt
 
 pytestmark = pytest.mark.integration
 

@@ -23,13 +23,13 @@ import signal
 from collections.abc import Sequence
 from pathlib import Path
 
-from node.chain.anvil import devnet_account
-from node.chain.deployment import Deployment
-from node.storage.local import LocalBlockstore
+from node.settings import NodeSettings
 from node.types import Bps, DatasetId, Epoch
-from validator import service
-from validator.daemon import EpochChain, Scorer
-from validator.scoring import EpochScores, FileInput
+from node.wiring import blob_store, connect
+from validator.daemon import launch as service
+from validator.daemon.driver import EpochChain, Scorer
+from validator.daemon.logs import json_logging
+from validator.daemon.scoring import EpochScores, FileInput
 
 
 def _die(marker: Path) -> None:
@@ -87,7 +87,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--interval", type=float, default=0.3)
     args = ap.parse_args(argv)
 
-    service.json_logging()
+    json_logging()
+    settings = NodeSettings(home=args.home)
     hooks = service.Hooks()
     if args.fault == "invert":
         hooks = service.Hooks(wrap_scorer=_invert)
@@ -102,9 +103,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         hooks = service.Hooks(wrap_chain=wrap)
     service.run(
         service.RunConfig(
-            deployment=Deployment.load(args.home / "devnet" / "deployment.json"),
-            account=devnet_account(args.account_index),
-            store=LocalBlockstore(args.home / "blocks"),
+            chain=connect(settings, args.account_index, signer=True),
+            store=blob_store(settings),
             spec=service.load_spec(args.spec),
             home=args.home,
             confirmations=1,

@@ -31,9 +31,9 @@ from node.chain.dataset_config import DatasetConfig
 from node.chain.registry import SubmissionRegistry
 from node.chain.rewards import RewardDistributor
 from node.chain.scoreboard import ScoreBoard
-from node.cli.demo_data import ContributorKind, DemoExport, make_exports
-from node.cli.demo_procs import Child, Supervisor
-from node.cli.demo_stages import daemon_seconds
+from node.demo.data import ContributorKind, DemoExport, make_exports
+from node.demo.procs import Child, Supervisor
+from node.demo.stages import daemon_seconds
 from node.devnet.bootstrap import validator_passphrase
 from node.devnet.validation import SPEC_FILE
 from node.parsers import parse_export, scrub_export
@@ -43,9 +43,9 @@ from node.storage.memory import MemoryBlobStore
 from node.types import Epoch
 from tests.integration.conftest import Devnet
 from tests.integration.helpers import DATASET, SealedFile, open_fresh_epoch, seal_and_submit
-from validator.epoch import EpochState
-from validator.journal import EpochRecord, Journal
-from validator.scoring import FileInput, score_epoch
+from validator.daemon.journal import EpochRecord, Journal
+from validator.daemon.scoring import FileInput, score_epoch
+from validator.daemon.state import EpochState
 from validator.valuation.backends import LocalBackend
 from validator.valuation.spec import ValuationSpec
 

@@ -10,7 +10,7 @@ import pytest
 from web3 import Web3
 
 from node.types import Bps, DatasetId, Epoch
-from validator.commitment import ScoreCommitment, scores_hash
+from validator.daemon.commitment import ScoreCommitment, scores_hash
 
 VECTORS = json.loads(
     (Path(__file__).resolve().parents[2] / "vectors" / "commitment_v1.json").read_text()

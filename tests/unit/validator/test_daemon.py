@@ -17,12 +17,13 @@ from node.chain.dataset_config import EpochWindows
 from node.chain.scoreboard import EpochStatus
 from node.errors import ChainError, StorageError
 from node.types import Bps, DatasetId, Epoch
-from validator.commitment import ScoreCommitment
-from validator.daemon import DaemonConfig, JsonLogFormatter, ValidatorDaemon, seed_delay_for
-from validator.epoch import EpochState
-from validator.journal import EpochRecord, Journal
-from validator.metrics import create_metrics_app
-from validator.scoring import EpochScores, FileInput
+from validator.daemon.commitment import ScoreCommitment
+from validator.daemon.driver import DaemonConfig, ValidatorDaemon, seed_delay_for
+from validator.daemon.journal import EpochRecord, Journal
+from validator.daemon.logs import JsonLogFormatter
+from validator.daemon.metrics import create_metrics_app
+from validator.daemon.scoring import EpochScores, FileInput
+from validator.daemon.state import EpochState
 
 DS = DatasetId(1)
 ME = Web3.to_checksum_address("0x" + "aa" * 20)
@@ -363,7 +364,7 @@ def test_epoch_without_submissions_is_missed_without_a_commit(tmp_path: Path) ->
 def test_json_logs_carry_ids_not_data(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     chain = FakeChain()
     d = make(chain, tmp_path)
-    with caplog.at_level(logging.INFO, logger="validator.daemon"):
+    with caplog.at_level(logging.INFO, logger="validator.daemon.driver"):
         run_to(d, chain, 21)
     lines = [json.loads(JsonLogFormatter().format(r)) for r in caplog.records]
     assert any(x.get("to") == "COMMITTED" and x["epoch"] == 0 for x in lines)

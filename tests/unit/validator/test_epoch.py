@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from validator.epoch import (
+from validator.daemon.state import (
     ALLOWED,
     ZERO32,
     EpochState,

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from validator.commitment import new_salt
-from validator.epoch import EpochState, IllegalTransition, RecoveryAction, decide_recovery
-from validator.journal import EpochRecord, Journal, JournalError
+from validator.daemon.commitment import new_salt
+from validator.daemon.journal import EpochRecord, Journal, JournalError
+from validator.daemon.state import EpochState, IllegalTransition, RecoveryAction, decide_recovery
 
 ZERO32 = b"\x00" * 32
 

@@ -9,7 +9,7 @@ import pytest
 from node.parsers.base import ParsedExport
 from node.parsers.base import Record as ExportRecord
 from node.parsers.canonical import canonicalize
-from validator.scoring import FileInput, ScoringError, score_epoch
+from validator.daemon.scoring import FileInput, ScoringError, score_epoch
 from validator.valuation.backends import LocalBackend
 from validator.valuation.data import Record
 from validator.valuation.spec import FeaturizerSpec, ValuationSpec

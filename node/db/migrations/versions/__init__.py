@@ -1,0 +1,3 @@
+"""One module per Alembic revision."""
+
+__all__: list[str] = []

@@ -32,7 +32,7 @@ from node.protocol.crypto import (
     open_bytes_with_dek,
     seal_bytes,
 )
-from node.protocol.ritual import Participant, RitualMember, ferveo_public_key, new_keypair_seed
+from node.protocol.dkg_member import Participant, RitualMember, ferveo_public_key, new_keypair_seed
 from node.types import ContentCommitment, DatasetId, FileId, RitualId
 
 N, T, RITUAL = 4, 3, 5

@@ -30,10 +30,11 @@ from node.chain._revert_table import (
 )
 from node.chain.eip712 import SubmissionMessage, recover_signer, sign
 from node.chain.errors import ContractRevert
-from node.pipeline.gateway import EpochPosition, Head, NoActiveRitual, OnChainSubmission, TxState
+from node.chain.registry import SubmissionRecord
+from node.pipeline.gateway import EpochPosition, Head, NoActiveRitual, TxState
 from node.protocol.crypto import DaoPublicKey
 from node.protocol.dkg_local import LocalRitual
-from node.types import DatasetId, Epoch, RitualId
+from node.types import Cid, ContentCommitment, DatasetId, Epoch, FileId, HeaderHash, RitualId
 
 REGISTRY = Web3.to_checksum_address("0x5fbdb2315678afecb367f032d93f642f64180aa3")
 
@@ -49,7 +50,7 @@ class FakeChain:
     timestamp: int = 1_700_000_000
     inclusion_delay: int = 0
     """Blocks mined by others between gas estimation and inclusion of the next transaction."""
-    records: dict[bytes, OnChainSubmission] = field(default_factory=dict)
+    records: dict[bytes, SubmissionRecord] = field(default_factory=dict)
     by_commitment: dict[bytes, bytes] = field(default_factory=dict)
     used_nonces: set[tuple[str, int]] = field(default_factory=set)
     pending: dict[str, tuple[SubmissionMessage, bytes]] = field(default_factory=dict)
@@ -106,7 +107,7 @@ class FakeChain:
             raise NoActiveRitual(0, "NONE")
         return RitualId(self.ritual_id), self.ritual.public_key
 
-    def submission(self, file_id: bytes) -> OnChainSubmission | None:
+    def submission(self, file_id: bytes) -> SubmissionRecord | None:
         return self.records.get(file_id)
 
     def file_id_by_commitment(self, commitment: bytes) -> bytes | None:
@@ -153,16 +154,16 @@ class FakeChain:
     def _apply(self, m: SubmissionMessage, block: int) -> None:
         self.used_nonces.add((m.contributor, m.nonce))
         self.by_commitment[m.contentCommitment] = m.fileId
-        self.records[m.fileId] = OnChainSubmission(
-            file_id=m.fileId,
+        self.records[m.fileId] = SubmissionRecord(
+            file_id=FileId(m.fileId),
             contributor=m.contributor,
-            dataset_id=m.datasetId,
-            epoch=m.epoch,
-            ritual_id=m.ritualId,
+            dataset_id=DatasetId(m.datasetId),
+            epoch=Epoch(m.epoch),
+            ritual_id=RitualId(m.ritualId),
             registered_at=block,
-            header_hash=m.headerHash,
-            content_commitment=m.contentCommitment,
-            cid=m.cid,
+            header_hash=HeaderHash(m.headerHash),
+            content_commitment=ContentCommitment(m.contentCommitment),
+            cid=Cid(m.cid),
         )
 
     def register_directly(self, m: SubmissionMessage, signature: bytes) -> None:

@@ -15,7 +15,7 @@ from node.protocol.crypto import (
     seal_bytes,
     unwrap_dek,
 )
-from node.protocol.ritual import (
+from node.protocol.dkg_member import (
     BadTranscript,
     Participant,
     RitualMember,

@@ -12,6 +12,7 @@ something it should not have (a flagged contributor paid, a renter's bytes diffe
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -30,20 +31,19 @@ from web3 import Web3
 
 from node.chain.anvil import devnet_account
 from node.chain.client import ChainClient
-from node.chain.dataset_config import DatasetConfig, EpochWindows
+from node.chain.contracts import Contracts
+from node.chain.dataset_config import EpochWindows
 from node.chain.deployment import Deployment
 from node.chain.errors import ContractRevert
-from node.chain.escrow import GrantProposal, RentalEscrow, RequestStatus
-from node.chain.governor import DataDAOGovernor, ProposalState, TimelockController, VoteType
-from node.chain.rewards import RewardDistributor
-from node.chain.scoreboard import ScoreBoard
+from node.chain.escrow import GrantProposal, RequestStatus
+from node.chain.governor import DataDAOGovernor, ProposalState, VoteType
 from node.chain.timetravel import TimeTravel
 from node.chain.token import DatasetToken
-from node.cli.demo_data import DemoExport
-from node.cli.demo_procs import Child, Supervisor
-from node.custody.renter import CustodyContracts, Renter, SessionVault
+from node.custody.renter import Renter, SessionVault
 from node.custody.session import SessionKey
 from node.db.engine import open_database
+from node.demo.data import DemoExport
+from node.demo.procs import Child, Supervisor
 from node.devnet.bootstrap import validator_passphrase
 from node.devnet.manager import DevnetOptions, devnet_down, devnet_up
 from node.devnet.validation import SPEC_FILE
@@ -123,10 +123,17 @@ class DemoNet:
             found = self._clients[account.address] = self.chain.with_account(account)
         return found
 
+    @functools.cached_property
+    def contracts(self) -> Contracts:
+        """The deployment's contracts through the deployer's client (reads and its own writes)."""
+        return Contracts.of(self.chain, self.deployment)
+
+    def contracts_for(self, account: LocalAccount) -> Contracts:
+        """The same contracts, acting as ``account``."""
+        return Contracts.of(self.client(account), self.deployment)
+
     def windows(self, epoch: Epoch) -> EpochWindows:
-        return DatasetConfig(self.chain, self.address("DatasetConfig")).epochWindows(
-            self.dataset, epoch
-        )
+        return self.contracts.config.epochWindows(self.dataset, epoch)
 
     def now(self) -> int:
         return int(self.chain.w3.eth.get_block("latest")["timestamp"])
@@ -274,7 +281,7 @@ class ContributorOutcome:
 
 def open_fresh_epoch(net: DemoNet) -> Epoch:
     """Mine to the first block of the next epoch, so all contributions share one full window."""
-    cfg = DatasetConfig(net.chain, net.address("DatasetConfig"))
+    cfg = net.contracts.config
     epoch = Epoch(cfg.currentEpoch(net.dataset) + 1)
     net.time.mine_to(cfg.epochWindows(net.dataset, epoch).submit_start)
     return epoch
@@ -296,8 +303,7 @@ def contribute_all(
         engine = open_database(f"sqlite:///{node_dir / 'node.db'}")
         try:
             gateway = ChainGateway(
-                net.client(account),
-                net.deployment,
+                net.contracts_for(account),
                 dataset_id=net.dataset,
                 wait_for_block=_miner(net),
             )
@@ -460,8 +466,8 @@ def score_epoch(
     The demo only mines blocks (anvil does not produce them by itself) and, if nobody did yet,
     fixes the seed and finalizes (both permissionless); the scores are the daemons' own.
     """
-    board = ScoreBoard(net.chain, net.address("ScoreBoard"))
-    rewards = RewardDistributor(net.chain, net.address("RewardDistributor"))
+    board = net.contracts.board
+    rewards = net.contracts.rewards
     w = net.windows(epoch)
     ds = net.dataset
     seconds: dict[str, float] = {}
@@ -603,12 +609,12 @@ def check_rewards(outcomes: Sequence[ContributorOutcome], scoring: ScoringOutcom
 def claim_rewards(net: DemoNet, epoch: Epoch, outcomes: Sequence[ContributorOutcome]) -> int:
     """Each paid contributor claims (pull-based, as ``datadao rewards --claim``); returns the
     total minted."""
-    token = DatasetToken(net.chain, net.address("DatasetToken"))
+    token = net.contracts.token
     minted = 0
     for o in outcomes:
         if o.reward > 0:
             account = devnet_account(_index_of(net, o.address))
-            distributor = RewardDistributor(net.client(account), net.address("RewardDistributor"))
+            distributor = net.contracts_for(account).rewards
             distributor.claim(net.dataset, epoch, bytes.fromhex(o.file_key))
             o.claimed = o.reward
             minted += o.reward
@@ -685,7 +691,7 @@ def govern_access(
 
     governor_address = net.address("DataDAOGovernor")
     governor = DataDAOGovernor(net.chain, governor_address)
-    escrow = RentalEscrow(net.chain, net.address("RentalEscrow"))
+    escrow = net.contracts.escrow
     proposals: dict[int, tuple[int, GrantProposal]] = {}
     for req, proposer in ((granted, holders[0]), (denied, holders[1 % len(holders)])):
         p = escrow.grantProposal(req)
@@ -707,7 +713,7 @@ def govern_access(
 
     pid, p = proposals[granted]
     governor.queue(p)
-    delay = TimelockController(net.chain, net.address("TimelockController")).getMinDelay()
+    delay = net.contracts.timelock.getMinDelay()
     net.time.increase_time(delay + 1)
     governor.execute(p)
     if escrow.request(granted).status is not RequestStatus.GRANTED:
@@ -749,9 +755,10 @@ def _holder(net: DemoNet, h: ContributorOutcome) -> LocalAccount:
 
 
 def _renter(net: DemoNet, account: LocalAccount) -> Renter:
+    chain = net.client(account)
     return Renter(
-        chain=net.client(account),
-        contracts=CustodyContracts.from_deployment(net.deployment),
+        chain=chain,
+        contracts=net.contracts_for(account),
         store=LocalBlockstore(net.home / "blocks"),
     )
 

@@ -42,8 +42,8 @@ from node.chain.dkg import DKGCoordinator, RitualState
 from node.chain.errors import ContractRevert, TransactionFailed
 from node.chain.staking import ValidatorStaking
 from node.errors import KeyCustodyError
+from node.protocol.dkg_member import BadTranscript, Participant, RitualMember
 from node.protocol.keystore import Secret
-from node.protocol.ritual import BadTranscript, Participant, RitualMember
 from node.types import RitualId
 
 __all__ = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from node.cli.demo_stages import daemon_seconds
+from node.demo.stages import daemon_seconds
 
 
 def _log(path: Path, *records: dict[str, object]) -> Path:

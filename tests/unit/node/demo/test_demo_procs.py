@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from node.cli.demo_procs import (
+from node.demo.procs import (
     ChildExited,
     ChildNotReady,
     DemoInterrupted,

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from node.errors import DataDaoError
-from validator.epoch import EpochState, check_transition
+from validator.daemon.state import EpochState, check_transition
 
 __all__ = ["EpochRecord", "Journal", "JournalError"]
 

@@ -1,7 +1,7 @@
 """The scoring validator's daemon: one :meth:`ValidatorDaemon.tick` advances every open epoch.
 
 Each tick reads the chain head, and for each recent epoch of the dataset moves the journaled
-state machine (:mod:`validator.epoch`) as far as the chain allows:
+state machine (:mod:`validator.daemon.state`) as far as the chain allows:
 
 ``ASSIGNED`` (closed for ``confirmations`` blocks, seed fixed, we are on the committee) →
 ``FETCHED`` (files listed, ciphertexts fetched and opened in memory) → ``VALUED`` (scored;
@@ -19,45 +19,28 @@ loader, scorer, salt source), so tests drive ticks deterministically with fakes.
 
 from __future__ import annotations
 
-import io
-import json
 import logging
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Protocol
 
 from eth_typing import ChecksumAddress
-from web3.types import TxReceipt
 
-from node.chain.client import ChainClient
-from node.chain.dataset_config import DatasetConfig, EpochWindows
-from node.chain.deployment import Deployment
-from node.chain.eip712 import Purpose
-from node.chain.registry import SubmissionRegistry
-from node.chain.rewards import RewardDistributor
-from node.chain.scoreboard import EpochStatus, ScoreBoard
-from node.custody.gather import Peer, ShareAsk, ShareClient
-from node.custody.renter import ScopedFile, decrypt_file
-from node.custody.streams import IteratorReader
+from node.chain.dataset_config import EpochWindows
+from node.chain.scoreboard import EpochStatus
 from node.errors import DataDaoError
-from node.protocol.crypto import read_header
-from node.protocol.ids import validation_file_id
-from node.storage.base import BlobStore
-from node.types import Bps, Cid, DatasetId, Epoch
-from validator.commitment import ScoreCommitment, new_salt
-from validator.epoch import ZERO32, EpochState, RecoveryAction, decide_recovery
-from validator.journal import EpochRecord, Journal, JournalError
-from validator.scoring import EpochScores, FileInput, ScoringError
+from node.types import Bps, DatasetId, Epoch
+from validator.daemon.commitment import ScoreCommitment, new_salt
+from validator.daemon.journal import EpochRecord, Journal, JournalError
+from validator.daemon.scoring import EpochScores, FileInput
+from validator.daemon.state import ZERO32, EpochState, RecoveryAction, decide_recovery
 
 __all__ = [
-    "ChainEpochView",
-    "CustodyOpener",
+    "MAX_VALIDATION_SET_BYTES",
     "DaemonConfig",
     "EpochChain",
-    "JsonLogFormatter",
+    "Scorer",
     "ValidatorDaemon",
     "seed_delay_for",
 ]
@@ -130,24 +113,6 @@ def seed_delay_for(validator: str, *, spread_s: float = 2.0) -> float:
     """A validator's own delay before it fixes a seed: spread over ``[0, spread_s)`` by address,
     so the members of a committee do not all send the same transaction in the same instant."""
     return (int(validator, 16) % 997) / 997 * spread_s
-
-
-class JsonLogFormatter(logging.Formatter):
-    """One JSON object per line: message, level, logger and the ``extra`` fields (epoch, file
-    id, state, tx, error class). Callers put ids and reasons in ``extra``, never plaintext or
-    key material, so this formatter can print every field it is given."""
-
-    _STD = frozenset(vars(logging.makeLogRecord({})))
-
-    def format(self, record: logging.LogRecord) -> str:
-        out: dict[str, object] = {
-            "ts": round(record.created, 3),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "msg": record.getMessage(),
-        }
-        out.update({k: v for k, v in vars(record).items() if k not in self._STD})
-        return json.dumps(out, default=str, sort_keys=True)
 
 
 @dataclass
@@ -421,171 +386,3 @@ class ValidatorDaemon:
             return self._save(rec, rec.advance(EpochState.CLAIMED, tx={**rec.tx, "claim": ""}))
         tx = self._chain.claim_validator_reward(ds, epoch)
         return self._save(rec, rec.advance(EpochState.CLAIMED, tx={**rec.tx, "claim": tx}))
-
-
-# -- production wiring: the chain through node.chain, files through storage and custody -------
-
-
-def _tx(receipt: TxReceipt) -> str:
-    return "0x" + bytes(receipt["transactionHash"]).hex()
-
-
-class ChainEpochView:
-    """:class:`EpochChain` over the typed contract wrappers of one deployment."""
-
-    def __init__(self, chain: ChainClient, deployment: Deployment) -> None:
-        self._chain = chain
-        self.config = DatasetConfig(chain, deployment.address("DatasetConfig"))
-        self.registry = SubmissionRegistry(chain, deployment.address("SubmissionRegistry"))
-        self.board = ScoreBoard(chain, deployment.address("ScoreBoard"))
-        self.rewards = RewardDistributor(chain, deployment.address("RewardDistributor"))
-
-    def head(self) -> int:
-        return self._chain.block_number()
-
-    def current_epoch(self, dataset_id: DatasetId) -> Epoch:
-        return self.config.currentEpoch(dataset_id)
-
-    def windows(self, dataset_id: DatasetId, epoch: Epoch) -> EpochWindows:
-        return self.config.epochWindows(dataset_id, epoch)
-
-    def epoch_seed(self, dataset_id: DatasetId, epoch: Epoch) -> bytes:
-        return self.board.epochSeed(dataset_id, epoch)
-
-    def fix_seed(self, dataset_id: DatasetId, epoch: Epoch) -> str:
-        return _tx(self.board.fixSeed(dataset_id, epoch))
-
-    def committee(self, dataset_id: DatasetId, epoch: Epoch) -> list[ChecksumAddress]:
-        return self.board.committee(dataset_id, epoch)
-
-    def epoch_files(self, dataset_id: DatasetId, epoch: Epoch) -> list[bytes]:
-        return self.registry.epochFiles(dataset_id, epoch)
-
-    def commitment_of(self, dataset_id: DatasetId, epoch: Epoch, who: str) -> bytes:
-        return self.board.commitmentOf(dataset_id, epoch, who)
-
-    def revealed(self, dataset_id: DatasetId, epoch: Epoch, who: str) -> bool:
-        return self.board.revealed(dataset_id, epoch, who)
-
-    def commit(self, dataset_id: DatasetId, epoch: Epoch, commitment: bytes) -> str:
-        return _tx(self.board.commit(dataset_id, epoch, commitment))
-
-    def reveal(
-        self, dataset_id: DatasetId, epoch: Epoch, scores_bps: list[int], salt: bytes
-    ) -> str:
-        return _tx(self.board.reveal(dataset_id, epoch, scores_bps, salt))
-
-    def status(self, dataset_id: DatasetId, epoch: Epoch) -> EpochStatus:
-        return self.board.epochStatus(dataset_id, epoch)
-
-    def finalize(self, dataset_id: DatasetId, epoch: Epoch) -> str:
-        return _tx(self.board.finalize(dataset_id, epoch))
-
-    def validator_reward(self, dataset_id: DatasetId, epoch: Epoch, who: str) -> int:
-        return self.rewards.validatorReward(dataset_id, epoch, who)
-
-    def claim_validator_reward(self, dataset_id: DatasetId, epoch: Epoch) -> str:
-        return _tx(self.rewards.claimValidatorReward(dataset_id, epoch))
-
-
-class CustodyOpener:
-    """Opens epoch files and the validation set in memory, as a committee member scoring.
-
-    Storage re-hashes every block against the CID; the header must hash to what the chain
-    registered; the data key comes from ``t`` committee shares asked for with purpose SCORING;
-    the body must authenticate and its sha256 equal the on-chain content commitment
-    (:func:`node.custody.renter.decrypt_file` does all of it). The sink is a ``BytesIO``:
-    plaintext never touches disk.
-    """
-
-    def __init__(
-        self,
-        *,
-        store: BlobStore,
-        view: ChainEpochView,
-        chain_id: int,
-        client: ShareClient,
-        peers: Callable[[int], tuple[list[Peer], int]],
-        keep_plaintext: Path | None = None,
-    ) -> None:
-        self._keep = keep_plaintext
-        self._store = store
-        self._view = view
-        self._chain_id = chain_id
-        self._client = client
-        self._peers = peers
-
-    def _open(self, file: ScopedFile, epoch: Epoch, *, keep: bool = True) -> bytes:
-        peers, threshold = self._peers(file.ritual_id)
-        ask = ShareAsk(
-            purpose=Purpose.SCORING, dataset_id=file.dataset_id, file_id=file.file_id, epoch=epoch
-        )
-        sink = io.BytesIO()
-        decrypt_file(
-            store=self._store,
-            file=file,
-            chain_id=self._chain_id,
-            registry=self._view.registry.address,
-            client=self._client,
-            ask=ask,
-            peers=peers,
-            threshold=threshold,
-            open_sink=lambda: sink,
-        )
-        data = sink.getvalue()
-        if keep and self._keep is not None:  # an operator's explicit choice (--keep-plaintext DIR)
-            self._keep.mkdir(parents=True, exist_ok=True, mode=0o700)
-            path = self._keep / f"epoch-{int(epoch)}-{file.file_id.hex()}.jsonl"
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-        return data
-
-    def __call__(self, dataset_id: DatasetId, epoch: Epoch, file_id: bytes) -> bytes:
-        sub = self._view.registry.submissionOf(file_id)
-        if sub.dataset_id != dataset_id or sub.epoch != epoch:
-            raise ScoringError(f"file {file_id.hex()} is not in epoch {epoch}")
-        return self._open(
-            ScopedFile(
-                file_id=file_id,
-                cid=sub.cid,
-                contributor=sub.contributor,
-                dataset_id=sub.dataset_id,
-                epoch=sub.epoch,
-                ritual_id=sub.ritual_id,
-                header_hash=sub.header_hash,
-                content_commitment=sub.content_commitment,
-            ),
-            epoch,
-        )
-
-    def validation_set(self, dataset_id: DatasetId, epoch: Epoch) -> bytes:
-        """The dataset's secret validation set, checked against DatasetConfig.
-
-        Its file id is the derived one (:func:`node.protocol.ids.validation_file_id`) and its
-        ritual the one its sealed header names; the CID, header hash and plaintext commitment
-        are the on-chain ones, so a substituted set fails closed. Never written to disk, even
-        with ``keep_plaintext``.
-        """
-        d = self._view.config.dataset(dataset_id)
-        reader = IteratorReader(
-            iter(self._store.cat(Cid(d.validation_set_cid), max_bytes=MAX_VALIDATION_SET_BYTES))
-        )
-        try:
-            header = read_header(reader).header
-        finally:
-            reader.close()
-        return self._open(
-            ScopedFile(
-                file_id=validation_file_id(int(dataset_id)),
-                cid=d.validation_set_cid,
-                contributor="",
-                dataset_id=int(dataset_id),
-                epoch=int(epoch),
-                ritual_id=int(header.ritual_id),
-                header_hash=d.validation_set_header_hash,
-                content_commitment=d.validation_set_commitment,
-            ),
-            epoch,
-            keep=False,
-        )

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from validator.daemon import ValidatorDaemon
-from validator.epoch import EpochState
+from validator.daemon.driver import ValidatorDaemon
+from validator.daemon.state import EpochState
 
 __all__ = ["create_metrics_app", "render_metrics"]
 

@@ -14,31 +14,25 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from eth_account.signers.local import LocalAccount
-
 from node.chain.client import ChainClient
-from node.chain.deployment import Deployment
-from node.chain.dkg import DKGCoordinator
-from node.chain.staking import ValidatorStaking
+from node.custody.files import committee_peers
 from node.custody.gather import ShareClient
-from node.custody.renter import committee_peers
 from node.custody.session import SessionKey
 from node.errors import ConfigError
 from node.protocol.keystore import Secret
 from node.storage.base import BlobStore
 from node.types import DatasetId, Epoch
-from validator.daemon import (
-    ChainEpochView,
-    CustodyOpener,
+from node.wiring import ChainContext, validator_dir
+from validator.daemon.adapters import ChainEpochView, CustodyOpener
+from validator.daemon.driver import (
     DaemonConfig,
     EpochChain,
-    JsonLogFormatter,
     Scorer,
     ValidatorDaemon,
     seed_delay_for,
 )
-from validator.journal import Journal
-from validator.scoring import EpochScores, FileInput, score_epoch
+from validator.daemon.journal import Journal
+from validator.daemon.scoring import EpochScores, FileInput, score_epoch
 from validator.valuation.backends import make_backend
 from validator.valuation.report import write_report
 from validator.valuation.spec import ValuationSpec
@@ -48,27 +42,11 @@ __all__ = [
     "RitualKeys",
     "RunConfig",
     "build_daemon",
-    "json_logging",
     "load_spec",
     "run",
-    "validator_dir",
 ]
 
 log = logging.getLogger(__name__)
-
-
-def json_logging() -> None:
-    """The daemon's logs: one JSON object per line on stderr (:class:`JsonLogFormatter`), and
-    httpx's one line per share request kept out of them."""
-    handler = logging.StreamHandler()
-    handler.setFormatter(JsonLogFormatter())
-    logging.basicConfig(level=logging.INFO, handlers=[handler])
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-
-
-def validator_dir(home: Path, address: str) -> Path:
-    """``<home>/validator/<address>``: journal, labels and logs of one validator."""
-    return home / "validator" / address
 
 
 @dataclass(frozen=True)
@@ -79,8 +57,7 @@ class RunConfig:
     unless the operator names a directory (decrypted files otherwise live only in memory).
     """
 
-    deployment: Deployment
-    account: LocalAccount
+    chain: ChainContext
     store: BlobStore
     spec: ValuationSpec
     home: Path
@@ -91,7 +68,6 @@ class RunConfig:
     threads: int | None = None
     keep_plaintext: Path | None = None
     label_dir: Path | None = None
-    rpc_url: str | None = None
 
 
 @dataclass
@@ -132,15 +108,14 @@ def build_daemon(cfg: RunConfig, hooks: Hooks | None = None) -> BuiltDaemon:
         ConfigError: the spec does not match the dataset's registered digest.
     """
     hooks = hooks or Hooks()
-    client = ChainClient.connect(cfg.rpc_url or cfg.deployment.rpc_url, cfg.account)
-    view = ChainEpochView(client, cfg.deployment)
+    client = cfg.chain.chain
+    contracts = cfg.chain.contracts
+    view = ChainEpochView(contracts)
     ds = DatasetId(cfg.dataset_id)
     if bytes.fromhex(cfg.spec.digest()[2:]) != view.config.dataset(ds).valuation_spec_digest:
         raise ConfigError(
             f"the ValuationSpec's digest {cfg.spec.digest()} differs from dataset {ds}'s on chain"
         )
-    dkg = DKGCoordinator(client, cfg.deployment.address("DKGCoordinator"))
-    staking = ValidatorStaking(client, cfg.deployment.address("ValidatorStaking"))
     shares = ShareClient(
         chain_id=client.chain_id,
         registry=view.registry.address,
@@ -153,7 +128,7 @@ def build_daemon(cfg: RunConfig, hooks: Hooks | None = None) -> BuiltDaemon:
         view=view,
         chain_id=client.chain_id,
         client=shares,
-        peers=lambda rid: committee_peers(dkg, staking, rid),
+        peers=lambda rid: committee_peers(contracts.dkg, contracts.staking, rid),
         keep_plaintext=cfg.keep_plaintext,
     )
     backend = make_backend(cfg.compute, cfg.device, cfg.threads)
@@ -199,11 +174,11 @@ def run(
     built = build_daemon(cfg, hooks)
     stop = stop or threading.Event()
     if rituals is not None:
-        from validator.ritual import RitualWatcher
+        from validator.dkg_watcher import RitualWatcher
 
         watcher = RitualWatcher(
             built.client,
-            cfg.deployment.address("DKGCoordinator"),
+            cfg.chain.address("DKGCoordinator"),
             key_dir=rituals.key_dir,
             seed=rituals.seed,
             poll_s=max(interval, 0.25),
@@ -220,7 +195,7 @@ def run(
     if metrics_port:
         import uvicorn
 
-        from validator.metrics import create_metrics_app
+        from validator.daemon.metrics import create_metrics_app
 
         server = uvicorn.Server(
             uvicorn.Config(
@@ -231,7 +206,7 @@ def run(
             )
         )
         threading.Thread(target=server.run, daemon=True).start()
-    log.info("validator daemon started", extra={"validator": cfg.account.address})
+    log.info("validator daemon started", extra={"validator": built.client.address})
     try:
         while not stop.is_set():
             built.daemon.tick()

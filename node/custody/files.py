@@ -1,0 +1,93 @@
+"""Opening one registered file: read its sealed blob, check it against the chain, gather the
+data key from the ritual's committee and decrypt it.
+
+The renter (fetching a granted dataset) and the scoring validator (opening its epoch's files and
+the secret validation set) both open files exactly this way, with only the share request's
+purpose differing, so the checks that protect them are written once.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable, Sequence
+from typing import BinaryIO, Final
+
+from node.chain.dkg import DKGCoordinator
+from node.chain.registry import SubmissionRecord
+from node.chain.staking import ValidatorStaking
+from node.custody.errors import FileHeaderMismatch
+from node.custody.gather import GatherResult, Peer, ShareAsk, ShareClient
+from node.custody.streams import HashingWriter, IteratorReader
+from node.errors import EnvelopeError
+from node.protocol.crypto import SealContext, open_with_dek, read_header
+from node.storage.base import BlobStore
+from node.types import RitualId
+
+__all__ = ["MAX_SEALED_BYTES", "committee_peers", "decrypt_file"]
+
+MAX_SEALED_BYTES: Final = 1 << 40
+"""Storage streams are capped at this many bytes per sealed file (1 TiB)."""
+
+
+def committee_peers(
+    dkg: DKGCoordinator, staking: ValidatorStaking, ritual_id: int
+) -> tuple[list[Peer], int]:
+    """The share services of ``ritual_id``'s committee (URLs registered on chain) and ``t``."""
+    rid = RitualId(ritual_id)
+    peers = [
+        Peer(address=a, url=staking.validatorInfo(a).share_service_url)
+        for a in dkg.getParticipants(rid)
+    ]
+    return peers, dkg.getThreshold(rid)
+
+
+def decrypt_file(
+    *,
+    store: BlobStore,
+    file: SubmissionRecord,
+    chain_id: int,
+    registry: str,
+    client: ShareClient,
+    ask: ShareAsk,
+    peers: Sequence[Peer],
+    threshold: int,
+    open_sink: Callable[[], BinaryIO],
+) -> tuple[GatherResult, HashingWriter]:
+    """Verify, gather, unwrap and decrypt one file into the sink ``open_sink()`` returns.
+
+    ``open_sink`` is called only once the data key is in hand, so a file that cannot be
+    decrypted creates nothing. The plaintext's SHA-256 is checked against the on-chain content
+    commitment after the body authenticated.
+
+    Raises:
+        FileHeaderMismatch: storage does not hold what the chain registered.
+        NotEnoughShares: fewer than ``threshold`` valid shares.
+        EnvelopeError: the body failed to authenticate or the commitment did not match.
+    """
+    reader = IteratorReader(iter(store.cat(file.cid, max_bytes=MAX_SEALED_BYTES)))
+    try:
+        try:
+            header = read_header(reader)
+        except EnvelopeError:
+            raise FileHeaderMismatch(file.name) from None
+        if not hmac.compare_digest(header.header_hash, file.header_hash):
+            raise FileHeaderMismatch(file.name)
+        ctx = SealContext(
+            chain_id=chain_id,
+            registry=registry,  # type: ignore[arg-type]
+            dataset_id=file.dataset_id,
+            file_id=file.file_id,
+            ritual_id=file.ritual_id,
+            content_commitment=file.content_commitment,
+        )
+        if not ctx.matches(header.header):
+            raise FileHeaderMismatch(file.name)
+        result = client.gather_dek(header, ask, peers, threshold)
+        sink = open_sink()
+        writer = HashingWriter(sink)
+        open_with_dek(header, reader, result.dek, ctx, out=writer)
+        if not hmac.compare_digest(writer.digest(), file.content_commitment):
+            raise EnvelopeError(f"file {file.name}: plaintext does not match its commitment")
+        return result, writer
+    finally:
+        reader.close()

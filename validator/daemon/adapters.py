@@ -1,0 +1,176 @@
+"""The daemon's production adapters: the chain through :mod:`node.chain`, files through storage
+and custody.
+
+:class:`ChainEpochView` is :class:`validator.daemon.driver.EpochChain` over the typed contract
+wrappers; :class:`CustodyOpener` opens an epoch's files and the validation set in memory with
+threshold shares. Tests drive the driver with fakes instead; the integration tests drive these.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from eth_typing import ChecksumAddress
+from web3.types import TxReceipt
+
+from node.chain.contracts import Contracts
+from node.chain.dataset_config import EpochWindows
+from node.chain.eip712 import Purpose
+from node.chain.registry import SubmissionRecord
+from node.chain.scoreboard import EpochStatus
+from node.custody.files import decrypt_file
+from node.custody.gather import Peer, ShareAsk, ShareClient
+from node.custody.streams import IteratorReader
+from node.protocol.crypto import read_header
+from node.storage.base import BlobStore
+from node.types import Cid, DatasetId, Epoch
+from validator.daemon.driver import MAX_VALIDATION_SET_BYTES
+from validator.daemon.scoring import ScoringError
+
+__all__ = ["ChainEpochView", "CustodyOpener"]
+
+
+def _tx(receipt: TxReceipt) -> str:
+    return "0x" + bytes(receipt["transactionHash"]).hex()
+
+
+class ChainEpochView:
+    """:class:`EpochChain` over the typed contract wrappers of one deployment."""
+
+    def __init__(self, contracts: Contracts) -> None:
+        self._chain = contracts.board.chain
+        self.config = contracts.config
+        self.registry = contracts.registry
+        self.board = contracts.board
+        self.rewards = contracts.rewards
+
+    def head(self) -> int:
+        return self._chain.block_number()
+
+    def current_epoch(self, dataset_id: DatasetId) -> Epoch:
+        return self.config.currentEpoch(dataset_id)
+
+    def windows(self, dataset_id: DatasetId, epoch: Epoch) -> EpochWindows:
+        return self.config.epochWindows(dataset_id, epoch)
+
+    def epoch_seed(self, dataset_id: DatasetId, epoch: Epoch) -> bytes:
+        return self.board.epochSeed(dataset_id, epoch)
+
+    def fix_seed(self, dataset_id: DatasetId, epoch: Epoch) -> str:
+        return _tx(self.board.fixSeed(dataset_id, epoch))
+
+    def committee(self, dataset_id: DatasetId, epoch: Epoch) -> list[ChecksumAddress]:
+        return self.board.committee(dataset_id, epoch)
+
+    def epoch_files(self, dataset_id: DatasetId, epoch: Epoch) -> list[bytes]:
+        return self.registry.epochFiles(dataset_id, epoch)
+
+    def commitment_of(self, dataset_id: DatasetId, epoch: Epoch, who: str) -> bytes:
+        return self.board.commitmentOf(dataset_id, epoch, who)
+
+    def revealed(self, dataset_id: DatasetId, epoch: Epoch, who: str) -> bool:
+        return self.board.revealed(dataset_id, epoch, who)
+
+    def commit(self, dataset_id: DatasetId, epoch: Epoch, commitment: bytes) -> str:
+        return _tx(self.board.commit(dataset_id, epoch, commitment))
+
+    def reveal(
+        self, dataset_id: DatasetId, epoch: Epoch, scores_bps: list[int], salt: bytes
+    ) -> str:
+        return _tx(self.board.reveal(dataset_id, epoch, scores_bps, salt))
+
+    def status(self, dataset_id: DatasetId, epoch: Epoch) -> EpochStatus:
+        return self.board.epochStatus(dataset_id, epoch)
+
+    def finalize(self, dataset_id: DatasetId, epoch: Epoch) -> str:
+        return _tx(self.board.finalize(dataset_id, epoch))
+
+    def validator_reward(self, dataset_id: DatasetId, epoch: Epoch, who: str) -> int:
+        return self.rewards.validatorReward(dataset_id, epoch, who)
+
+    def claim_validator_reward(self, dataset_id: DatasetId, epoch: Epoch) -> str:
+        return _tx(self.rewards.claimValidatorReward(dataset_id, epoch))
+
+
+class CustodyOpener:
+    """Opens epoch files and the validation set in memory, as a committee member scoring.
+
+    Storage re-hashes every block against the CID; the header must hash to what the chain
+    registered; the data key comes from ``t`` committee shares asked for with purpose SCORING;
+    the body must authenticate and its sha256 equal the on-chain content commitment
+    (:func:`node.custody.files.decrypt_file` does all of it). The sink is a ``BytesIO``:
+    plaintext never touches disk.
+    """
+
+    def __init__(
+        self,
+        *,
+        store: BlobStore,
+        view: ChainEpochView,
+        chain_id: int,
+        client: ShareClient,
+        peers: Callable[[int], tuple[list[Peer], int]],
+        keep_plaintext: Path | None = None,
+    ) -> None:
+        self._keep = keep_plaintext
+        self._store = store
+        self._view = view
+        self._chain_id = chain_id
+        self._client = client
+        self._peers = peers
+
+    def _open(self, file: SubmissionRecord, epoch: Epoch, *, keep: bool = True) -> bytes:
+        peers, threshold = self._peers(file.ritual_id)
+        ask = ShareAsk(
+            purpose=Purpose.SCORING, dataset_id=file.dataset_id, file_id=file.file_id, epoch=epoch
+        )
+        sink = io.BytesIO()
+        decrypt_file(
+            store=self._store,
+            file=file,
+            chain_id=self._chain_id,
+            registry=self._view.registry.address,
+            client=self._client,
+            ask=ask,
+            peers=peers,
+            threshold=threshold,
+            open_sink=lambda: sink,
+        )
+        data = sink.getvalue()
+        if keep and self._keep is not None:  # an operator's explicit choice (--keep-plaintext DIR)
+            self._keep.mkdir(parents=True, exist_ok=True, mode=0o700)
+            path = self._keep / f"epoch-{int(epoch)}-{file.file_id.hex()}.jsonl"
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+        return data
+
+    def __call__(self, dataset_id: DatasetId, epoch: Epoch, file_id: bytes) -> bytes:
+        sub = self._view.registry.submissionOf(file_id)
+        if sub.dataset_id != dataset_id or sub.epoch != epoch:
+            raise ScoringError(f"file {file_id.hex()} is not in epoch {epoch}")
+        return self._open(sub, epoch)
+
+    def validation_set(self, dataset_id: DatasetId, epoch: Epoch) -> bytes:
+        """The dataset's secret validation set, checked against DatasetConfig.
+
+        Its file id is the derived one (:func:`node.protocol.ids.validation_file_id`) and its
+        ritual the one its sealed header names; the CID, header hash and plaintext commitment
+        are the on-chain ones, so a substituted set fails closed. Never written to disk, even
+        with ``keep_plaintext``.
+        """
+        d = self._view.config.dataset(dataset_id)
+        reader = IteratorReader(
+            iter(self._store.cat(Cid(d.validation_set_cid), max_bytes=MAX_VALIDATION_SET_BYTES))
+        )
+        try:
+            header = read_header(reader).header
+        finally:
+            reader.close()
+        record = SubmissionRecord.of_validation_set(
+            d, dataset_id=dataset_id, epoch=epoch, ritual_id=header.ritual_id
+        )
+        return self._open(record, epoch, keep=False)
