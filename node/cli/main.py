@@ -41,6 +41,7 @@ NODE_COMMANDS: dict[str, str] = {
     "gov": "node.cli.gov:gov",
     "renter": "node.cli.renter:renter",
     "demo": "node.cli.demo:demo",
+    "storage": "node.cli.storage:storage",
 }
 
 
