@@ -45,7 +45,16 @@ from node.parsers.errors import (
     UnsafeMemberPath,
 )
 
-__all__ = ["ExportSource", "MemberReader", "Readable", "open_export"]
+__all__ = ["HEAD_BYTES", "MAX_PEEKS", "ExportSource", "MemberReader", "Readable", "open_export"]
+
+HEAD_BYTES = 64 * 1024
+"""How much of a member content detection reads: enough for the first keys of any export we
+know (a ChatGPT conversation's ``mapping``, Telegram's ``personal_information``, a CSV header),
+never the whole of a large file."""
+MAX_PEEKS = 512
+"""Members whose head content detection may read per export (an X archive has ~150 ``.js``
+files); past this, detection goes by file names only, so a hostile folder of a million tiny
+files cannot make detection read them all."""
 
 _ARCHIVE_SUFFIXES = (
     ".zip",
@@ -179,6 +188,7 @@ class ExportSource:
         self._limits = limits
         self._zip = zf
         self._budget = _Budget(limits.max_total_bytes, label)
+        self._heads: dict[str, bytes] = {}
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -216,7 +226,7 @@ class ExportSource:
         return sorted(n for n in self._members if n.endswith(predicate_suffix))
 
     @contextmanager
-    def open(self, name: str) -> Iterator[MemberReader]:
+    def open(self, name: str, *, budget: _Budget | None = None) -> Iterator[MemberReader]:
         """Open a member for streaming; caps are enforced as bytes are read."""
         member = self._members[name]
         label = self.describe(name)
@@ -231,12 +241,56 @@ class ExportSource:
             assert member.path is not None  # noqa: S101 -- non-zip members carry their path
             raw = _open_regular(member.path, label)
         reader = MemberReader(
-            raw, label=label, declared=member.size, limits=self._limits, budget=self._budget
+            raw,
+            label=label,
+            declared=member.size,
+            limits=self._limits,
+            budget=self._budget if budget is None else budget,
         )
         try:
             yield reader
         finally:
             reader.close()
+
+    def head(self, name: str) -> bytes | None:
+        """The first :data:`HEAD_BYTES` of a member, for content detection; None when unread.
+
+        Read at most once per member (every parser's ``sniff`` asks for the same heads) and at
+        most for :data:`MAX_PEEKS` members. These bounded reads are not counted against
+        ``max_total_bytes``, which would otherwise refuse an export at exactly the limit because
+        detection had read its first bytes before parsing read them all. An unsafe or damaged
+        member raises its :class:`ArchiveError`; any other problem gives ``b""``.
+        """
+        cached = self._heads.get(name)
+        if cached is not None:
+            return cached
+        if len(self._heads) >= MAX_PEEKS:
+            return None
+        try:
+            with self.open(name, budget=_Budget(HEAD_BYTES + 1, self.label)) as fh:
+                data = fh.read(HEAD_BYTES)
+        except ArchiveError:
+            raise
+        except Exception:  # sniffing must not fail on content; parse() reports the cause
+            data = b""
+        self._heads[name] = data
+        return data
+
+    def head_text(self, name: str) -> str | None:
+        """:meth:`head` decoded as UTF-8 (a BOM dropped, a cut last character ignored)."""
+        data = self.head(name)
+        if data is None:
+            return None
+        return data.decode("utf-8", "ignore").removeprefix("\ufeff")
+
+    def candidates(self, *suffixes: str) -> list[str]:
+        """Members content detection should look at: those whose name ends (case-insensitively)
+        with one of ``suffixes``, shallowest first, then by name; for a single-file export, that
+        file whatever its name (the user chose it)."""
+        if self._zip is None and len(self._members) == 1:
+            return list(self._members)
+        found = [n for n in self._members if n.lower().endswith(suffixes)]
+        return sorted(found, key=lambda n: (n.count("/"), n))
 
     def read_text_head(self, name: str, n: int = 4096) -> str:
         """The first ``n`` bytes of a member as text, for cheap sniffing.

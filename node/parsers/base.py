@@ -140,10 +140,15 @@ class ParsedExport:
 class ExportParser(Protocol):
     """What a platform importer provides.
 
-    ``sniff`` must be cheap (member names, at most a few bytes of one member) and never raise for
-    a foreign export: auto-detection calls it for every registered parser. ``parse`` reads the
-    whole export, enforcing ``limits``, and either returns a complete :class:`ParsedExport` or
-    raises an :class:`~node.parsers.errors.ExportError`.
+    ``sniff`` must be cheap (member names and the bounded, cached member heads of
+    :meth:`ExportSource.head <node.parsers.archive.ExportSource.head>`) and never raise for a
+    foreign export: auto-detection calls it for every registered parser. It should recognise the
+    platform by content, the file name being a hint only (users and browsers rename files).
+    ``parse`` reads the whole export, enforcing ``limits``, and either returns a complete
+    :class:`ParsedExport` or raises an :class:`~node.parsers.errors.ExportError`.
+
+    A parser may set a class attribute ``fallback = True`` (``generic`` does): detection then
+    asks it only when no other parser recognised the export.
     """
 
     @property

@@ -46,6 +46,7 @@ The array is streamed one conversation at a time, so memory holds one conversati
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -65,6 +66,7 @@ from node.parsers.errors import (
     EmptyExport,
     InvalidStructure,
     MessageTreeError,
+    PlatformError,
     TooManyRecords,
     WrongPlatform,
 )
@@ -72,6 +74,46 @@ from node.parsers.errors import (
 __all__ = ["ChatGPTParser"]
 
 _MAIN = "conversations.json"
+# An array of objects that has a "mapping" object within the first conversation's leading keys
+# (title, create_time, update_time, mapping: ChatGPT always writes them first).
+_ARRAY_START = re.compile(r'\s*\[\s*\{\s*"')
+_MAPPING = re.compile(r'"mapping"\s*:\s*\{')
+_CONVERSATION_KEY = re.compile(r'"(?:create_time|current_node|conversation_id)"\s*:')
+
+
+def looks_like_conversations(head: str) -> bool:
+    """Whether the start of a file is plainly ChatGPT's array of conversations."""
+    return (
+        _ARRAY_START.match(head) is not None
+        and _MAPPING.search(head) is not None
+        and _CONVERSATION_KEY.search(head) is not None
+    )
+
+
+def _locate(source: ExportSource) -> str | None:
+    """``conversations.json`` by name; else the one file whose content is conversations.
+
+    Browsers save a second download as ``conversations (1).json`` and users rename files, so
+    the name is only a hint. A damaged ``conversations.json`` still counts by name, so the user
+    gets parse()'s precise error rather than "unknown platform".
+
+    Raises:
+        PlatformError: several files have conversations and none is named so (which to read
+            would be a guess, and reading all could count conversations twice).
+    """
+    member = source.find(_MAIN)
+    if member is not None:
+        return member
+    found = [
+        n for n in source.candidates(".json") if looks_like_conversations(source.head_text(n) or "")
+    ]
+    if len(found) > 1:
+        raise PlatformError(
+            f"several files hold ChatGPT conversations ({', '.join(found[:4])}); "
+            "keep one and name it conversations.json",
+            file=source.label,
+        )
+    return found[0] if found else None
 
 
 class ChatGPTParser:
@@ -80,16 +122,16 @@ class ChatGPTParser:
     name = "chatgpt"
 
     def sniff(self, source: ExportSource) -> bool:
-        """True when the export holds ``conversations.json``.
-
-        By name only: a damaged ``conversations.json`` is still a ChatGPT export, and the user
-        is better served by parse()'s precise error than by "unknown platform".
-        """
-        return source.find(_MAIN) is not None
+        """True when the export holds ``conversations.json``, or a file whose first bytes are
+        plainly ChatGPT conversations whatever its name (see :func:`_locate`)."""
+        try:
+            return _locate(source) is not None
+        except PlatformError:
+            return True  # it is ChatGPT; parse() says which files clash
 
     def parse(self, source: ExportSource, limits: Limits) -> ParsedExport:
         """Stream every conversation's visible branch into records."""
-        member = source.find(_MAIN)
+        member = _locate(source)
         if member is None:
             raise WrongPlatform(f"not a ChatGPT export: no {_MAIN}", file=source.label)
         file = source.describe(member)

@@ -15,14 +15,21 @@ The caller declares the columns:
 
 Quirks handled: blank JSONL lines are skipped; rows whose text is empty are skipped; a BOM is
 ignored. Both formats are streamed line by line, each line capped by ``Limits.max_record_bytes``.
+A data file without one of those extensions (``export.json``, a renamed file) is read as JSONL
+when it is the only file and its first line is a JSON object.
 
-This parser never claims an export during ``--platform auto`` (any CSV would match); ask for
-it with ``--platform generic --text-column NAME``.
+Detection: this parser is a *fallback* (``fallback = True``): ``--platform auto`` consults it
+only when no platform parser recognised the export, so it can never take a ChatGPT, Reddit, X or
+Telegram export. It then claims a single data file whose content plainly is its format with the
+default columns: a first JSONL line that is an object with a string ``text``, or a CSV header
+with a ``text`` column. Anything else needs ``--platform generic --text-column NAME``.
 """
 
 from __future__ import annotations
 
+import csv
 import json
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -51,12 +58,15 @@ __all__ = ["GenericParser"]
 
 _JSONL = (".jsonl", ".ndjson")
 _CSV = (".csv",)
+_OBJECT_LINE = re.compile(r"\s*\{")
 
 
 class GenericParser:
     """Importer for a JSONL/CSV file with declared columns."""
 
     name = "generic"
+    fallback = True
+    """Consulted by ``--platform auto`` only when no platform parser matched (registry.py)."""
 
     def __init__(
         self,
@@ -74,8 +84,35 @@ class GenericParser:
         self.member = member
 
     def sniff(self, source: ExportSource) -> bool:
-        """Always False: a generic file is only parsed when asked for explicitly."""
-        return False
+        """True for one data file whose first line plainly is this format with ``text_field``.
+
+        Only a fallback (see the module docstring): the registry asks only when no platform
+        parser recognised the export.
+        """
+        try:
+            member = self._member(source)
+        except PlatformError:
+            return False
+        first = (source.head_text(member) or "").lstrip().split("\n", 1)[0]
+        if self._is_jsonl(source, member):
+            try:
+                obj = json.loads(first)
+            except (ValueError, RecursionError):
+                return False  # a cut first line (over the head size) or not JSON
+            return isinstance(obj, dict) and isinstance(obj.get(self.text_field), str)
+        try:
+            header = next(csv.reader([first]), [])
+        except csv.Error:
+            return False
+        return self.text_field in (h.strip() for h in header)
+
+    def _is_jsonl(self, source: ExportSource, member: str) -> bool:
+        name = member.lower()
+        if name.endswith(_JSONL):
+            return True
+        if name.endswith(_CSV):
+            return False
+        return _OBJECT_LINE.match(source.head_text(member) or "") is not None
 
     def _member(self, source: ExportSource) -> str:
         if self.member is not None:
@@ -83,6 +120,11 @@ class GenericParser:
                 raise WrongPlatform(f"no member {self.member!r}", file=source.label)
             return self.member
         found = [n for n in source.names if n.lower().endswith(_JSONL + _CSV)]
+        if not found and len(source.names) == 1:
+            # One file of another name (export.json, a renamed download): JSONL by content.
+            only = source.names[0]
+            if _OBJECT_LINE.match(source.head_text(only) or "") is not None:
+                found = [only]
         if not found:
             raise WrongPlatform("no .jsonl, .ndjson or .csv file", file=source.label)
         if len(found) > 1:
@@ -96,7 +138,7 @@ class GenericParser:
         """Stream the data file into records."""
         member = self._member(source)
         file = source.describe(member)
-        rows = self._jsonl if member.lower().endswith(_JSONL) else self._csv
+        rows = self._jsonl if self._is_jsonl(source, member) else self._csv
         records: list[Record] = []
         with source.open(member) as fh:
             for record in rows(fh, file, limits):

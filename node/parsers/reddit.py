@@ -34,6 +34,8 @@ Files are streamed row by row.
 
 from __future__ import annotations
 
+import csv
+
 from node.parsers._stream import clean_text, iso_time, iter_csv
 from node.parsers.archive import ExportSource
 from node.parsers.base import Limits, ParsedExport, Record
@@ -49,6 +51,53 @@ _FILES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("messages.csv", "message", "t4_", ("id", "date", "body")),
     ("messages_archive.csv", "message", "t4_", ("id", "date", "body")),
 )
+# The header columns that say plainly which Reddit file a CSV is, whatever it is called. Each set
+# holds columns only Reddit's export has together (``permalink`` with ``subreddit`` or
+# ``thread_id``), so a CSV of another origin with an ``id`` and a ``body`` is not claimed.
+_SIGNATURES: dict[str, frozenset[str]] = {
+    "comment": frozenset({"id", "permalink", "date", "subreddit", "link", "parent", "body"}),
+    "post": frozenset({"id", "permalink", "date", "subreddit", "title", "url"}),
+    "message": frozenset({"id", "permalink", "thread_id", "date", "from", "to", "body"}),
+}
+_KINDS = {kind: (prefix, required) for _, kind, prefix, required in _FILES}
+
+
+def csv_kind(head: str) -> str | None:
+    """Which Reddit file (``comment``, ``post``, ``message``) a CSV's first line says it is."""
+    first = head.split("\n", 1)[0]
+    try:
+        header = next(csv.reader([first]), [])
+    except csv.Error:
+        return None
+    columns = {h.strip() for h in header}
+    for kind, signature in _SIGNATURES.items():
+        if signature <= columns:
+            return kind
+    return None
+
+
+def _members(source: ExportSource) -> list[tuple[str, str]]:
+    """``(member, kind)`` to read, in a fixed order.
+
+    A kind found by its file name (``comments.csv``…) is read from those files only; a kind not
+    found by name is read from every CSV whose header is that kind's (``comments (1).csv``, a
+    renamed file), so the name is a hint and never the only way in.
+    """
+    out: list[tuple[str, str]] = []
+    named: set[str] = set()
+    for name, kind, _, _ in _FILES:
+        member = source.find(name)
+        if member is not None:
+            out.append((member, kind))
+            named.add(kind)
+    taken = {m for m, _ in out}
+    for member in source.candidates(".csv"):
+        if member in taken:
+            continue
+        by_header = csv_kind(source.head_text(member) or "")
+        if by_header is not None and by_header not in named:
+            out.append((member, by_header))
+    return out
 
 
 class RedditParser:
@@ -57,24 +106,26 @@ class RedditParser:
     name = "reddit"
 
     def sniff(self, source: ExportSource) -> bool:
-        """True when the export has ``comments.csv`` or ``posts.csv``.
+        """True when the export has ``comments.csv`` or ``posts.csv``, or a CSV whose header
+        is plainly Reddit's comments, posts or messages, whatever its name.
 
-        By name only, so a damaged file gets parse()'s precise error, not "unknown platform".
+        A damaged file with the right name still counts, so it gets parse()'s precise error.
         """
-        return source.find("comments.csv") is not None or source.find("posts.csv") is not None
+        if source.find("comments.csv") is not None or source.find("posts.csv") is not None:
+            return True
+        return any(kind in ("comment", "post") for _, kind in _members(source))
 
     def parse(self, source: ExportSource, limits: Limits) -> ParsedExport:
         """Stream comments, posts and messages into records."""
-        if source.find("comments.csv") is None and source.find("posts.csv") is None:
+        members = _members(source)
+        if not any(kind in ("comment", "post") for _, kind in members):
             raise WrongPlatform(
                 "not a Reddit export: neither comments.csv nor posts.csv", file=source.label
             )
         account = _account(source, limits)
         records: list[Record] = []
-        for name, kind, prefix, required in _FILES:
-            member = source.find(name)
-            if member is None:
-                continue
+        for member, kind in members:
+            prefix, required = _KINDS[kind]
             file = source.describe(member)
             with source.open(member) as fh:
                 for row in iter_csv(

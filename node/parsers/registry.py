@@ -97,18 +97,26 @@ class ParserRegistry:
     def matches(self, source: ExportSource) -> list[str]:
         """Names of the parsers whose ``sniff`` accepts ``source``.
 
-        A plugin that fails to load is skipped with a warning: one broken third-party package
-        must not stop every other platform from being detected.
+        A parser with a true ``fallback`` attribute (``generic``: any CSV with a ``text`` column
+        would match it) is asked only when no other parser matched, so it can never take a
+        platform's export or make one ambiguous. A plugin that fails to load is skipped with a
+        warning: one broken third-party package must not stop every other platform from being
+        detected.
         """
-        found = []
+        found: list[str] = []
+        fallbacks: list[tuple[str, ExportParser]] = []
         for name in self.names():
             try:
                 parser = self.create(name)
             except UnknownParser as err:
                 log.warning("skipping parser during detection: %s", err)
                 continue
-            if parser.sniff(source):
+            if getattr(parser, "fallback", False) is True:
+                fallbacks.append((name, parser))
+            elif parser.sniff(source):
                 found.append(name)
+        if not found:
+            found = [name for name, parser in fallbacks if parser.sniff(source)]
         return found
 
     def detect(self, source: ExportSource) -> ExportParser:

@@ -41,6 +41,7 @@ streamed one at a time.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from node.parsers._stream import (
@@ -59,6 +60,7 @@ from node.parsers.base import Limits, ParsedExport, Record
 from node.parsers.errors import (
     EmptyExport,
     InvalidStructure,
+    PlatformError,
     TextEntityError,
     TooManyRecords,
     WrongPlatform,
@@ -82,21 +84,69 @@ def _descend(path: JsonPath) -> bool:
     return n <= 2
 
 
+_MAIN = "result.json"
+_OBJECT_START = re.compile(r'\s*\{\s*"')
+# A full export: the account section or a chat list with its "about" line. A single chat: its
+# Telegram chat type next to a "messages" array. Telegram Desktop writes these keys first.
+_FULL = re.compile(
+    r'"personal_information"\s*:\s*\{\s*"user_id"|"(?:left_)?chats"\s*:\s*\{\s*"about"\s*:'
+)
+_CHAT_TYPE = re.compile(
+    r'"type"\s*:\s*"(?:personal_chat|bot_chat|saved_messages|replies|verification_codes|'
+    r'private_group|private_supergroup|public_supergroup|private_channel|public_channel)"'
+)
+_MESSAGES = re.compile(r'"messages"\s*:\s*\[')
+
+
+def looks_like_telegram(head: str) -> bool:
+    """Whether the start of a file is plainly a Telegram Desktop JSON export."""
+    if _OBJECT_START.match(head) is None:
+        return False
+    return _FULL.search(head) is not None or (
+        _CHAT_TYPE.search(head) is not None and _MESSAGES.search(head) is not None
+    )
+
+
+def _locate(source: ExportSource) -> str | None:
+    """``result.json`` by name; else the one file whose content is a Telegram export.
+
+    ``result (1).json`` (a browser's second download) or a renamed file is found by content;
+    a damaged ``result.json`` still counts by name so parse() can say what is wrong with it.
+
+    Raises:
+        PlatformError: several files are Telegram exports and none is named ``result.json``.
+    """
+    member = source.find(_MAIN)
+    if member is not None:
+        return member
+    found = [
+        n for n in source.candidates(".json") if looks_like_telegram(source.head_text(n) or "")
+    ]
+    if len(found) > 1:
+        raise PlatformError(
+            f"several files are Telegram exports ({', '.join(found[:4])}); "
+            "contribute them one at a time",
+            file=source.label,
+        )
+    return found[0] if found else None
+
+
 class TelegramParser:
     """Importer for Telegram Desktop's JSON export."""
 
     name = "telegram"
 
     def sniff(self, source: ExportSource) -> bool:
-        """True when the export has ``result.json`` (Telegram Desktop's fixed file name).
-
-        By name only, so a damaged file gets parse()'s precise error, not "unknown platform".
-        """
-        return source.find("result.json") is not None
+        """True when the export has ``result.json`` (Telegram Desktop's file name) or a file
+        whose first bytes plainly are a Telegram export, whatever its name."""
+        try:
+            return _locate(source) is not None
+        except PlatformError:
+            return True  # it is Telegram; parse() says which files clash
 
     def parse(self, source: ExportSource, limits: Limits) -> ParsedExport:
         """Stream every chat's messages into records."""
-        member = source.find("result.json")
+        member = _locate(source)
         if member is None:
             raise WrongPlatform("not a Telegram export: no result.json", file=source.label)
         file = source.describe(member)

@@ -65,20 +65,36 @@ __all__ = ["TwitterParser"]
 
 _PREFIX = re.compile(r"\s*window\.YTD\.[A-Za-z_]+\.part\d+\s*=\s*")
 _TWEETS = re.compile(r"(?:^|/)data/tweets?(?:-part\d+)?\.js$")
+# The assignment that opens a tweets file says what it is, whatever the file is called.
+_TWEETS_PREFIX = re.compile(r"\s*window\.YTD\.tweets?\.part(\d+)\s*=\s*\[")
+_ACCOUNT_PREFIX = re.compile(r"\s*window\.YTD\.account\.part\d+\s*=\s*\[")
+
+
+def looks_like_tweets(head: str) -> bool:
+    """Whether the start of a file is plainly an X/Twitter ``tweets.js`` (any part)."""
+    return _TWEETS_PREFIX.match(head) is not None
 
 
 def _tweet_files(source: ExportSource) -> list[str]:
-    found = [n for n in source.names if _TWEETS.search(n)]
-    # Stay within one archive root: the shallowest data/ folder wins (see ExportSource.find).
-    if not found:
+    """The tweets files in part order: by name (``data/tweets.js``, ``data/tweets-part1.js``),
+    else by content (any ``.js`` file opening with ``window.YTD.tweets.partN = [``), so a
+    renamed file or ``tweets (1).js`` is still read; the name is only a hint."""
+    named = [n for n in source.names if _TWEETS.search(n)]
+    parts: dict[str, int] = {}
+    if named:
+        for n in named:  # tweets.js is part 0; "tweets-part1" sorts before it by name
+            m = re.search(r"-part(\d+)\.js$", n)
+            parts[n] = int(m.group(1)) if m else 0
+    else:
+        for n in source.candidates(".js"):
+            m = _TWEETS_PREFIX.match(source.head_text(n) or "")
+            if m is not None:
+                parts[n] = int(m.group(1))
+    if not parts:
         return []
-    depth = min(n.count("/") for n in found)
-
-    def part(name: str) -> int:  # tweets.js is part 0; "tweets-part1" sorts before it by name
-        m = re.search(r"-part(\d+)\.js$", name)
-        return int(m.group(1)) if m else 0
-
-    return sorted((n for n in found if n.count("/") == depth), key=lambda n: (part(n), n))
+    # Stay within one archive root: the shallowest folder wins (see ExportSource.find).
+    depth = min(n.count("/") for n in parts)
+    return sorted((n for n in parts if n.count("/") == depth), key=lambda n: (parts[n], n))
 
 
 class TwitterParser:
@@ -87,9 +103,10 @@ class TwitterParser:
     name = "twitter"
 
     def sniff(self, source: ExportSource) -> bool:
-        """True when the export has ``data/tweets.js`` (or ``tweet.js``, ``tweets-partN.js``).
+        """True when the export has ``data/tweets.js`` (or ``tweet.js``, ``tweets-partN.js``),
+        or a ``.js`` file that opens as a tweets file whatever its name.
 
-        By name only, so a damaged file gets parse()'s precise error, not "unknown platform".
+        A damaged file with the right name still counts, so it gets parse()'s precise error.
         """
         return bool(_tweet_files(source))
 
@@ -214,8 +231,15 @@ def _tweet(item: JsonItem, file: str) -> Record:
 
 def _account(source: ExportSource, limits: Limits) -> str | None:
     member = source.find("data/account.js")
-    if member is None:
-        return None
+    if member is None:  # renamed: the file that opens as the account file
+        found = [
+            n
+            for n in source.candidates(".js")
+            if _ACCOUNT_PREFIX.match(source.head_text(n) or "") is not None
+        ]
+        if len(found) != 1:
+            return None  # the handle is optional; two candidates would be a guess
+        member = found[0]
     for item in _ytd_items(source, member, limits):
         entry = item.value.get("account") if isinstance(item.value, dict) else None
         username = entry.get("username") if isinstance(entry, dict) else None
