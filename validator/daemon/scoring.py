@@ -115,7 +115,10 @@ def score_epoch(
     bps: dict[str, Bps] = {}
     result: ValuationResult | None = None
     if contributions:
-        result = value_epoch(spec, contributions, validation, pool, seed, backend)
+        # who keeps a record two files share: the one registered first (chain order)
+        order = {f.file_id.hex(): i for i, f in enumerate(files)}
+        registered = [order[c.contributor] for c in contributions]
+        result = value_epoch(spec, contributions, validation, pool, seed, backend, registered)
         for c in result.contributors:
             bps[c.contributor] = c.bps
             if c.flags:

@@ -6,9 +6,20 @@ Order of work, per contributor in canonical order:
   ``min_chars`` characters of text remain.
 * Exact duplicates (sha256 of case- and whitespace-normalised text) and near duplicates
   (MinHash over character shingles, LSH at ``near_dup_threshold``; datasketch with its fixed
-  default seed, so every validator buckets identically). A record that duplicates the pool, or
-  any *other* contributor of the epoch, is removed from every holder: nobody is paid for data
-  that is not uniquely theirs, so copying one's data across identities lowers the total paid.
+  default seed, so every validator buckets identically). A record that duplicates the pool
+  (data accepted in earlier epochs) is removed. A record that several contributors of the
+  epoch hold is *contested*; ``contested`` decides who keeps it:
+
+  - ``first_registered`` (default): the holder registered first on chain keeps it and every
+    later holder loses it. A copier, who can only register after the original exists, gains
+    nothing and no longer takes the original's pay down with it (the previous rule let anyone
+    knock a competitor out by copying them). Copying one's own data to a second identity pays
+    the same as not copying. The order is the chain's (``SubmissionRegistry.epochFiles``),
+    which every validator reads identically; front-running that order is what ownership proofs
+    and the v2 submission format address, not this check.
+  - ``everyone_loses``: every holder loses it (nobody is paid for data that is not uniquely
+    theirs). Used when no registration order is known (``datadao value`` on a folder).
+
   A contributor left with more than ``max_duplicate_fraction`` of its records removed is
   flagged ``duplicate``. Repeats inside one file are dropped silently.
 * ``validation_overlap``: more than ``max_validation_overlap`` of the records match the
@@ -96,8 +107,28 @@ def run_checks(
     validation: Sequence[Record],
     pool: Sequence[Record],
     cs: CheckSpec,
+    registered: Sequence[int] | None = None,
 ) -> list[CheckResult]:
-    """Apply every check of the module docstring; one result per contribution, same order."""
+    """Apply every check of the module docstring; one result per contribution, same order.
+
+    Args:
+        registered: each contribution's position in the chain's registration order (lower is
+            earlier). With ``cs.contested == "first_registered"`` the earliest holder of a
+            contested record keeps it; without an order every holder loses it.
+
+    Raises:
+        ValueError: ``registered`` does not give one distinct position per contribution.
+    """
+    if registered is not None and (
+        len(registered) != len(contributions) or len(set(registered)) != len(registered)
+    ):
+        raise ValueError("registered must give one distinct position per contribution")
+    first_wins = registered is not None and cs.contested == "first_registered"
+
+    def earlier(k: int, j: int) -> bool:
+        """Does holder ``k`` take a record contested with ``j`` from ``j``?"""
+        return not first_wins or registered[k] < registered[j]  # type: ignore[index]
+
     val_index = _Index(validation, cs)
     pool_index = _Index(pool, cs)
     near = cs.near_dup_threshold is not None
@@ -136,9 +167,10 @@ def run_checks(
             if pool_index.hit(key, mh):
                 dup_pool += 1
                 continue
-            shared = owners[key] - {j}
+            shared = {k for k in owners[key] - {j} if earlier(k, j)}
             if not shared and epoch_lsh is not None and mh is not None:
-                shared = {int(k.split(":")[0]) for k in epoch_lsh.query(mh)} - {j}
+                near_holders = {int(k.split(":")[0]) for k in epoch_lsh.query(mh)} - {j}
+                shared = {k for k in near_holders if earlier(k, j)}
             if shared:
                 dup_epoch += 1
                 continue
@@ -151,7 +183,8 @@ def run_checks(
             flags.append(f"validation_overlap: {overlap} of {len(rows)} records")
         if (dup_pool + dup_epoch) / n > cs.max_duplicate_fraction:
             flags.append(
-                f"duplicate: {dup_pool} records in the pool, {dup_epoch} shared with others"
+                f"duplicate: {dup_pool} records in the pool, {dup_epoch} shared with "
+                + ("earlier submissions" if first_wins else "others")
             )
         elif not flags and sum(len(r.text) for r in kept) < cs.min_chars:
             flags.append("empty")

@@ -108,8 +108,13 @@ def value_epoch(
     pool: Sequence[Record],
     seed: bytes,
     backend: Backend,
+    registered: Sequence[int] | None = None,
 ) -> ValuationResult:
     """Value every contribution of an epoch.
+
+    ``registered`` gives each contribution's position in the chain's registration order, which
+    decides who keeps a contested record (:mod:`validator.valuation.checks`); without it, every
+    holder of a contested record loses it.
 
     Flagged contributors are left out of every subset (so an attack cannot distort the others'
     values) and score 0. Mask column j is the j-th *unflagged* contributor in canonical order;
@@ -121,7 +126,7 @@ def value_epoch(
     """
     if not validation:
         raise DataFormatError("the validation set is empty")
-    checks = run_checks(contributions, validation, pool, spec.checks)
+    checks = run_checks(contributions, validation, pool, spec.checks, registered)
     flags = [list(c.flags) for c in checks]
     labelled: tuple[list[Labelled], Labelled, Labelled, int] | None = None
     per_x: dict[int, Labelled] = {}

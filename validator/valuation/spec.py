@@ -22,6 +22,7 @@ from validator.valuation.errors import SpecError
 __all__ = [
     "SPEC_VERSION",
     "CheckSpec",
+    "Contested",
     "FeaturizerKind",
     "FeaturizerSpec",
     "ModelKind",
@@ -36,6 +37,7 @@ ModelKind = Literal["ngram", "neural", "classifier"]
 FeaturizerKind = Literal["bytes", "words", "hashed-ngrams", "numeric"]
 Utility = Literal["val_loglik"]
 Precision = Literal["fp64", "fp32"]
+Contested = Literal["first_registered", "everyone_loses"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +85,10 @@ class TrainSpec:
 
 @dataclass(frozen=True, slots=True)
 class CheckSpec:
-    """Thresholds of the checks that zero a contributor before it is valued (see checks.py)."""
+    """Thresholds of the checks that zero a contributor before it is valued (see checks.py).
+
+    ``contested`` says who keeps a record that several contributors of an epoch hold: the one
+    registered first on chain (``first_registered``), or nobody (``everyone_loses``)."""
 
     min_chars: int = 1
     shingle: int = 5
@@ -92,6 +97,7 @@ class CheckSpec:
     min_record_chars: int = 32
     max_duplicate_fraction: float = 0.5
     max_validation_overlap: float = 0.05
+    contested: Contested = "first_registered"
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +153,11 @@ class ValuationSpec:
             raise SpecError(f"unknown precision {self.training.precision!r}; use fp64 or fp32")
         if not 0 <= self.decimals <= 9:
             raise SpecError("decimals must be 0..9")
+        if self.checks.contested not in get_args(Contested):
+            raise SpecError(
+                f"unknown contested rule {self.checks.contested!r}; "
+                "use first_registered or everyone_loses"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict (tuples become lists)."""

@@ -74,16 +74,30 @@ def test_attacks_and_failures_score_zero(epoch: tuple[list[FileInput], bytes]) -
     assert "malformed" in s.reasons[_fid(14).hex()]
     assert _fid(11).hex() in s.reasons
     assert sum(by[_fid(i)] > 0 for i in (1, 3, 4)) == 3  # honest, not duplicated
+    assert by[_fid(2)] > 0  # copied from, but registered first: it keeps its records
 
 
 def test_deterministic(epoch: tuple[list[FileInput], bytes]) -> None:
     files, val = epoch
     a = score_epoch(files, val, SPEC, SEED, CPU)
-    b = score_epoch(list(reversed(files)), val, SPEC, SEED, CPU)
-    assert dict(zip(a.file_ids, a.scores_bps, strict=True)) == dict(
-        zip(b.file_ids, b.scores_bps, strict=True)
-    )
     assert a.scores_bps == score_epoch(files, val, SPEC, SEED, CPU).scores_bps
+
+
+def test_chain_order_decides_who_keeps_a_copied_record(
+    epoch: tuple[list[FileInput], bytes],
+) -> None:
+    """The list is the chain's registration order: whoever registered first keeps the records
+    two files share, whatever the file ids (which fix only the valuation's column order)."""
+    files, val = epoch
+    forward_s = score_epoch(files, val, SPEC, SEED, CPU)
+    forward = dict(zip(forward_s.file_ids, forward_s.scores_bps, strict=True))
+    backward_s = score_epoch(list(reversed(files)), val, SPEC, SEED, CPU)
+    backward = dict(zip(backward_s.file_ids, backward_s.scores_bps, strict=True))
+    assert forward[_fid(2)] > 0
+    assert forward[_fid(10)] == 0
+    assert backward[_fid(10)] > 0  # now the copy came first and keeps them
+    assert backward[_fid(2)] == 0
+    assert "earlier submissions" in backward_s.reasons[_fid(2).hex()]
 
 
 def test_all_unavailable_scores_zero_without_engine() -> None:

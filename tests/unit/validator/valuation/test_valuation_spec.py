@@ -74,4 +74,4 @@ def test_bad_specs_are_refused(raw: str) -> None:
         ValuationSpec.from_json(raw)
 
 
-PINNED_DEFAULT_DIGEST = "0x915dbae8b80baf0789a5c8624e8aa696a0c59701efff828ecf407be66f9523da"
+PINNED_DEFAULT_DIGEST = "0x6e0723744a9153474a0973452568de8a27e0b81aef1973afda8fb854dd44a453"
