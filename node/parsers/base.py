@@ -12,7 +12,7 @@ factory in the ``datadao.parsers`` entry-point group (see ``registry.py``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
@@ -21,7 +21,21 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 if TYPE_CHECKING:
     from node.parsers.archive import ExportSource
 
-__all__ = ["ExportParser", "Limits", "ParsedExport", "Record"]
+__all__ = [
+    "PROGRESS_EVERY",
+    "ExportParser",
+    "Limits",
+    "ParsedExport",
+    "Record",
+    "RecordsCallback",
+    "report_records",
+]
+
+RecordsCallback = Callable[[int], None]
+"""Progress: called with the number of records done so far (parsed, scrubbed or written)."""
+PROGRESS_EVERY = 4096
+"""Records between two progress calls: often enough for a bar to move smoothly on a 200 MB
+export (hundreds of thousands of records), rarely enough to cost nothing measurable."""
 
 _MIB = 1 << 20
 
@@ -136,6 +150,13 @@ class ParsedExport:
         return min(stamps), max(stamps)
 
 
+def report_records(on_records: RecordsCallback | None, count: int, *, final: bool = False) -> None:
+    """Call ``on_records(count)`` every :data:`PROGRESS_EVERY` records, and always when ``final``
+    (so the last call is the total). One ``None`` check per record when nobody listens."""
+    if on_records is not None and (final or count % PROGRESS_EVERY == 0):
+        on_records(count)
+
+
 @runtime_checkable
 class ExportParser(Protocol):
     """What a platform importer provides.
@@ -148,7 +169,10 @@ class ExportParser(Protocol):
     :class:`ParsedExport` or raises an :class:`~node.parsers.errors.ExportError`.
 
     A parser may set a class attribute ``fallback = True`` (``generic`` does): detection then
-    asks it only when no other parser recognised the export.
+    asks it only when no other parser recognised the export. A parser whose ``parse`` also takes
+    a keyword ``on_records`` (a :data:`RecordsCallback`; every built-in does) gets the progress
+    callback of :func:`~node.parsers.registry.parse_export` and reports through
+    :func:`report_records`.
     """
 
     @property

@@ -26,13 +26,13 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from node.parsers._stream import clean_text, nfc
-from node.parsers.base import Limits, ParsedExport, Record
+from node.parsers.base import Limits, ParsedExport, Record, RecordsCallback, report_records
 from node.parsers.errors import (
     InvalidEncoding,
     InvalidStructure,
@@ -46,7 +46,6 @@ from node.types import ContentCommitment
 
 __all__ = [
     "FORMAT",
-    "PROGRESS_EVERY",
     "CanonicalExport",
     "canonicalize",
     "format_timestamp",
@@ -54,8 +53,7 @@ __all__ = [
 ]
 
 FORMAT = "datadao.export/1"
-PROGRESS_EVERY = 4096
-"""Records between two ``on_records`` calls (and the size of one write batch)."""
+_BATCH = 4096  # record lines joined per write
 _RECORD_KEYS = ("author", "id", "kind", "text", "thread", "ts")
 # The C string encoder json.dumps uses with ensure_ascii=False: same bytes, ~5x faster than
 # calling json.dumps per record. A property test checks the two agree.
@@ -132,7 +130,7 @@ def _record_line(key: _Key) -> str:
 
 
 def canonicalize(
-    export: ParsedExport, *, on_records: Callable[[int], None] | None = None
+    export: ParsedExport, *, on_records: RecordsCallback | None = None
 ) -> CanonicalExport:
     """Canonical bytes and commitment of ``export``.
 
@@ -142,8 +140,8 @@ def canonicalize(
     Args:
         export: the (scrubbed) export.
         on_records: called with the number of records written so far, every
-            ``PROGRESS_EVERY`` records and once at the end, so a progress bar can move while a
-            large export is written (the sort before it is one C call and reports nothing).
+            ``PROGRESS_EVERY`` records and once with the total, so a progress bar can move while
+            a large export is written (the sort before it is one C call and reports nothing).
     """
     keys = sorted(_key(r) for r in export.records)
     header = _header_line(
@@ -159,18 +157,14 @@ def canonicalize(
 
     emit(header + "\n")
     batch: list[str] = []
-    written = 0
-    for key in keys:
+    for written, key in enumerate(keys, start=1):
         batch.append(_record_line(key) + "\n")
-        if len(batch) >= PROGRESS_EVERY:
+        if len(batch) >= _BATCH:
             emit("".join(batch))
-            written += len(batch)
             batch.clear()
-            if on_records is not None:
-                on_records(written)
+        report_records(on_records, written)
     emit("".join(batch))
-    if on_records is not None:
-        on_records(written + len(batch))
+    report_records(on_records, len(keys), final=True)
     return CanonicalExport(
         data=out.getvalue(),
         commitment=ContentCommitment(digest.digest()),

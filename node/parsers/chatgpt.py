@@ -61,7 +61,7 @@ from node.parsers._stream import (
     unix_time,
 )
 from node.parsers.archive import ExportSource
-from node.parsers.base import Limits, ParsedExport, Record
+from node.parsers.base import Limits, ParsedExport, Record, RecordsCallback, report_records
 from node.parsers.errors import (
     EmptyExport,
     InvalidStructure,
@@ -129,7 +129,9 @@ class ChatGPTParser:
         except PlatformError:
             return True  # it is ChatGPT; parse() says which files clash
 
-    def parse(self, source: ExportSource, limits: Limits) -> ParsedExport:
+    def parse(
+        self, source: ExportSource, limits: Limits, *, on_records: RecordsCallback | None = None
+    ) -> ParsedExport:
         """Stream every conversation's visible branch into records."""
         member = _locate(source)
         if member is None:
@@ -149,8 +151,10 @@ class ChatGPTParser:
                     if len(records) >= limits.max_records:
                         raise TooManyRecords(f"more than {limits.max_records} records", file=file)
                     records.append(record)
+                    report_records(on_records, len(records))
         if not records:
             raise EmptyExport("no messages with text", file=file)
+        report_records(on_records, len(records), final=True)
         return ParsedExport(
             platform=self.name,
             account=_account(source, limits),

@@ -44,7 +44,7 @@ from node.parsers._stream import (
     unix_time,
 )
 from node.parsers.archive import ExportSource, MemberReader
-from node.parsers.base import Limits, ParsedExport, Record
+from node.parsers.base import Limits, ParsedExport, Record, RecordsCallback, report_records
 from node.parsers.errors import (
     EmptyExport,
     InvalidStructure,
@@ -134,7 +134,9 @@ class GenericParser:
             )
         return found[0]
 
-    def parse(self, source: ExportSource, limits: Limits) -> ParsedExport:
+    def parse(
+        self, source: ExportSource, limits: Limits, *, on_records: RecordsCallback | None = None
+    ) -> ParsedExport:
         """Stream the data file into records."""
         member = self._member(source)
         file = source.describe(member)
@@ -145,8 +147,10 @@ class GenericParser:
                 if len(records) >= limits.max_records:
                     raise TooManyRecords(f"more than {limits.max_records} records", file=file)
                 records.append(record)
+                report_records(on_records, len(records))
         if not records:
             raise EmptyExport("no rows with text", file=file)
+        report_records(on_records, len(records), final=True)
         return ParsedExport(
             platform=self.name, account=None, records=tuple(records), source=source.label
         )

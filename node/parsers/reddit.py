@@ -38,7 +38,7 @@ import csv
 
 from node.parsers._stream import clean_text, iso_time, iter_csv
 from node.parsers.archive import ExportSource
-from node.parsers.base import Limits, ParsedExport, Record
+from node.parsers.base import Limits, ParsedExport, Record, RecordsCallback, report_records
 from node.parsers.errors import EmptyExport, TooManyRecords, WrongPlatform
 
 __all__ = ["RedditParser"]
@@ -115,7 +115,9 @@ class RedditParser:
             return True
         return any(kind in ("comment", "post") for _, kind in _members(source))
 
-    def parse(self, source: ExportSource, limits: Limits) -> ParsedExport:
+    def parse(
+        self, source: ExportSource, limits: Limits, *, on_records: RecordsCallback | None = None
+    ) -> ParsedExport:
         """Stream comments, posts and messages into records."""
         members = _members(source)
         if not any(kind in ("comment", "post") for _, kind in members):
@@ -159,8 +161,10 @@ class RedditParser:
                             thread=thread,
                         )
                     )
+                    report_records(on_records, len(records))
         if not records:
             raise EmptyExport("no comments, posts or messages with text", file=source.label)
+        report_records(on_records, len(records), final=True)
         return ParsedExport(
             platform=self.name, account=account, records=tuple(records), source=source.label
         )

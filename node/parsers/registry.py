@@ -16,15 +16,16 @@ from __future__ import annotations
 
 import functools
 import importlib
+import inspect
 import logging
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib.metadata import entry_points
-from typing import Any
+from typing import Any, cast
 
 from node.parsers.archive import ExportSource, open_export
-from node.parsers.base import ExportParser, Limits, ParsedExport
+from node.parsers.base import ExportParser, Limits, ParsedExport, RecordsCallback
 from node.parsers.errors import (
     AmbiguousPlatform,
     UnknownParser,
@@ -174,6 +175,7 @@ def parse_export(
     limits: Limits | None = None,
     registry: ParserRegistry | None = None,
     options: Mapping[str, Any] | None = None,
+    on_records: RecordsCallback | None = None,
 ) -> ParsedExport:
     """Open ``path`` safely, pick the parser and parse the whole export.
 
@@ -184,6 +186,9 @@ def parse_export(
         registry: parsers to choose from (:func:`load_registry` when None).
         options: keyword arguments for the parser's factory (e.g. ``text_field`` for
             ``generic``); only with an explicit ``platform``.
+        on_records: progress, called with the number of records parsed so far every
+            ``PROGRESS_EVERY`` records and once with the total (built-in parsers; a plugin
+            whose ``parse`` has no ``on_records`` keyword reports nothing).
 
     Returns:
         The complete export; this function never returns a partial result.
@@ -199,10 +204,24 @@ def parse_export(
         else:
             parser = registry.create(platform, **dict(options or {}))
         try:
-            return parser.parse(source, limits)
+            return _parse(parser, source, limits, on_records)
         except WrongPlatform as err:
             guesses = [n for n in registry.matches(source) if n != platform]
             if not guesses:
                 raise
             hint = f"{err.reason}; it looks like a {' or '.join(guesses)} export"
             raise WrongPlatform(hint, file=err.file) from err
+
+
+def _parse(
+    parser: ExportParser,
+    source: ExportSource,
+    limits: Limits,
+    on_records: RecordsCallback | None,
+) -> ParsedExport:
+    """``parser.parse``, passing ``on_records`` only to a parser that takes it (the Protocol's
+    ``parse`` has no such parameter, so plugins written against it keep working)."""
+    if on_records is not None and "on_records" in inspect.signature(parser.parse).parameters:
+        parse = cast("Callable[..., ParsedExport]", parser.parse)
+        return parse(source, limits, on_records=on_records)
+    return parser.parse(source, limits)

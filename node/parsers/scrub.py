@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 
-from node.parsers.base import ParsedExport, Record
+from node.parsers.base import ParsedExport, Record, RecordsCallback, report_records
 
 __all__ = ["PII_KINDS", "ScrubOptions", "ScrubResult", "scrub_export", "scrub_text"]
 
@@ -152,17 +152,25 @@ def scrub_text(text: str, options: ScrubOptions | None = None) -> ScrubResult:
     return ScrubResult(out, MappingProxyType(dict(s.counts)))
 
 
-def scrub_export(export: ParsedExport, options: ScrubOptions | None = None) -> ParsedExport:
+def scrub_export(
+    export: ParsedExport,
+    options: ScrubOptions | None = None,
+    *,
+    on_records: RecordsCallback | None = None,
+) -> ParsedExport:
     """Scrub every record's text; the result has ``scrubbed=True`` and ``pii_removed`` counts.
 
     Counts add to any from an earlier scrub, so scrubbing twice reports the same totals.
-    Records whose text is unchanged are reused, not copied.
+    Records whose text is unchanged are reused, not copied. ``on_records`` is called with the
+    number of records scrubbed so far every ``PROGRESS_EVERY`` records and once with the total.
     """
     s = _Scrubber(options or ScrubOptions())
     records: list[Record] = []
     for r in export.records:
         text = s.text(r.text)
         records.append(r if text is r.text or text == r.text else replace(r, text=text))
+        report_records(on_records, len(records))
+    report_records(on_records, len(records), final=True)
     totals = {k: export.pii_removed.get(k, 0) + s.counts[k] for k in PII_KINDS}
     return replace(
         export,

@@ -56,7 +56,7 @@ from node.parsers._stream import (
     unix_time,
 )
 from node.parsers.archive import ExportSource
-from node.parsers.base import Limits, ParsedExport, Record
+from node.parsers.base import Limits, ParsedExport, Record, RecordsCallback, report_records
 from node.parsers.errors import (
     EmptyExport,
     InvalidStructure,
@@ -144,7 +144,9 @@ class TelegramParser:
         except PlatformError:
             return True  # it is Telegram; parse() says which files clash
 
-    def parse(self, source: ExportSource, limits: Limits) -> ParsedExport:
+    def parse(
+        self, source: ExportSource, limits: Limits, *, on_records: RecordsCallback | None = None
+    ) -> ParsedExport:
         """Stream every chat's messages into records."""
         member = _locate(source)
         if member is None:
@@ -163,10 +165,12 @@ class TelegramParser:
                 if len(records) >= limits.max_records:
                     raise TooManyRecords(f"more than {limits.max_records} records", file=file)
                 records.append(record)
+                report_records(on_records, len(records))
         if not state.seen_messages:
             raise WrongPlatform("not a Telegram export: no chats or messages", file=file)
         if not records:
             raise EmptyExport("no messages with text", file=file)
+        report_records(on_records, len(records), final=True)
         return ParsedExport(
             platform=self.name, account=state.account, records=tuple(records), source=source.label
         )

@@ -51,7 +51,7 @@ from node.parsers._stream import (
     show_value,
 )
 from node.parsers.archive import ExportSource
-from node.parsers.base import Limits, ParsedExport, Record
+from node.parsers.base import Limits, ParsedExport, Record, RecordsCallback, report_records
 from node.parsers.errors import (
     EmptyExport,
     InvalidStructure,
@@ -110,7 +110,9 @@ class TwitterParser:
         """
         return bool(_tweet_files(source))
 
-    def parse(self, source: ExportSource, limits: Limits) -> ParsedExport:
+    def parse(
+        self, source: ExportSource, limits: Limits, *, on_records: RecordsCallback | None = None
+    ) -> ParsedExport:
         """Stream every tweets file into records."""
         files = _tweet_files(source)
         if not files:
@@ -122,8 +124,10 @@ class TwitterParser:
                 if len(records) >= limits.max_records:
                     raise TooManyRecords(f"more than {limits.max_records} records", file=file)
                 records.append(_tweet(item, file))
+                report_records(on_records, len(records))
         if not records:
             raise EmptyExport("no tweets", file=source.describe(files[0]))
+        report_records(on_records, len(records), final=True)
         return ParsedExport(
             platform=self.name,
             account=_account(source, limits),
