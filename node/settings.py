@@ -31,8 +31,9 @@ def default_home() -> Path:
 class NodeSettings(BaseSettings):
     """Everything a node needs to know about its environment.
 
-    Secrets (``keystore_password``, ``kubo_api_token``) are ``SecretStr`` so they never show up in
-    reprs or logs, and they are read from the environment or the TOML file, never from CLI flags.
+    Secrets (``keystore_password``, ``kubo_api_token``, ``pinning_token``) are ``SecretStr`` so
+    they never show up in reprs or logs, and they are read from the environment or the TOML file,
+    never from CLI flags.
     """
 
     model_config = SettingsConfigDict(
@@ -60,9 +61,17 @@ class NodeSettings(BaseSettings):
         default=None, description="Kubo RPC base URL; default: the on-disk blockstore."
     )
     kubo_api_token: SecretStr | None = None
+    pinning_endpoint: str | None = Field(
+        default=None,
+        description="IPFS Pinning Service API base URL (e.g. https://api.pinata.cloud/psa) for "
+        "`datadao storage pin`; default: none.",
+    )
+    pinning_token: SecretStr | None = Field(
+        default=None, description="Bearer token of the pinning service (environment or TOML)."
+    )
     dataset_id: int = Field(default=1, ge=1)
 
-    @field_validator("rpc_url", "kubo_api_url")
+    @field_validator("rpc_url", "kubo_api_url", "pinning_endpoint")
     @classmethod
     def _http_only(cls, v: str | None) -> str | None:
         if v is not None and not v.startswith(("http://", "https://")):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
@@ -27,12 +28,16 @@ from node.storage.base import BlobStore
 from node.storage.local import LocalBlockstore
 from node.types import DatasetId
 
+if TYPE_CHECKING:
+    from node.storage.pinning import PinningClient
+
 __all__ = [
     "ChainContext",
     "ValidatorSettings",
     "blob_store",
     "connect",
     "load_account",
+    "pinning_client",
     "require_account",
     "validator_dir",
 ]
@@ -135,6 +140,30 @@ def blob_store(settings: NodeSettings) -> BlobStore:
     token = settings.kubo_api_token
     headers = {"Authorization": f"Bearer {token.get_secret_value()}"} if token else None
     return KuboStore(settings.kubo_api_url, headers=headers)
+
+
+def pinning_client(settings: NodeSettings) -> PinningClient:
+    """A client of the configured remote pinning service (IPFS Pinning Service API), with the
+    same RPC timeout as every other remote call. The token comes only from the environment or
+    ``config.toml`` (``DATADAO_PINNING_TOKEN``), never a flag.
+
+    Raises:
+        ConfigError: no endpoint or no token configured.
+    """
+    if settings.pinning_endpoint is None:
+        raise ConfigError(
+            "no pinning service: set DATADAO_PINNING_ENDPOINT (an IPFS Pinning Service API base "
+            "URL, e.g. https://api.pinata.cloud/psa) and DATADAO_PINNING_TOKEN"
+        )
+    if settings.pinning_token is None:
+        raise ConfigError("DATADAO_PINNING_ENDPOINT is set but DATADAO_PINNING_TOKEN is not")
+    from node.storage.pinning import PinningClient  # httpx only when a service is configured
+
+    return PinningClient(
+        settings.pinning_endpoint,
+        settings.pinning_token.get_secret_value(),
+        timeout_s=settings.rpc_timeout_s,
+    )
 
 
 def validator_dir(home: Path, address: str) -> Path:
