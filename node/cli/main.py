@@ -9,6 +9,7 @@ import boundary "node never imports validator" intact.
 from __future__ import annotations
 
 import importlib
+import importlib.machinery
 import importlib.util
 from importlib.metadata import entry_points
 from typing import Any
@@ -50,11 +51,20 @@ def _plugin_commands() -> dict[str, str]:
 
 
 def _available(target: str) -> bool:
-    module = target.partition(":")[0]
+    """Whether ``target``'s module is present, found on disk without running any package's
+    ``__init__``. (``importlib.util.find_spec("a.b.c")`` imports ``a`` and ``a.b`` first, and
+    ``validator.valuation`` once imported torch: seconds on every ``datadao --help``.)"""
+    parts = target.partition(":")[0].split(".")
     try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
+        spec = importlib.util.find_spec(parts[0])  # a top-level name: nothing is executed
+    except (ImportError, ValueError):
         return False
+    for depth in range(1, len(parts)):
+        if spec is None or spec.submodule_search_locations is None:
+            return False
+        name = ".".join(parts[: depth + 1])
+        spec = importlib.machinery.PathFinder.find_spec(name, spec.submodule_search_locations)
+    return spec is not None
 
 
 class RootGroup(click.Group):

@@ -14,10 +14,51 @@ so every honest validator trains the same models. ``datadao value`` (cli.py) run
 folder of contributor JSONL files.
 """
 
-from validator.valuation.backends import LocalBackend, RayBackend, make_backend
-from validator.valuation.data import Contribution, Record, load_contributions, load_records
-from validator.valuation.pipeline import ContributorValue, ValuationResult, value_epoch
-from validator.valuation.spec import CheckSpec, FeaturizerSpec, TrainSpec, ValuationSpec
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from validator.valuation.backends import LocalBackend, RayBackend, make_backend
+    from validator.valuation.data import Contribution, Record, load_contributions, load_records
+    from validator.valuation.pipeline import ContributorValue, ValuationResult, value_epoch
+    from validator.valuation.spec import CheckSpec, FeaturizerSpec, TrainSpec, ValuationSpec
+
+# Public name -> the submodule that defines it. Resolved on first access (PEP 562), because
+# importing this package must stay cheap: ``datadao --help`` and every command that trains no
+# model pass through it (``validator.valuation.cli_options``), and backends/pipeline import
+# torch, which alone takes seconds.
+_EXPORTS: dict[str, str] = {
+    "LocalBackend": "backends",
+    "RayBackend": "backends",
+    "make_backend": "backends",
+    "Contribution": "data",
+    "Record": "data",
+    "load_contributions": "data",
+    "load_records": "data",
+    "ContributorValue": "pipeline",
+    "ValuationResult": "pipeline",
+    "value_epoch": "pipeline",
+    "CheckSpec": "spec",
+    "FeaturizerSpec": "spec",
+    "TrainSpec": "spec",
+    "ValuationSpec": "spec",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})
+
 
 __all__ = [
     "CheckSpec",

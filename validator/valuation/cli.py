@@ -7,7 +7,10 @@ Example::
         [--compute ray://head:10001]
 
 Loaded by the root CLI through the ``datadao.commands`` entry point; errors are ValuationError
-subclasses, which the root group turns into a message and exit code 1.
+subclasses, which the root group turns into one line and the valuation exit code (8; see
+``node/cli/exit_codes.py``). Loading this module imports only click and the light spec and error
+modules: ``datadao --help`` lists this command, and torch (seconds to import) is imported only
+when a valuation runs.
 """
 
 from __future__ import annotations
@@ -16,19 +19,16 @@ from pathlib import Path
 
 import click
 
-from validator.valuation.backends import make_backend
 from validator.valuation.cli_options import compute_option, threads_option
-from validator.valuation.data import load_contributions, load_records
 from validator.valuation.errors import DataFormatError, SpecError
-from validator.valuation.masks import SEED_BYTES
-from validator.valuation.pipeline import value_epoch
-from validator.valuation.report import write_report
 from validator.valuation.spec import ValuationSpec
 
 __all__ = ["value"]
 
 
 def _seed(raw: str) -> bytes:
+    from validator.valuation.masks import SEED_BYTES  # numpy: only once a valuation runs
+
     try:
         seed = bytes.fromhex(raw.removeprefix("0x"))
     except ValueError as err:
@@ -99,6 +99,11 @@ def value(
     threads: int | None,
 ) -> None:
     """Value each contributor's data and write the JSON report and PNG label."""
+    from validator.valuation.backends import make_backend
+    from validator.valuation.data import load_contributions, load_records
+    from validator.valuation.pipeline import value_epoch
+    from validator.valuation.report import write_report
+
     spec = _spec(spec_path)
     seed = _seed(seed_hex)
     result = value_epoch(
