@@ -3,8 +3,9 @@
 ``up`` starts anvil (detached, state persisted in the data dir), deploys every contract with
 ``contracts/script/Deploy.s.sol``, funds and stakes the validators, runs a real Ferveo key ritual,
 hands the DKG coordinator to the timelock, and writes ``<home>/devnet/deployment.json``.
-``down`` stops only the anvil it started (by pid, checked against its command line) and keeps the
-data dir unless ``wipe``. Everything is idempotent: ``up`` on a running devnet just reports it.
+``down`` stops the validator processes ``datadao devnet up`` started (:mod:`node.devnet.validators`)
+and then only the anvil it started (by pid, checked against its command line), and keeps the data
+dir unless ``wipe``. Everything is idempotent: ``up`` on a running devnet just reports it.
 """
 
 from __future__ import annotations
@@ -42,15 +43,30 @@ from node.devnet.bootstrap import (
     validator_passphrase,
 )
 from node.devnet.validation import register_validation_set, synthetic_validation_set
+from node.devnet.validators import stop_validators
 from node.errors import ChainError, ConfigError
 from node.storage.local import LocalBlockstore
-from node.types import RitualId
+from node.types import DatasetId, RitualId
 
-__all__ = ["DevnetOptions", "DevnetStatus", "devnet_down", "devnet_status", "devnet_up"]
+__all__ = [
+    "SCORING_WINDOWS",
+    "DevnetOptions",
+    "DevnetStatus",
+    "devnet_down",
+    "devnet_status",
+    "devnet_up",
+]
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
+
+SCORING_WINDOWS = {"SUBMIT_BLOCKS": "20", "COMMIT_BLOCKS": "40", "REVEAL_BLOCKS": "40"}
+"""Epoch windows (in blocks) for a devnet whose validators score by themselves, wider than the
+contracts' default 10. An automining anvil makes a block per transaction, so four validators'
+seed, commit and reveal transactions (and any that lose a race and revert) would use up a
+10-block window that a live chain, with many transactions per block, would not. S + C + R stays
+within the devnet's 120-block unbonding period. Pass as :attr:`DevnetOptions.deploy_env`."""
 
 DEPLOY_TIMEOUT_S = 900
 """Upper bound for ``forge script``: a first run may compile every contract with solcjs (minutes
@@ -83,6 +99,8 @@ class DevnetStatus:
     running: bool
     block: int | None
     ritual_state: str | None
+    epoch: int | None = None
+    """The epoch taking submissions now (None while the devnet is down)."""
 
 
 def repo_root() -> Path:
@@ -345,19 +363,27 @@ def _has_code(d: Deployment) -> bool:
 def devnet_status(home: Path) -> DevnetStatus:
     deployment = Deployment.load(home / "devnet" / "deployment.json")
     running = rpc_ready(deployment.rpc_url)
-    block = ritual = None
+    block = ritual = epoch = None
     if running:
         chain = ChainClient.connect(deployment.rpc_url, timeout_s=3)
         block = chain.block_number()
+        config = DatasetConfig(chain, deployment.address("DatasetConfig"))
+        epoch = int(config.currentEpoch(DatasetId(deployment.dataset_id)))
         rid = deployment.extra.get("ritual_id")
         if rid:
             dkg = DKGCoordinator(chain, deployment.address("DKGCoordinator"))
             ritual = dkg.getRitualState(RitualId(int(rid))).name
-    return DevnetStatus(deployment=deployment, running=running, block=block, ritual_state=ritual)
+    return DevnetStatus(
+        deployment=deployment, running=running, block=block, ritual_state=ritual, epoch=epoch
+    )
 
 
 def devnet_down(home: Path, *, wipe: bool = False, progress: Progress = lambda _m: None) -> None:
-    """Stop the anvil this devnet started (only that pid, and only if it is our anvil)."""
+    """Stop the validator processes ``up`` started, then the anvil it started (only that pid, and
+    only if it is our anvil): the daemons first, so none is left sending to a chain that is gone.
+    """
+    for problem in stop_validators(home, progress=progress):
+        progress(problem)
     path = home / "devnet" / "deployment.json"
     if path.exists():
         deployment = Deployment.load(path)
