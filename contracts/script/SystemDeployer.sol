@@ -64,7 +64,6 @@ abstract contract SystemDeployer is CommonBase {
         internal
         returns (System memory s)
     {
-        s.config = new DatasetConfig(deployer);
         s.token = new DatasetToken(p.tokenName, p.tokenSymbol);
 
         address[] memory none = new address[](0);
@@ -79,6 +78,7 @@ abstract contract SystemDeployer is CommonBase {
 
         s.staking =
             new ValidatorStaking(deployer, address(s.timelock), p.minStake, p.unbondingBlocks);
+        s.config = new DatasetConfig(deployer, address(s.staking));
         s.dkg = new DKGCoordinator(deployer, IValidatorStaking(address(s.staking)));
         s.registry = new SubmissionRegistry(s.config, s.dkg);
 

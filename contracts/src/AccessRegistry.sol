@@ -15,6 +15,7 @@ contract AccessRegistry is IAccessRegistry {
     ISubmissionRegistry private immutable _registry;
 
     mapping(uint256 reqId => Access) private _access;
+    mapping(uint256 reqId => uint64 blockNumber) private _revokedAt;
 
     constructor(address timelock_, address escrow_, address submissionRegistry_) {
         if (timelock_ == address(0) || escrow_ == address(0) || submissionRegistry_ == address(0)) {
@@ -46,11 +47,27 @@ contract AccessRegistry is IAccessRegistry {
     }
 
     /// @inheritdoc IAccessRegistry
+    function revoke(uint256 reqId) external virtual {
+        if (msg.sender != _timelock) revert AccessRegistryNotTimelock(msg.sender);
+        Access storage a = _access[reqId];
+        if (a.grantedAtBlock == 0 || _revokedAt[reqId] != 0) {
+            revert AccessRegistryNotRevocable(reqId);
+        }
+        _revokedAt[reqId] = uint64(block.number);
+        emit AccessRevoked(reqId, a.renter, a.datasetId);
+    }
+
+    /// @inheritdoc IAccessRegistry
     function isGranted(uint256 reqId) public view virtual returns (bool) {
         Access storage a = _access[reqId];
         // Expiry is a wall-clock rental term; a few seconds of proposer skew are irrelevant.
         // forge-lint: disable-next-line(block-timestamp)
-        return a.grantedAtBlock != 0 && block.timestamp <= a.expiry;
+        return a.grantedAtBlock != 0 && _revokedAt[reqId] == 0 && block.timestamp <= a.expiry;
+    }
+
+    /// @inheritdoc IAccessRegistry
+    function revokedAtBlock(uint256 reqId) external view virtual returns (uint64) {
+        return _revokedAt[reqId];
     }
 
     /// @inheritdoc IAccessRegistry

@@ -10,6 +10,9 @@ import {IValidatorStaking} from "./interfaces/IValidatorStaking.sol";
 /// @dev Transcripts are only hashed and emitted (the bytes live in calldata and logs); the chain
 /// never verifies Ferveo cryptography, it only checks that every member agrees on the aggregate.
 contract DKGCoordinator is IDKGCoordinator, Ownable {
+    /// @inheritdoc IDKGCoordinator
+    uint16 public constant MAX_RITUAL_SIZE = 64;
+
     struct Ritual {
         uint16 size;
         uint16 threshold;
@@ -49,7 +52,7 @@ contract DKGCoordinator is IDKGCoordinator, Ownable {
         onlyOwner
         returns (uint32 ritualId)
     {
-        if (size == 0) revert DKGCoordinatorInvalidSize(size);
+        if (size == 0 || size > MAX_RITUAL_SIZE) revert DKGCoordinatorInvalidSize(size);
         if (threshold == 0 || threshold > size) {
             revert DKGCoordinatorInvalidThreshold(threshold, size);
         }

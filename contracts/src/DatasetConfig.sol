@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {IDatasetConfig} from "./interfaces/IDatasetConfig.sol";
+import {IValidatorStaking} from "./interfaces/IValidatorStaking.sol";
 import {EpochMath} from "./libraries/EpochMath.sol";
 
 /// @title DatasetConfig
@@ -10,10 +11,15 @@ import {EpochMath} from "./libraries/EpochMath.sol";
 contract DatasetConfig is IDatasetConfig, Ownable {
     uint16 private constant _MAX_BPS = 10_000;
 
+    IValidatorStaking private immutable _staking;
     mapping(uint256 datasetId => Dataset) private _datasets;
     uint256 private _datasetCount;
 
-    constructor(address initialOwner) Ownable(initialOwner) {}
+    /// @dev `staking_`'s unbonding period (immutable there) bounds the windows of every dataset created here.
+    constructor(address initialOwner, address staking_) Ownable(initialOwner) {
+        if (staking_ == address(0)) revert DatasetConfigZeroStaking();
+        _staking = IValidatorStaking(staking_);
+    }
 
     /// @inheritdoc IDatasetConfig
     function createDataset(Dataset calldata d)
@@ -25,6 +31,13 @@ contract DatasetConfig is IDatasetConfig, Ownable {
         if (bytes(d.name).length == 0) revert DatasetConfigEmptyName();
         if (d.submitBlocks == 0 || d.commitBlocks == 0 || d.revealBlocks == 0) {
             revert DatasetConfigZeroWindow();
+        }
+        // A committed validator must stay slashable until the epoch can be finalized: unstaking right after the
+        // close must not let it withdraw before the reveal window ends.
+        uint256 windowBlocks = uint256(d.submitBlocks) + d.commitBlocks + d.revealBlocks;
+        uint64 unbonding = _staking.unbondingBlocks();
+        if (windowBlocks > unbonding) {
+            revert DatasetConfigWindowsExceedUnbonding(windowBlocks, unbonding);
         }
         if (d.emissionPerEpoch > d.emissionCap) {
             revert DatasetConfigEmissionAboveCap(d.emissionPerEpoch, d.emissionCap);
@@ -111,6 +124,11 @@ contract DatasetConfig is IDatasetConfig, Ownable {
     /// @inheritdoc IDatasetConfig
     function exists(uint256 datasetId) public view virtual returns (bool) {
         return datasetId != 0 && datasetId <= _datasetCount;
+    }
+
+    /// @inheritdoc IDatasetConfig
+    function staking() external view virtual returns (address) {
+        return address(_staking);
     }
 
     /// @inheritdoc IDatasetConfig

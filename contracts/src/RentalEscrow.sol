@@ -130,6 +130,25 @@ contract RentalEscrow is IRentalEscrow, ReentrancyGuard {
     }
 
     /// @inheritdoc IRentalEscrow
+    function proposeGrant(uint256 reqId) external virtual returns (uint256 proposalId) {
+        Request storage r = _requests[reqId];
+        Status status = r.status;
+        if (status == Status.None) revert RentalEscrowUnknownRequest(reqId);
+        if (status != Status.Open) revert RentalEscrowNotOpen(reqId, status);
+        // forge-lint: disable-next-line(block-timestamp)
+        if (block.timestamp > r.expiry) revert RentalEscrowRequestExpired(reqId, r.expiry);
+        (
+            address[] memory targets,
+            uint256[] memory values,
+            bytes[] memory calldatas,
+            string memory description
+        ) = grantProposal(reqId);
+        // The governor is ours and immutable; the proposal's `#proposer=` names this contract.
+        proposalId = _governor.propose(targets, values, calldatas, description);
+        emit GrantProposed(reqId, proposalId, msg.sender);
+    }
+
+    /// @inheritdoc IRentalEscrow
     function refundable(uint256 reqId) external view virtual returns (bool) {
         Request storage r = _requests[reqId];
         return r.status == Status.Open && _refundable(reqId, r);
@@ -179,7 +198,12 @@ contract RentalEscrow is IRentalEscrow, ReentrancyGuard {
         values = new uint256[](1);
         calldatas = new bytes[](1);
         calldatas[0] = abi.encodeCall(IAccessRegistry.grant, (reqId));
-        description = string.concat(_GRANT_DESCRIPTION_PREFIX, Strings.toString(reqId));
+        description = string.concat(
+            _GRANT_DESCRIPTION_PREFIX,
+            Strings.toString(reqId),
+            "#proposer=",
+            Strings.toHexString(address(this))
+        );
     }
 
     /// @inheritdoc IRentalEscrow

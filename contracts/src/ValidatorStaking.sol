@@ -15,6 +15,9 @@ import {IValidatorStaking} from "./interfaces/IValidatorStaking.sol";
 contract ValidatorStaking is IValidatorStaking, Ownable, ReentrancyGuard {
     using Checkpoints for Checkpoints.Trace208;
 
+    /// @inheritdoc IValidatorStaking
+    uint256 public constant MAX_VALIDATORS = 128;
+
     uint64 private immutable _unbondingBlocks;
 
     uint256 private _minStake;
@@ -27,6 +30,7 @@ contract ValidatorStaking is IValidatorStaking, Ownable, ReentrancyGuard {
     Checkpoints.Trace208 private _totalCheckpoints;
     mapping(address module => bool) private _faultModules;
     address[] private _validators;
+    mapping(address validator => uint256 indexPlusOne) private _setIndex;
 
     modifier onlyFaultModule() {
         if (!_faultModules[msg.sender]) revert ValidatorStakingNotFaultModule(msg.sender);
@@ -65,8 +69,10 @@ contract ValidatorStaking is IValidatorStaking, Ownable, ReentrancyGuard {
             revert ValidatorStakingBelowMinStake(v.stake, _minStake);
         }
         if (!v.registered) {
+            if (_validators.length >= MAX_VALIDATORS) _evictLowest(v.stake);
             v.registered = true;
             _validators.push(msg.sender);
+            _setIndex[msg.sender] = _validators.length;
         }
         v.ferveoPublicKey = ferveoPublicKey;
         v.shareServiceUrl = shareServiceUrl;
@@ -89,6 +95,7 @@ contract ValidatorStaking is IValidatorStaking, Ownable, ReentrancyGuard {
         _totalStaked -= amount;
         _checkpoint(msg.sender, v.stake);
         emit UnstakeRequested(msg.sender, amount, releaseBlock);
+        _leaveIfBelowMin(msg.sender, v);
     }
 
     /// @inheritdoc IValidatorStaking
@@ -134,6 +141,7 @@ contract ValidatorStaking is IValidatorStaking, Ownable, ReentrancyGuard {
         uint256 slashed = fromStake + fromUnbonding;
         _pendingSlashed += slashed;
         emit Slashed(validator, msg.sender, slashed, fromStake, fromUnbonding, reason);
+        _leaveIfBelowMin(validator, v);
     }
 
     /// @inheritdoc IValidatorStaking
@@ -227,6 +235,44 @@ contract ValidatorStaking is IValidatorStaking, Ownable, ReentrancyGuard {
     }
 
     /// @dev Records `newStake` for `validator` and the new total at the current block.
+    /// @dev A validator whose stake fell below the minimum (or to zero) leaves the set.
+    function _leaveIfBelowMin(address validator, ValidatorInfo storage v) internal {
+        if (v.registered && (v.stake == 0 || v.stake < _minStake)) _remove(validator, v);
+    }
+
+    /// @dev Makes room in a full set for a registrant with `stake`: evicts the member that committee selection
+    /// would pick last (lowest stake, then highest address), if the registrant outranks it.
+    function _evictLowest(uint256 stake) internal {
+        uint256 n = _validators.length;
+        address lowest = _validators[0];
+        uint256 lowestStake = _info[lowest].stake;
+        for (uint256 i = 1; i < n; ++i) {
+            address a = _validators[i];
+            uint256 s = _info[a].stake;
+            if (s < lowestStake || (s == lowestStake && a > lowest)) {
+                lowest = a;
+                lowestStake = s;
+            }
+        }
+        if (stake <= lowestStake) revert ValidatorStakingSetFull(stake, lowestStake);
+        _remove(lowest, _info[lowest]);
+    }
+
+    /// @dev Swap-and-pop removal from the set; the key and URL stay for a later `register`.
+    function _remove(address validator, ValidatorInfo storage v) internal {
+        uint256 index = _setIndex[validator] - 1;
+        uint256 last = _validators.length - 1;
+        if (index != last) {
+            address moved = _validators[last];
+            _validators[index] = moved;
+            _setIndex[moved] = index + 1;
+        }
+        _validators.pop();
+        delete _setIndex[validator];
+        v.registered = false;
+        emit ValidatorRemoved(validator, v.stake);
+    }
+
     function _checkpoint(address validator, uint256 newStake) internal {
         uint48 key = SafeCast.toUint48(block.number);
         // push returns the previous and new values, which we already hold: nothing to check.

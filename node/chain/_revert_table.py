@@ -10,6 +10,7 @@ __all__ = [
     "AccessControlUnauthorizedAccount",
     "AccessRegistryError",
     "AccessRegistryNotGranted",
+    "AccessRegistryNotRevocable",
     "AccessRegistryNotTimelock",
     "AccessRegistryZeroAddress",
     "CheckpointUnorderedInsertion",
@@ -32,7 +33,9 @@ __all__ = [
     "DatasetConfigEmptyName",
     "DatasetConfigError",
     "DatasetConfigUnknownDataset",
+    "DatasetConfigWindowsExceedUnbonding",
     "DatasetConfigZeroQuorum",
+    "DatasetConfigZeroStaking",
     "DatasetConfigZeroWindow",
     "DatasetTokenError",
     "DatasetTokenMinterAlreadySet",
@@ -127,6 +130,7 @@ __all__ = [
     "ScoreBoardUnknownDataset",
     "ScoreBoardZeroCommitment",
     "StringTooLong",
+    "StringsInsufficientHexLength",
     "SubmissionRegistryDuplicateContent",
     "SubmissionRegistryDuplicateFileId",
     "SubmissionRegistryEmptyCid",
@@ -153,6 +157,7 @@ __all__ = [
     "ValidatorStakingNotFaultModule",
     "ValidatorStakingNothingToRelease",
     "ValidatorStakingNothingToWithdraw",
+    "ValidatorStakingSetFull",
     "ValidatorStakingStillUnbonding",
     "ValidatorStakingTransferFailed",
     "ValidatorStakingZeroAddress",
@@ -220,6 +225,12 @@ class AccessControlUnauthorizedAccount(ContractRevert):
 class AccessRegistryNotGranted(AccessRegistryError):
     error_name = "AccessRegistryNotGranted"
     selector = "0x53159ab2"
+    arg_names = ("reqId",)
+
+
+class AccessRegistryNotRevocable(AccessRegistryError):
+    error_name = "AccessRegistryNotRevocable"
+    selector = "0x4525eea7"
     arg_names = ("reqId",)
 
 
@@ -364,9 +375,24 @@ class DatasetConfigUnknownDataset(DatasetConfigError):
     arg_names = ("datasetId",)
 
 
+class DatasetConfigWindowsExceedUnbonding(DatasetConfigError):
+    error_name = "DatasetConfigWindowsExceedUnbonding"
+    selector = "0x8b60eabe"
+    arg_names = (
+        "windowBlocks",
+        "unbondingBlocks",
+    )
+
+
 class DatasetConfigZeroQuorum(DatasetConfigError):
     error_name = "DatasetConfigZeroQuorum"
     selector = "0xd6dbedb1"
+    arg_names = ()
+
+
+class DatasetConfigZeroStaking(DatasetConfigError):
+    error_name = "DatasetConfigZeroStaking"
+    selector = "0xf7ef2363"
     arg_names = ()
 
 
@@ -1048,6 +1074,15 @@ class StringTooLong(ContractRevert):
     arg_names = ("str",)
 
 
+class StringsInsufficientHexLength(ContractRevert):
+    error_name = "StringsInsufficientHexLength"
+    selector = "0xe22e27eb"
+    arg_names = (
+        "value",
+        "length",
+    )
+
+
 class SubmissionRegistryDuplicateContent(SubmissionRegistryError):
     error_name = "SubmissionRegistryDuplicateContent"
     selector = "0xf30771df"
@@ -1231,6 +1266,15 @@ class ValidatorStakingNothingToWithdraw(ValidatorStakingError):
     arg_names = ()
 
 
+class ValidatorStakingSetFull(ValidatorStakingError):
+    error_name = "ValidatorStakingSetFull"
+    selector = "0xf6ff4239"
+    arg_names = (
+        "stake",
+        "lowestStake",
+    )
+
+
 class ValidatorStakingStillUnbonding(ValidatorStakingError):
     error_name = "ValidatorStakingStillUnbonding"
     selector = "0x8d2da084"
@@ -1283,6 +1327,7 @@ TABLE: dict[str, tuple[type[ContractRevert], tuple[str, ...]]] = {
         ),
     ),
     "0x53159ab2": (AccessRegistryNotGranted, ("uint256",)),
+    "0x4525eea7": (AccessRegistryNotRevocable, ("uint256",)),
     "0x32726d89": (AccessRegistryNotTimelock, ("address",)),
     "0x3a0d0d17": (AccessRegistryZeroAddress, ()),
     "0x2520601d": (CheckpointUnorderedInsertion, ()),
@@ -1356,7 +1401,15 @@ TABLE: dict[str, tuple[type[ContractRevert], tuple[str, ...]]] = {
     ),
     "0xb3c50d5c": (DatasetConfigEmptyName, ()),
     "0xb51f0cd9": (DatasetConfigUnknownDataset, ("uint256",)),
+    "0x8b60eabe": (
+        DatasetConfigWindowsExceedUnbonding,
+        (
+            "uint256",
+            "uint64",
+        ),
+    ),
     "0xd6dbedb1": (DatasetConfigZeroQuorum, ()),
+    "0xf7ef2363": (DatasetConfigZeroStaking, ()),
     "0x7cb23cb8": (DatasetConfigZeroWindow, ()),
     "0x5ac6e3ab": (DatasetTokenMinterAlreadySet, ("address",)),
     "0xee68cb57": (DatasetTokenNotDeployer, ("address",)),
@@ -1708,6 +1761,13 @@ TABLE: dict[str, tuple[type[ContractRevert], tuple[str, ...]]] = {
     "0x1c5b1902": (ScoreBoardUnknownDataset, ("uint256",)),
     "0xb00018fe": (ScoreBoardZeroCommitment, ()),
     "0x305a27a9": (StringTooLong, ("string",)),
+    "0xe22e27eb": (
+        StringsInsufficientHexLength,
+        (
+            "uint256",
+            "uint256",
+        ),
+    ),
     "0xf30771df": (
         SubmissionRegistryDuplicateContent,
         (
@@ -1807,6 +1867,13 @@ TABLE: dict[str, tuple[type[ContractRevert], tuple[str, ...]]] = {
     "0x456409c0": (ValidatorStakingNotFaultModule, ("address",)),
     "0x928ca2a6": (ValidatorStakingNothingToRelease, ()),
     "0xebefb9fc": (ValidatorStakingNothingToWithdraw, ()),
+    "0xf6ff4239": (
+        ValidatorStakingSetFull,
+        (
+            "uint256",
+            "uint256",
+        ),
+    ),
     "0x8d2da084": (
         ValidatorStakingStillUnbonding,
         (

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from eth_typing import ChecksumAddress
 from web3 import Web3
+from web3.types import TxReceipt
 
 from node.chain._base import ContractWrapper
 from node.types import ReqId
@@ -37,3 +38,11 @@ class AccessRegistry(ContractWrapper):
 
     def inScope(self, req_id: ReqId, file_id: bytes) -> bool:  # noqa: N802
         return bool(self._call("inScope", req_id, file_id))
+
+    def revoke(self, req_id: ReqId) -> TxReceipt:
+        """End a grant before its expiry (the timelock only: a governance proposal's action)."""
+        return self._send("revoke", req_id)
+
+    def revokedAtBlock(self, req_id: ReqId) -> int:  # noqa: N802
+        """The block in which governance revoked the grant (0: not revoked)."""
+        return int(self._call("revokedAtBlock", req_id))

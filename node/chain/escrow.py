@@ -100,3 +100,11 @@ class RentalEscrow(ContractWrapper):
 
     def grantProposalId(self, req_id: ReqId) -> int:  # noqa: N802
         return int(self._call("grantProposalId", req_id))
+
+    def proposeGrant(self, req_id: ReqId) -> int:  # noqa: N802
+        """Put the request's canonical grant proposal to the governor, with the escrow as its
+        proposer (the only account that may: its description ends ``#proposer=<escrow>``, so no
+        stranger can propose it and cancel it); returns the proposal id."""
+        receipt = self._send("proposeGrant", req_id)
+        (event,) = self._logs(receipt, "GrantProposed")
+        return int(event["args"]["proposalId"])

@@ -92,6 +92,10 @@ class DataDAOGovernor(ContractWrapper):
     def queue(self, p: GrantProposal) -> TxReceipt:
         return self._send("queue", p.targets, p.values, p.calldatas, p.description_hash)
 
+    def cancel(self, p: GrantProposal) -> TxReceipt:
+        """Cancel a pending proposal (the governor allows only its proposer)."""
+        return self._send("cancel", p.targets, p.values, p.calldatas, p.description_hash)
+
     def execute(self, p: GrantProposal) -> TxReceipt:
         return self._send("execute", p.targets, p.values, p.calldatas, p.description_hash)
 

@@ -695,7 +695,8 @@ def govern_access(
     proposals: dict[int, tuple[int, GrantProposal]] = {}
     for req, proposer in ((granted, holders[0]), (denied, holders[1 % len(holders)])):
         p = escrow.grantProposal(req)
-        pid = DataDAOGovernor(net.client(_holder(net, proposer)), governor_address).propose(p)
+        # the escrow proposes it (anyone may ask it to): no stranger can propose and cancel it
+        pid = escrow.with_client(net.client(_holder(net, proposer))).proposeGrant(req)
         proposals[req] = (pid, p)
         report(f"{proposer.name} proposed granting request #{req} (proposal {str(pid)[:10]}…)")
     net.time.mine(governor.votingDelay() + 1)

@@ -190,7 +190,7 @@ def grant_through_governance(devnet: Devnet, req_id: ReqId, holders: list[LocalA
     governor_address = devnet.address("DataDAOGovernor")
     governor = DataDAOGovernor(devnet.chain, governor_address)
     proposal = escrow.grantProposal(req_id)
-    pid = DataDAOGovernor(devnet.client(holders[0]), governor_address).propose(proposal)
+    pid = escrow.with_client(devnet.client(holders[0])).proposeGrant(req_id)
     devnet.time.mine(governor.votingDelay() + 1)
     for h in holders:
         DataDAOGovernor(devnet.client(h), governor_address).castVote(pid, VoteType.FOR)

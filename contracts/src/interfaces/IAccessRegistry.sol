@@ -24,6 +24,8 @@ interface IAccessRegistry {
     error AccessRegistryNotGranted(uint256 reqId);
     /// @notice Thrown when a constructor address is zero.
     error AccessRegistryZeroAddress();
+    /// @notice Thrown when `revoke` names a request that was never granted or is already revoked.
+    error AccessRegistryNotRevocable(uint256 reqId);
 
     /// @notice Emitted after a rental is granted.
     event AccessGranted(
@@ -36,12 +38,24 @@ interface IAccessRegistry {
         bytes renterKey
     );
 
+    /// @notice Emitted after governance revokes a grant before its expiry.
+    event AccessRevoked(uint256 indexed reqId, address indexed renter, uint256 indexed datasetId);
+
     /// @notice Grants request `reqId` (timelock only): records it and releases its fee in the escrow.
     /// @dev Reverts with the escrow's error if the request is unknown, not open or expired.
     function grant(uint256 reqId) external;
 
-    /// @notice Whether `reqId` is granted and not yet expired (`block.timestamp <= expiry`).
+    /// @notice Revokes granted request `reqId` (timelock only, so only by a governance vote): from this
+    /// block on `isGranted` and `inScope` answer false, and share services refuse the renter at their next
+    /// chain read. For a leaked renter key or a renter who broke the terms; the fee stays with the holders.
+    /// @dev Reverts `AccessRegistryNotRevocable` if the request was never granted or is already revoked.
+    function revoke(uint256 reqId) external;
+
+    /// @notice Whether `reqId` is granted, not revoked and not yet expired (`block.timestamp <= expiry`).
     function isGranted(uint256 reqId) external view returns (bool);
+
+    /// @notice The block in which `reqId`'s grant was revoked (0: not revoked).
+    function revokedAtBlock(uint256 reqId) external view returns (uint64);
 
     /// @notice The granted rental; reverts if `reqId` was never granted.
     function access(uint256 reqId) external view returns (Access memory);

@@ -34,7 +34,7 @@ interface IDKGCoordinator {
         bytes32 aggregatedTranscriptDigest; // the first posted aggregation digest (0 before)
     }
 
-    /// @notice Thrown when a committee size of zero is requested.
+    /// @notice Thrown when a committee size of zero or above `MAX_RITUAL_SIZE` is requested.
     error DKGCoordinatorInvalidSize(uint16 size);
     /// @notice Thrown when the threshold is zero or larger than the committee.
     error DKGCoordinatorInvalidThreshold(uint16 threshold, uint16 size);
@@ -74,7 +74,13 @@ interface IDKGCoordinator {
     /// @notice Emitted after an aggregation disagreed with the first one; the ritual is INVALID.
     event RitualInvalidated(uint32 indexed ritualId, address indexed member);
 
-    /// @notice Starts a ritual (owner only). Ids start at 1.
+    /// @notice The largest committee a ritual may have. Every member posts a transcript that every other member
+    /// verifies and aggregates (quadratic work off chain, linear calldata on chain), and the scoring committee is
+    /// iterated on chain when an epoch's seed is fixed; 64 keeps both bounded.
+    // solhint-disable-next-line func-name-mixedcase
+    function MAX_RITUAL_SIZE() external view returns (uint16);
+
+    /// @notice Starts a ritual (owner only). Ids start at 1. `size` is 1..MAX_RITUAL_SIZE.
     function initiateRitual(uint16 size, uint16 threshold, uint32 timeoutSeconds)
         external
         returns (uint32 ritualId);

@@ -42,6 +42,11 @@ interface IDatasetConfig {
     error DatasetConfigZeroQuorum();
     /// @notice Thrown when a dataset is created with an empty name.
     error DatasetConfigEmptyName();
+    /// @notice Thrown when an epoch's submit + commit + reveal windows exceed the staking's unbonding period:
+    /// a validator could then commit, start unbonding and withdraw before finalization slashes a missing reveal.
+    error DatasetConfigWindowsExceedUnbonding(uint256 windowBlocks, uint64 unbondingBlocks);
+    /// @notice Thrown when the staking address given to the constructor is zero.
+    error DatasetConfigZeroStaking();
     /// @notice Thrown when the current epoch is asked for before the dataset's genesis block.
     error DatasetConfigBeforeGenesis(uint256 datasetId, uint64 genesisBlock);
 
@@ -97,6 +102,9 @@ interface IDatasetConfig {
 
     /// @notice The number of datasets created (also the highest id).
     function datasetCount() external view returns (uint256);
+
+    /// @notice The validator staking whose unbonding period bounds every dataset's epoch windows.
+    function staking() external view returns (address);
 
     /// @notice The epoch accepting submissions at the current block; reverts before genesis.
     function currentEpoch(uint256 datasetId) external view returns (uint64);

@@ -8,8 +8,12 @@ pragma solidity ^0.8.24;
 /// `getPastVotes(holder, grantBlock) / getPastTotalSupply(grantBlock)`.
 /// @dev The canonical grant proposal of request `reqId` is
 /// `targets = [accessRegistry]`, `values = [0]`, `calldatas = [abi.encodeCall(IAccessRegistry.grant, (reqId))]`,
-/// `description = string.concat("Grant access request #", Strings.toString(reqId))`; `grantProposal` returns it
-/// and `grantProposalId` its governor proposal id. `expiry` is a unix timestamp: the request must be granted at
+/// `description = string.concat("Grant access request #", Strings.toString(reqId), "#proposer=", <this escrow>)`;
+/// `grantProposal` returns it and `grantProposalId` its governor proposal id. The `#proposer=` suffix (OpenZeppelin
+/// Governor's front-running protection) means only this escrow can propose it, through `proposeGrant`, which
+/// anyone may call; so no stranger can propose the canonical proposal and then cancel it while it is pending (the
+/// governor lets only a proposal's proposer cancel it, and the escrow never does), which would otherwise block the
+/// request from ever being granted. `expiry` is a unix timestamp: the request must be granted at
 /// or before it, and the granted access ends after it.
 interface IRentalEscrow {
     /// @notice Lifecycle of a request.
@@ -82,6 +86,8 @@ interface IRentalEscrow {
     event AccessFeeReleased(uint256 indexed reqId, uint64 grantBlock, uint256 fee);
     /// @notice Emitted after a request's fee was returned to its renter.
     event AccessRefunded(uint256 indexed reqId, address indexed renter, uint256 fee);
+    /// @notice Emitted after `proposeGrant` put a request's canonical grant proposal to the governor.
+    event GrantProposed(uint256 indexed reqId, uint256 indexed proposalId, address indexed caller);
     /// @notice Emitted after a holder claimed its share of a granted request's fee.
     event FeeClaimed(uint256 indexed reqId, address indexed holder, uint256 amount);
 
@@ -125,6 +131,11 @@ interface IRentalEscrow {
 
     /// @notice The number of requests made (also the highest id).
     function requestCount() external view returns (uint256);
+
+    /// @notice Puts open, unexpired request `reqId`'s canonical grant proposal to the governor, as its proposer.
+    /// Permissionless: the renter, a holder or anyone may call it; at most once per request (the governor refuses
+    /// an existing proposal id).
+    function proposeGrant(uint256 reqId) external returns (uint256 proposalId);
 
     /// @notice The canonical grant proposal of a request (see the contract doc).
     function grantProposal(uint256 reqId)

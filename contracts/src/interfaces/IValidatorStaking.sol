@@ -21,6 +21,9 @@ interface IValidatorStaking {
         uint64 unbondingReleaseBlock; // block from which `unbonding` can be withdrawn
     }
 
+    /// @notice Thrown when the validator set is full and the registrant's stake does not exceed the lowest
+    /// member's (who would otherwise be evicted to make room).
+    error ValidatorStakingSetFull(uint256 stake, uint256 lowestStake);
     /// @notice Thrown when a zero amount is staked or unstaked.
     error ValidatorStakingZeroAmount();
     /// @notice Thrown when a validator registers with less than the minimum stake.
@@ -56,6 +59,9 @@ interface IValidatorStaking {
     event UnstakeRequested(address indexed validator, uint256 amount, uint64 releaseBlock);
     /// @notice Emitted after matured unbonding stake is paid out.
     event Withdrawn(address indexed validator, uint256 amount);
+    /// @notice Emitted after a validator left the set (stake below `minStake`, or evicted from a full set by a
+    /// registrant with more stake); its key and URL are kept for a later `register`.
+    event ValidatorRemoved(address indexed validator, uint256 stake);
     /// @notice Emitted after a validator is slashed; `amount` is what was actually taken.
     event Slashed(
         address indexed validator,
@@ -119,8 +125,16 @@ interface IValidatorStaking {
     /// @notice The sum of all active stake at the end of block `blockNumber` (< block.number).
     function totalStakedAt(uint256 blockNumber) external view returns (uint256);
 
-    /// @notice Every address that ever registered, in registration order.
+    /// @notice The validator set: registered validators whose stake was at least `minStake` when it last
+    /// changed, at most `MAX_VALIDATORS` of them, in no particular order. A validator leaves it when an unstake or
+    /// a slash takes it below `minStake` (and may `register` again once it is back above), or when a validator
+    /// with more stake registers into a full set and evicts the lowest. Committee selection iterates this set, so
+    /// its cost is bounded whatever the history of registrations.
     function validators() external view returns (address[] memory);
+
+    /// @notice The most validators the set holds.
+    // solhint-disable-next-line func-name-mixedcase
+    function MAX_VALIDATORS() external view returns (uint256);
 
     /// @notice A validator's registration and stake.
     function validatorInfo(address validator) external view returns (ValidatorInfo memory);

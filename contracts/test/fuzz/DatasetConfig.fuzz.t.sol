@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {Test} from "forge-std/Test.sol";
 import {DatasetConfig} from "../../src/DatasetConfig.sol";
+import {ValidatorStaking} from "../../src/ValidatorStaking.sol";
 import {IDatasetConfig} from "../../src/interfaces/IDatasetConfig.sol";
 
 contract DatasetConfigFuzzTest is Test {
@@ -10,7 +11,10 @@ contract DatasetConfigFuzzTest is Test {
     address internal owner = makeAddr("timelock");
 
     function setUp() public {
-        config = new DatasetConfig(owner);
+        config = new DatasetConfig(
+            owner,
+            address(new ValidatorStaking(owner, makeAddr("treasury"), 1 ether, type(uint64).max))
+        );
     }
 
     function _create(uint64 genesis, uint32 s, uint32 c, uint32 r, uint256 cap)

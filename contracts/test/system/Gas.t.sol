@@ -139,8 +139,8 @@ contract GasTest is EscrowFixtures {
             sys.escrow.grantProposal(reqId);
         _cool();
         vm.prank(alice);
-        uint256 pid = sys.governor.propose(t, v, c, d);
-        _log("propose", 0, 0, _last());
+        uint256 pid = sys.escrow.proposeGrant(reqId);
+        _log("proposeGrant", 0, 0, _last());
         rollTo(sys.governor.proposalSnapshot(pid) + 1);
         _cool();
         vm.prank(alice);

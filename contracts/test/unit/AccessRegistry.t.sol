@@ -95,4 +95,70 @@ contract AccessRegistryTest is EscrowFixtures {
         assertEq(sys.accessRegistry.escrow(), address(sys.escrow));
         assertEq(sys.accessRegistry.submissionRegistry(), address(sys.registry));
     }
+
+    // -- revoke: governance ends a grant before its expiry --------------------------------------
+
+    function test_revoke_RevertWhen_NotTimelock() public {
+        uint256 reqId = request();
+        grantAsTimelock(reqId);
+        vm.prank(renter); // not even the renter can revoke (or un-revoke) on its own
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessRegistry.AccessRegistryNotTimelock.selector, renter)
+        );
+        sys.accessRegistry.revoke(reqId);
+        assertTrue(sys.accessRegistry.isGranted(reqId));
+    }
+
+    function test_revoke_RevertWhen_NeverGranted() public {
+        uint256 reqId = request();
+        vm.prank(address(sys.timelock));
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessRegistry.AccessRegistryNotRevocable.selector, reqId)
+        );
+        sys.accessRegistry.revoke(reqId);
+    }
+
+    function test_revoke_RevertWhen_AlreadyRevoked() public {
+        uint256 reqId = request();
+        grantAsTimelock(reqId);
+        vm.startPrank(address(sys.timelock));
+        sys.accessRegistry.revoke(reqId);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessRegistry.AccessRegistryNotRevocable.selector, reqId)
+        );
+        sys.accessRegistry.revoke(reqId);
+        vm.stopPrank();
+    }
+
+    function test_revoke_EndsGrantAndScopeBeforeExpiry() public {
+        uint256 reqId = requestAs(renter, FEE, 1, 1, uint64(block.timestamp + 1 days));
+        grantAsTimelock(reqId);
+        assertTrue(sys.accessRegistry.inScope(reqId, file1));
+        vm.roll(block.number + 5);
+        vm.expectEmit(address(sys.accessRegistry));
+        emit IAccessRegistry.AccessRevoked(reqId, renter, datasetId);
+        vm.prank(address(sys.timelock));
+        sys.accessRegistry.revoke(reqId);
+        assertFalse(sys.accessRegistry.isGranted(reqId));
+        assertFalse(sys.accessRegistry.inScope(reqId, file1));
+        assertEq(sys.accessRegistry.revokedAtBlock(reqId), block.number);
+        // the record of what was granted stays readable (audits, the renter's own status)
+        assertEq(sys.accessRegistry.access(reqId).renter, renter);
+    }
+
+    function test_revoke_ThroughGovernance() public {
+        uint256 reqId = request();
+        grantAsTimelock(reqId);
+        address[] memory t = new address[](1);
+        t[0] = address(sys.accessRegistry);
+        uint256[] memory v = new uint256[](1);
+        bytes[] memory c = new bytes[](1);
+        c[0] = abi.encodeCall(IAccessRegistry.revoke, (reqId));
+        address holder = makeAddr("holder");
+        mintVotes(holder, 1000 ether);
+        vm.roll(block.number + 1);
+        runProposal(t, v, c, "revoke a leaked renter key", voters(holder), 1);
+        assertFalse(sys.accessRegistry.isGranted(reqId));
+        assertEq(sys.accessRegistry.revokedAtBlock(reqId), block.number);
+    }
 }

@@ -165,6 +165,15 @@ contract DKGCoordinatorTest is Test {
         coordinator.initiateRitual(0, 0, TIMEOUT);
     }
 
+    function test_initiateRitual_RevertWhen_SizeAboveCap() public {
+        uint16 size = coordinator.MAX_RITUAL_SIZE() + 1;
+        vm.expectRevert(
+            abi.encodeWithSelector(IDKGCoordinator.DKGCoordinatorInvalidSize.selector, size)
+        );
+        vm.prank(owner);
+        coordinator.initiateRitual(size, 3, TIMEOUT);
+    }
+
     function test_initiateRitual_RevertWhen_ZeroThreshold() public {
         vm.expectRevert(
             abi.encodeWithSelector(IDKGCoordinator.DKGCoordinatorInvalidThreshold.selector, 0, 4)

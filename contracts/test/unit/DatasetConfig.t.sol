@@ -5,6 +5,7 @@ import {Test} from "forge-std/Test.sol";
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {DatasetConfig} from "../../src/DatasetConfig.sol";
+import {ValidatorStaking} from "../../src/ValidatorStaking.sol";
 import {IDatasetConfig} from "../../src/interfaces/IDatasetConfig.sol";
 
 contract DatasetConfigTest is Test {
@@ -14,7 +15,9 @@ contract DatasetConfigTest is Test {
 
     function setUp() public {
         vm.roll(1000);
-        config = new DatasetConfig(owner);
+        config = new DatasetConfig(
+            owner, address(new ValidatorStaking(owner, makeAddr("treasury"), 1 ether, 1000))
+        );
     }
 
     function _dataset() internal pure returns (IDatasetConfig.Dataset memory d) {
@@ -385,5 +388,33 @@ contract DatasetConfigTest is Test {
             abi.encodeWithSelector(IDatasetConfig.DatasetConfigUnknownDataset.selector, 9)
         );
         config.epochWindows(9, 0);
+    }
+
+    function test_constructor_RevertWhen_ZeroStaking() public {
+        vm.expectRevert(IDatasetConfig.DatasetConfigZeroStaking.selector);
+        new DatasetConfig(owner, address(0));
+    }
+
+    function test_createDataset_RevertWhen_WindowsExceedUnbonding() public {
+        // unbonding is 1000 blocks here; S + C + R = 1001 would let a committed validator unstake after the close
+        // and withdraw before a missing reveal is slashed at finalization
+        IDatasetConfig.Dataset memory d = _dataset();
+        d.submitBlocks = 951;
+        d.commitBlocks = 25;
+        d.revealBlocks = 25;
+        vm.prank(owner);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IDatasetConfig.DatasetConfigWindowsExceedUnbonding.selector, 1001, 1000
+            )
+        );
+        config.createDataset(d);
+        d.submitBlocks = 950; // exactly the unbonding period is allowed
+        vm.prank(owner);
+        config.createDataset(d);
+    }
+
+    function test_staking_IsTheOneGiven() public {
+        assertTrue(config.staking() != address(0));
     }
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {IGovernor} from "@openzeppelin/contracts/governance/IGovernor.sol";
 
 import {EscrowFixtures} from "../utils/EscrowFixtures.sol";
@@ -112,16 +113,87 @@ contract RentalEscrowTest is EscrowFixtures {
         assertEq(renter.balance, FEE);
     }
 
-    function test_refund_WhenGrantProposalCanceled() public {
+    // ----- the canonical grant proposal cannot be griefed -----
+
+    function test_proposeGrant_RevertWhen_StrangerProposesCanonicalProposal() public {
         uint256 reqId = request();
         (address[] memory t, uint256[] memory v, bytes[] memory c, string memory d) =
             sys.escrow.grantProposal(reqId);
-        vm.startPrank(alice);
-        sys.governor.propose(t, v, c, d);
-        sys.governor.cancel(t, v, c, keccak256(bytes(d)));
-        vm.stopPrank();
+        for (uint256 i; i < 2; ++i) {
+            address who = i == 0 ? alice : renter; // a stranger, and even the renter itself
+            vm.prank(who);
+            vm.expectRevert(
+                abi.encodeWithSelector(IGovernor.GovernorRestrictedProposer.selector, who)
+            );
+            sys.governor.propose(t, v, c, d);
+        }
+    }
+
+    function test_proposeGrant_NobodyCanCancelIt() public {
+        uint256 reqId = request();
+        (address[] memory t, uint256[] memory v, bytes[] memory c, string memory d) =
+            sys.escrow.grantProposal(reqId);
+        vm.prank(alice);
+        uint256 pid = sys.escrow.proposeGrant(reqId);
+        assertEq(pid, sys.escrow.grantProposalId(reqId));
+        assertEq(sys.governor.proposalProposer(pid), address(sys.escrow));
+        address[3] memory who = [alice, renter, address(this)];
+        for (uint256 i; i < who.length; ++i) {
+            vm.prank(who[i]);
+            vm.expectRevert(
+                abi.encodeWithSelector(IGovernor.GovernorUnableToCancel.selector, pid, who[i])
+            );
+            sys.governor.cancel(t, v, c, keccak256(bytes(d)));
+        }
+        assertEq(uint8(sys.governor.state(pid)), uint8(IGovernor.ProposalState.Pending));
+        vm.expectRevert(
+            abi.encodeWithSelector(IRentalEscrow.RentalEscrowNotRefundable.selector, reqId)
+        );
         sys.escrow.refund(reqId);
-        assertEq(renter.balance, FEE);
+    }
+
+    function test_proposeGrant_RevertWhen_AlreadyProposed() public {
+        uint256 reqId = request();
+        uint256 pid = sys.escrow.proposeGrant(reqId);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IGovernor.GovernorUnexpectedProposalState.selector,
+                pid,
+                IGovernor.ProposalState.Pending,
+                bytes32(0)
+            )
+        );
+        sys.escrow.proposeGrant(reqId);
+    }
+
+    function test_proposeGrant_RevertWhen_NotOpenOrExpired() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(IRentalEscrow.RentalEscrowUnknownRequest.selector, uint256(9))
+        );
+        sys.escrow.proposeGrant(9);
+        uint256 reqId = request();
+        uint64 expiry = sys.escrow.request(reqId).expiry;
+        vm.warp(expiry + 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(IRentalEscrow.RentalEscrowRequestExpired.selector, reqId, expiry)
+        );
+        sys.escrow.proposeGrant(reqId);
+        sys.escrow.refund(reqId);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IRentalEscrow.RentalEscrowNotOpen.selector, reqId, IRentalEscrow.Status.Refunded
+            )
+        );
+        sys.escrow.proposeGrant(reqId);
+    }
+
+    function test_proposeGrant_EmitsAndAnyoneCanCallIt() public {
+        uint256 reqId = request();
+        uint256 expected = sys.escrow.grantProposalId(reqId);
+        vm.expectEmit(address(sys.escrow));
+        emit IRentalEscrow.GrantProposed(reqId, expected, alice);
+        vm.prank(alice);
+        sys.escrow.proposeGrant(reqId);
     }
 
     function test_refund_RevertWhen_UnknownRequest() public {
@@ -312,7 +384,12 @@ contract RentalEscrowTest is EscrowFixtures {
         assertEq(t[0], address(sys.accessRegistry));
         assertEq(v[0], 0);
         assertEq(c[0], abi.encodeCall(IAccessRegistry.grant, (reqId)));
-        assertEq(d, "Grant access request #1");
+        assertEq(
+            d,
+            string.concat(
+                "Grant access request #1#proposer=", Strings.toHexString(address(sys.escrow))
+            )
+        );
         assertEq(
             sys.escrow.grantProposalId(reqId),
             sys.governor.hashProposal(t, v, c, keccak256(bytes(d)))

@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {Fixtures} from "../utils/Fixtures.sol";
 import {ScoreBoard} from "../../src/ScoreBoard.sol";
+import {IValidatorStaking} from "../../src/interfaces/IValidatorStaking.sol";
 import {IScoreBoard} from "../../src/interfaces/IScoreBoard.sol";
 import {IRewardDistributor} from "../../src/interfaces/IRewardDistributor.sol";
 
@@ -376,6 +377,34 @@ contract ScoreBoardTest is Fixtures {
         sys.scoreBoard.finalize(datasetId, EPOCH);
         assertEq(sys.staking.stakeOf(validators[2]), VALIDATOR_STAKE - amount);
         assertEq(sys.staking.stakeOf(validators[1]), VALIDATOR_STAKE);
+    }
+
+    function test_finalize_NonRevealSlashCannotBeEscapedByUnstaking() public {
+        rollToCommit(EPOCH);
+        for (uint256 i; i < 3; ++i) {
+            commitScores(validators[i], EPOCH, _scores(5000, 5000));
+        }
+        // validator 2 committed, then unstakes everything at once to dodge the non-reveal slash
+        address dodger = validators[2];
+        vm.prank(dodger);
+        sys.staking.requestUnstake(VALIDATOR_STAKE);
+        rollToReveal(EPOCH);
+        revealScores(validators[0], EPOCH, _scores(5000, 5000));
+        revealScores(validators[1], EPOCH, _scores(5000, 5000));
+        rollToFinalize(EPOCH);
+        // unbonding >= submit + commit + reveal (DatasetConfig enforces it): still locked at finalization
+        uint64 release = sys.staking.validatorInfo(dodger).unbondingReleaseBlock;
+        assertGt(release, block.number);
+        vm.prank(dodger);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IValidatorStaking.ValidatorStakingStillUnbonding.selector, release, block.number
+            )
+        );
+        sys.staking.withdraw();
+        uint256 amount = VALIDATOR_STAKE * params.slashBps / 10_000;
+        sys.scoreBoard.finalize(datasetId, EPOCH);
+        assertEq(sys.staking.validatorInfo(dodger).unbonding, VALIDATOR_STAKE - amount);
     }
 
     function test_finalize_FailedSlashDoesNotBlock() public {

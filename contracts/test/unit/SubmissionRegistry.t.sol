@@ -33,8 +33,8 @@ abstract contract SubmissionRegistryTestBase is Test {
         vm.roll(GENESIS);
         vm.warp(1_700_000_000);
         (contributor, contributorKey) = makeAddrAndKey("contributor");
-        config = new DatasetConfig(owner);
         staking = new ValidatorStaking(owner, makeAddr("treasury"), 1 ether, 100);
+        config = new DatasetConfig(owner, address(staking));
         coordinator = new DKGCoordinator(owner, staking);
         _deployRegistry();
         _createDataset();

@@ -491,4 +491,92 @@ contract ValidatorStakingTest is Test {
         );
         staking.totalStakedAt(11);
     }
+
+    // ---------------------------------------------------------------- bounded validator set
+
+    function _join(address who, uint256 amount) internal {
+        vm.deal(who, who.balance + amount);
+        _stake(who, amount);
+        vm.prank(who);
+        staking.register(KEY, "https://v");
+    }
+
+    function _fill() internal {
+        uint256 max = staking.MAX_VALIDATORS();
+        for (uint256 i; i < max; ++i) {
+            _join(address(uint160(0x10000 + i)), MIN_STAKE + i);
+        }
+        assertEq(staking.validators().length, max);
+    }
+
+    function test_register_RevertWhen_SetFullAndNotAboveLowest() public {
+        _fill();
+        _stake(alice, MIN_STAKE); // equal to the lowest member: cannot evict it
+        vm.prank(alice);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IValidatorStaking.ValidatorStakingSetFull.selector, MIN_STAKE, MIN_STAKE
+            )
+        );
+        staking.register(KEY, "https://a");
+        assertFalse(staking.validatorInfo(alice).registered);
+    }
+
+    function test_register_FullSetEvictsTheLowest() public {
+        _fill();
+        address lowest = address(uint160(0x10000));
+        _stake(alice, MIN_STAKE + 1000);
+        vm.expectEmit(address(staking));
+        emit IValidatorStaking.ValidatorRemoved(lowest, MIN_STAKE);
+        vm.prank(alice);
+        staking.register(KEY, "https://a");
+        address[] memory set = staking.validators();
+        assertEq(set.length, staking.MAX_VALIDATORS());
+        assertFalse(staking.validatorInfo(lowest).registered);
+        assertTrue(staking.validatorInfo(alice).registered);
+        for (uint256 i; i < set.length; ++i) {
+            assertTrue(set[i] != lowest);
+        }
+        // the evicted validator keeps its stake and can come back with more
+        assertEq(staking.stakeOf(lowest), MIN_STAKE);
+    }
+
+    function test_requestUnstake_BelowMinLeavesTheSet() public {
+        _join(alice, MIN_STAKE);
+        _join(bob, MIN_STAKE);
+        vm.expectEmit(address(staking));
+        emit IValidatorStaking.ValidatorRemoved(alice, MIN_STAKE - 1);
+        vm.prank(alice);
+        staking.requestUnstake(1);
+        address[] memory set = staking.validators();
+        assertEq(set.length, 1);
+        assertEq(set[0], bob);
+        assertFalse(staking.validatorInfo(alice).registered);
+        // back above the minimum, it registers again (same slot count)
+        _stake(alice, 1);
+        vm.prank(alice);
+        staking.register(KEY, "https://a");
+        assertEq(staking.validators().length, 2);
+    }
+
+    function test_cyclingStakeDoesNotGrowTheSet() public {
+        _join(bob, MIN_STAKE);
+        for (uint256 i; i < 20; ++i) {
+            _join(alice, MIN_STAKE);
+            vm.prank(alice);
+            staking.requestUnstake(MIN_STAKE);
+        }
+        assertEq(staking.validators().length, 1);
+    }
+
+    function test_slash_BelowMinLeavesTheSet() public {
+        _join(alice, MIN_STAKE);
+        address module = makeAddr("module");
+        vm.prank(owner);
+        staking.setFaultModule(module, true);
+        vm.prank(module);
+        staking.slash(alice, 1, "fault");
+        assertEq(staking.validators().length, 0);
+        assertFalse(staking.validatorInfo(alice).registered);
+    }
 }

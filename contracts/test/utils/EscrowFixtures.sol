@@ -34,9 +34,7 @@ abstract contract EscrowFixtures is Fixtures {
     }
 
     function proposeGrant(uint256 reqId) internal returns (uint256 proposalId) {
-        (address[] memory t, uint256[] memory v, bytes[] memory c, string memory d) =
-            sys.escrow.grantProposal(reqId);
-        proposalId = sys.governor.propose(t, v, c, d);
+        proposalId = sys.escrow.proposeGrant(reqId);
     }
 
     function voters(address a) internal pure returns (address[] memory vs) {
@@ -50,6 +48,7 @@ abstract contract EscrowFixtures is Fixtures {
     {
         (address[] memory t, uint256[] memory v, bytes[] memory c, string memory d) =
             sys.escrow.grantProposal(reqId);
-        return runProposal(t, v, c, d, vs, support);
+        uint256 proposalId = sys.escrow.proposeGrant(reqId);
+        return voteAndExecute(proposalId, t, v, c, d, vs, support);
     }
 }

@@ -211,6 +211,20 @@ abstract contract Fixtures is Test, SystemDeployer {
         uint8 support
     ) internal returns (uint256 proposalId) {
         proposalId = sys.governor.propose(targets, values, calldatas, description);
+        voteAndExecute(proposalId, targets, values, calldatas, description, voters, support);
+    }
+
+    /// @notice Votes on an existing proposal (`support` by every voter), and when it succeeds queues and
+    /// executes it.
+    function voteAndExecute(
+        uint256 proposalId,
+        address[] memory targets,
+        uint256[] memory values,
+        bytes[] memory calldatas,
+        string memory description,
+        address[] memory voters,
+        uint8 support
+    ) internal returns (uint256) {
         rollTo(sys.governor.proposalSnapshot(proposalId) + 1);
         for (uint256 i; i < voters.length; ++i) {
             vm.prank(voters[i]);
@@ -222,6 +236,7 @@ abstract contract Fixtures is Test, SystemDeployer {
         sys.governor.queue(targets, values, calldatas, descriptionHash);
         vm.warp(block.timestamp + sys.timelock.getMinDelay() + 1);
         sys.governor.execute(targets, values, calldatas, descriptionHash);
+        return proposalId;
     }
 
     function _labelSystem() private {

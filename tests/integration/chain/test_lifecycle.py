@@ -182,9 +182,9 @@ def test_full_lifecycle(devnet: Devnet, snapshot: None) -> None:
     req2 = RentalEscrow(devnet.client(loser), escrow.address).requestAccess(
         DATASET, b"loser-session-key", epoch, epoch, expiry, fee
     )
-    p1, p2 = escrow.grantProposal(req), escrow.grantProposal(req2)
-    pid1 = DataDAOGovernor(devnet.client(holders[0]), governor.address).propose(p1)
-    pid2 = DataDAOGovernor(devnet.client(holders[0]), governor.address).propose(p2)
+    p1 = escrow.grantProposal(req)
+    pid1 = escrow.with_client(devnet.client(holders[0])).proposeGrant(req)
+    pid2 = escrow.with_client(devnet.client(holders[0])).proposeGrant(req2)
     assert pid1 == escrow.grantProposalId(req)
     devnet.time.mine(governor.votingDelay() + 1)
     for h in holders[:3]:

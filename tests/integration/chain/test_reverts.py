@@ -5,6 +5,7 @@ changes on chain: no block is mined, no nonce is used, the state read before is 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import secrets
 import time
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from node.chain.dkg import DKGCoordinator
 from node.chain.eip712 import SubmissionMessage, sign
 from node.chain.errors import ContractRevert
 from node.chain.escrow import RentalEscrow
+from node.chain.governor import DataDAOGovernor
 from node.chain.registry import SubmissionRegistry
 from node.chain.rewards import RewardDistributor
 from node.chain.scoreboard import ScoreBoard
@@ -202,3 +204,27 @@ def test_economic_rejections(devnet: Devnet, snapshot: None) -> None:
         errors.RewardDistributorNotFinalized,
         lambda: rewards.claim(DATASET, Epoch(0), b"\x01" * 32),
     )
+
+
+def test_governance_griefing_rejections(devnet: Devnet, snapshot: None) -> None:
+    """The canonical grant proposal cannot be proposed by a stranger (who could then cancel it
+    while pending and block the request for ever), nor cancelled by anyone once the escrow has
+    proposed it; only the timelock can revoke a grant."""
+    renter, stranger = devnet.spare[2], devnet.spare[3]
+    escrow = RentalEscrow(devnet.client(renter), devnet.address("RentalEscrow"))
+    req = escrow.requestAccess(DATASET, b"k", 0, 0, int(time.time()) + 86400, 10)
+    canonical = escrow.grantProposal(req)
+    assert canonical.description.endswith("#proposer=" + escrow.address.lower())
+    governor = DataDAOGovernor(devnet.client(stranger), devnet.address("DataDAOGovernor"))
+    _assert_reverts_unchanged(
+        devnet, errors.GovernorRestrictedProposer, lambda: governor.propose(canonical)
+    )
+    pid = escrow.with_client(devnet.client(stranger)).proposeGrant(req)
+    assert pid == escrow.grantProposalId(req)
+    for who in (stranger, renter):
+        canceller = DataDAOGovernor(devnet.client(who), governor.address)
+        _assert_reverts_unchanged(
+            devnet, errors.GovernorUnableToCancel, functools.partial(canceller.cancel, canonical)
+        )
+    access = AccessRegistry(devnet.client(stranger), devnet.address("AccessRegistry"))
+    _assert_reverts_unchanged(devnet, errors.AccessRegistryNotTimelock, lambda: access.revoke(req))
