@@ -8,6 +8,10 @@ Contract wrappers build calls; this module owns the policies around them, in one
 - **EIP-1559 fees** from the latest base fee and the node's priority-fee suggestion;
 - **exactly-once broadcast**: a transaction is signed once and only those bytes are re-sent on
   transport errors, so a retry can never create a second transaction (same nonce, same hash);
+- **retries** by kind of call (:mod:`node.retry`): reads (including the gas estimate and the
+  nonce fetch) under ``CHAIN_READ``, the broadcast of signed bytes under ``CHAIN_BROADCAST``;
+  web3's own HTTP retry is switched off so there is exactly one policy per call, and a revert
+  or any other answer from the node is never retried;
 - **confirmations**: a receipt counts only once it is ``confirmations`` blocks deep;
 - **revert decoding**: custom errors become the typed exceptions generated from the ABIs.
 """
@@ -29,6 +33,7 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress, HexStr
 from hexbytes import HexBytes
+from requests import HTTPError
 from web3 import HTTPProvider, Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractEvent, ContractFunction
@@ -52,6 +57,7 @@ from node.chain.errors import (
 )
 from node.chain.revert import decode_revert
 from node.errors import ChainError
+from node.retry import CHAIN_BROADCAST, CHAIN_READ, RetryPolicy, retry_call
 
 __all__ = ["ChainClient", "PendingTx", "load_keystore"]
 
@@ -67,6 +73,17 @@ _TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
     ConnectionError,
     TimeoutError,
 )
+_RPC_FAILURES: tuple[type[BaseException], ...] = (*_TRANSPORT_ERRORS, HTTPError)
+# HTTP answers that mean "not now" rather than "no": a rate limit or a gateway in trouble.
+_TRANSIENT_STATUS = frozenset({429, 500, 502, 503, 504})
+
+
+def _transient(err: BaseException) -> bool:
+    """Whether an RPC failure may go away on its own (and the request may be repeated)."""
+    if isinstance(err, HTTPError):
+        response = err.response
+        return response is not None and response.status_code in _TRANSIENT_STATUS
+    return isinstance(err, _TRANSPORT_ERRORS)
 
 
 def load_keystore(path: Path, password: str) -> LocalAccount:
@@ -98,8 +115,11 @@ class ChainClient:
         account: the signing key, or None for a read-only client.
         confirmations: blocks a receipt must be buried under (1 = included).
         receipt_timeout_s: how long to wait for a receipt before TransactionTimeout.
-        max_retries: bounded retries for transport errors on each RPC request.
+        max_retries: bounded retries for transport errors on each RPC request (reads and the
+            re-broadcast of signed bytes); the waits and the time bound are
+            :data:`node.retry.CHAIN_READ`'s and :data:`node.retry.CHAIN_BROADCAST`'s.
         poll_interval_s: receipt polling interval.
+        sleep: the retry waits (tests inject a no-op); None is ``time.sleep``.
     """
 
     def __init__(
@@ -111,6 +131,7 @@ class ChainClient:
         receipt_timeout_s: float = 120.0,
         max_retries: int = 5,
         poll_interval_s: float = 0.05,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         if confirmations < 1:
             raise ValueError("confirmations must be >= 1")
@@ -120,6 +141,9 @@ class ChainClient:
         self.receipt_timeout_s = receipt_timeout_s
         self.max_retries = max_retries
         self.poll_interval_s = poll_interval_s
+        self._sleep = sleep
+        self._read_policy: RetryPolicy = CHAIN_READ.with_attempts(max_retries + 1)
+        self._broadcast_policy: RetryPolicy = CHAIN_BROADCAST.with_attempts(max_retries + 1)
         self._lock = threading.Lock()
         self._next_nonce: int | None = None
         self._fee_quote: tuple[float, int, int] | None = None
@@ -134,8 +158,18 @@ class ChainClient:
         timeout_s: float = 30.0,
         **kwargs: Any,
     ) -> ChainClient:
-        """Client for an HTTP JSON-RPC URL."""
-        w3 = Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": timeout_s}))
+        """Client for an HTTP JSON-RPC URL.
+
+        web3's provider-level retry is off: this client's policies (:mod:`node.retry`) are the
+        only retries, instead of up to five provider retries inside each of ours.
+        """
+        w3 = Web3(
+            HTTPProvider(
+                rpc_url,
+                request_kwargs={"timeout": timeout_s},
+                exception_retry_configuration=None,
+            )
+        )
         return cls(w3, account, **kwargs)
 
     # ----------------------------------------------------------------------------- identity
@@ -168,6 +202,7 @@ class ChainClient:
             receipt_timeout_s=self.receipt_timeout_s,
             max_retries=self.max_retries,
             poll_interval_s=self.poll_interval_s,
+            sleep=self._sleep,
         )
 
     @property
@@ -273,7 +308,9 @@ class ChainClient:
                 receipt = self.w3.eth.get_transaction_receipt(pending.tx_hash)
             except TransactionNotFound:
                 receipt = None
-            except _TRANSPORT_ERRORS:
+            except _RPC_FAILURES as err:
+                if not _transient(err):
+                    raise
                 receipt = None  # the node may be restarting; keep polling until the deadline
             if receipt is not None:
                 # a receipt means the tx is in a block: depth 1 needs no extra head lookup
@@ -360,6 +397,12 @@ class ChainClient:
                         self._next_nonce = None
                         continue
                     self._next_nonce = None
+                    # the node's answer (underpriced, insufficient funds, ...): final, typed
+                    raise ChainError(f"the node refused {description}: {err}") from err
+                except ChainUnavailable:
+                    # the bytes may or may not have reached the node: only its pending count
+                    # can say which nonce is next
+                    self._next_nonce = None
                     raise
                 self._next_nonce = nonce + 1
                 log.debug("tx sent", extra={"tx": tx_hash, "nonce": nonce, "what": description})
@@ -380,14 +423,15 @@ class ChainClient:
         return self._next_nonce
 
     def _broadcast(self, raw: bytes, tx_hash: HexStr) -> None:
-        """Send the signed bytes; on transport errors re-send the *same* bytes (idempotent)."""
-        last: BaseException | None = None
-        for attempt in range(self.max_retries + 1):
+        """Send the signed bytes; on transport errors re-send the *same* bytes (idempotent).
+
+        Only these bytes are ever repeated (``CHAIN_BROADCAST``): the node either already has
+        the transaction (same hash, so "already known" means done) or never saw it.
+        """
+
+        def send_once() -> None:
             try:
                 self.w3.eth.send_raw_transaction(raw)
-                return
-            except _TRANSPORT_ERRORS as err:
-                last = err
             except Web3RPCError as err:
                 text = str(err).lower()
                 seen = ("already known", "already imported", "nonce too low")
@@ -395,8 +439,16 @@ class ChainClient:
                 if any(s in text for s in seen) and self._known(tx_hash):
                     return
                 raise
-            time.sleep(min(0.2 * 2**attempt, 3.0))
-        raise ChainUnavailable(self.rpc_url, f"broadcast of {tx_hash} failed: {last!r}")
+
+        retry_call(
+            send_once,
+            policy=self._broadcast_policy,
+            retry_if=_transient,
+            give_up=lambda last: ChainUnavailable(
+                self.rpc_url, f"broadcast of {tx_hash} failed: {last!r}"
+            ),
+            sleep=self._sleep,
+        )
 
     def _known(self, tx_hash: HexStr) -> bool:
         try:
@@ -404,14 +456,14 @@ class ChainClient:
             return True
         except TransactionNotFound:
             return False
-        except _TRANSPORT_ERRORS:
+        except _RPC_FAILURES:
             return False
 
     def _explain_failure(
         self, pending: PendingTx, receipt: TxReceipt
     ) -> ContractRevert | TransactionFailed:
         """Replay a failed transaction as a call at its block to recover the revert data."""
-        tx = self.w3.eth.get_transaction(pending.tx_hash)
+        tx = self._rpc(lambda: self.w3.eth.get_transaction(pending.tx_hash))
         call: TxParams = {
             "from": tx["from"],
             "to": tx["to"],
@@ -423,7 +475,7 @@ class ChainClient:
         # shows up on one of them.
         for block in (receipt["blockNumber"] - 1, receipt["blockNumber"]):
             try:
-                self.w3.eth.call(call, block)
+                self._rpc(partial(self.w3.eth.call, call, block))
             except (ContractCustomError, ContractLogicError, ContractPanicError) as err:
                 return _typed_revert(err)
             except Web3RPCError as err:
@@ -433,15 +485,21 @@ class ChainClient:
         return TransactionFailed(pending.tx_hash)
 
     def _rpc(self, fn: Callable[[], T]) -> T:
-        """Run one read-only RPC request with bounded retries on transport errors."""
-        last: BaseException | None = None
-        for attempt in range(self.max_retries + 1):
-            try:
-                return fn()
-            except _TRANSPORT_ERRORS as err:
-                last = err
-                time.sleep(min(0.2 * 2**attempt, 3.0))
-        raise ChainUnavailable(self.rpc_url, repr(last))
+        """Run one read-only RPC request under ``CHAIN_READ``.
+
+        Transport failures and 429/5xx are retried; every other outcome, a revert above all,
+        is the node's answer and propagates at once.
+
+        Raises:
+            ChainUnavailable: the node did not answer within the policy's bounds.
+        """
+        return retry_call(
+            fn,
+            policy=self._read_policy,
+            retry_if=_transient,
+            give_up=lambda last: ChainUnavailable(self.rpc_url, repr(last)),
+            sleep=self._sleep,
+        )
 
 
 def _revert_bytes(err: ContractLogicError) -> bytes | None:
