@@ -8,7 +8,11 @@ contributor holds each example). Model m minimises::
     (sum_u w_mu * CE(f_m(x_u), y_u) + l2/2 * |W_m|^2) / (sum_u w_mu + 1)
 
 (sklearn's ``LogisticRegression(C=1/l2)`` objective divided by the subset size plus one, so one
-learning rate suits every subset) by full-batch Adam for a fixed number of steps. Parameters
+learning rate suits every subset; with two classes and no hidden layer the penalty is doubled,
+because a two-column softmax splits sklearn's one binary weight vector ``w`` into ``±w/2``, whose
+penalty ``l2/2 * 2 * |w/2|^2`` is half of sklearn's: without the factor a binary task would be
+regularised half as much as the spec says, which let random-label rows pay as regularisers)
+by full-batch Adam for a fixed number of steps. Parameters
 carry a leading model dimension and the c models' losses are summed before one backward pass:
 the models share no parameters, so each gets exactly its own gradient. Every model starts from
 the same initialisation (drawn on the CPU from ``init_seed``), which makes utility differences
@@ -89,6 +93,8 @@ class _BoundSoftmax:
         self._xv = torch.from_numpy(p.x_val).to(device, self._dt)
         self._yv = torch.from_numpy(p.y_val).to(device)
         self._wv = torch.from_numpy(p.w_val).to(device)
+        # see the module docstring: the binary linear head matches sklearn's C = 1/l2 only doubled
+        self._l2 = p.l2 * (2.0 if p.n_classes == 2 and p.hidden == 0 else 1.0)
 
     def _init(self, c: int) -> list[torch.Tensor]:
         p, d = self._p, self._x.shape[1]
@@ -123,7 +129,7 @@ class _BoundSoftmax:
         g.sub_(self._onehot[:, None, :])
         g.mul_((w / norm[:, None]).T[:, :, None])
         grad_e = (self._x.T @ g.reshape(-1, c * k)).view(d, c, k).permute(1, 0, 2)
-        grad_e = grad_e + (self._p.l2 / norm)[:, None, None] * e
+        grad_e = grad_e + (self._l2 / norm)[:, None, None] * e
         return [grad_e, g.sum(dim=0)]
 
     def _autograd_grads(
@@ -134,7 +140,7 @@ class _BoundSoftmax:
         logp = F.log_softmax(self._logits(params, self._x), dim=-1)
         ce = -logp.gather(-1, self._y.expand(w.shape[0], -1)[..., None]).squeeze(-1)
         reg = sum((t * t).flatten(1).sum(dim=1) for t in params[0::2])
-        loss = (((w * ce).sum(dim=1) + 0.5 * self._p.l2 * reg) / norm).sum()
+        loss = (((w * ce).sum(dim=1) + 0.5 * self._l2 * reg) / norm).sum()
         grads = torch.autograd.grad(loss, params)
         for t in params:
             t.requires_grad_(False)

@@ -45,6 +45,36 @@ def test_converges_to_sklearn_logistic_regression(seed: bytes) -> None:
         assert ours[m] == pytest.approx(ll, abs=0.01)
 
 
+@pytest.mark.parametrize("l2", [0.5, 4.0])
+def test_binary_task_matches_sklearn_at_the_same_c(seed: bytes, l2: float) -> None:
+    """Two classes: the same C = 1/l2 as sklearn's binary LogisticRegression (a two-column
+    softmax splits its one weight vector in two halves, so its penalty must be doubled)."""
+    from sklearn.datasets import load_breast_cancer
+
+    x, y = load_breast_cancer(return_X_y=True)
+    x = ((x - x.mean(axis=0)) / x.std(axis=0)).astype(np.float32)
+    n, per = 4, 60
+    counts = np.zeros((n, n * per), dtype=np.float32)
+    for j in range(n):
+        counts[j, j * per : (j + 1) * per] = 1
+    problem = SoftmaxProblem(
+        x=x[: n * per], y=y[: n * per].astype(np.int64), counts=counts,
+        pool=np.zeros(n * per, np.float32), x_val=x[-200:], y_val=y[-200:].astype(np.int64),
+        w_val=np.ones(200), n_classes=2, steps=600, lr=0.05, l2=l2, hidden=0,
+        init_seed=3, item_sizes=np.full(n, per, np.float64), pool_items=0.0,
+    )  # fmt: skip
+    masks = np.array([[1, 1, 1, 1], [1, 0, 1, 0]], dtype=bool)
+    ours = LocalBackend("cpu", threads=1).run(problem, masks, 2, 0)
+    for m in range(2):
+        keep = (masks[m].astype(np.float32) @ problem.counts) > 0
+        ref = LogisticRegression(C=1.0 / l2, max_iter=5000, tol=1e-10)
+        with threadpool_limits(1):
+            ref.fit(problem.x[keep], problem.y[keep])
+        proba = ref.predict_proba(problem.x_val)
+        ll = float(np.mean(np.log(proba[np.arange(200), problem.y_val])))
+        assert ours[m] == pytest.approx(ll, abs=0.005)
+
+
 def test_mlp_head_learns(seed: bytes) -> None:
     problem = _digits_problem(steps=40, hidden=16)
     u = LocalBackend("cpu", threads=1).run(problem, np.array([[1] * 6, [0] * 6], bool), 2, 0)
