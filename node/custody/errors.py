@@ -18,6 +18,7 @@ __all__ = [
     "RenterStateError",
     "ShareEnvelopeError",
     "ShareRefused",
+    "ShareUnreachable",
 ]
 
 
@@ -41,6 +42,16 @@ class ShareRefused(KeyCustodyError):
         self.status = status
         self.code = code
         self.detail = detail
+
+
+class ShareUnreachable(KeyCustodyError):
+    """A validator's share service gave no answer within the share-request retry policy
+    (timeouts, refused connections, 429/5xx); unlike a refusal, it may answer later."""
+
+    def __init__(self, validator: str, reason: str) -> None:
+        super().__init__(f"{validator} is unreachable: {reason}")
+        self.validator = validator
+        self.reason = reason
 
 
 class NotEnoughShares(KeyCustodyError):

@@ -14,8 +14,11 @@ differences are the request fields and who signs. For one file, :meth:`ShareClie
 4. returns the DEK with who was used, who sent bad shares, who was unreachable and who refused,
    or raises :class:`~node.custody.errors.NotEnoughShares` naming them.
 
-Transport failures (timeouts, connection errors, 5xx, 429) are retried a bounded number of times
-with backoff; refusals (other 4xx) are final: the validator checked the chain and said no.
+Transport failures (timeouts, connection errors, 5xx, 429) are retried per validator under
+:data:`node.retry.SHARE_REQUEST` (a bounded number of times and seconds, exponential backoff with
+jitter, each attempt signed afresh); refusals (other 4xx) are final: the validator checked the
+chain and said no. A validator that stays unreachable is :class:`ShareUnreachable`, which the
+gatherer reports rather than raises: it needs only ``t`` of ``n``.
 """
 
 from __future__ import annotations
@@ -24,7 +27,6 @@ import itertools
 import logging
 import secrets
 import threading
-import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -36,7 +38,12 @@ from eth_account.signers.local import LocalAccount
 from pydantic import ValidationError
 
 from node.chain.eip712 import DecryptionRequest, Purpose, digest, sign
-from node.custody.errors import NotEnoughShares, ShareEnvelopeError, ShareRefused
+from node.custody.errors import (
+    NotEnoughShares,
+    ShareEnvelopeError,
+    ShareRefused,
+    ShareUnreachable,
+)
 from node.custody.session import SealedShare, SessionKey, open_from
 from node.custody.wire import (
     MAX_RESPONSE_BYTES,
@@ -54,6 +61,7 @@ from node.protocol.crypto import (
     combine_decryption_shares,
     unwrap_dek,
 )
+from node.retry import SHARE_REQUEST, RetryPolicy, retry_call
 
 __all__ = ["GatherPolicy", "GatherResult", "Peer", "ShareAsk", "ShareClient"]
 
@@ -88,7 +96,8 @@ class GatherPolicy:
     Attributes:
         timeout_s: per HTTP attempt (connect + read).
         retries: extra attempts per validator after a transport failure.
-        backoff_s: first retry delay (doubles each time).
+        backoff_s: first retry delay (doubles each time, plus jitter; capped and bounded in
+            total by :data:`node.retry.SHARE_REQUEST`).
         validity_s: how long (chain seconds) a signed request stays valid; validators refuse
             deadlines further out than their own cap (1 hour by default).
         max_workers: concurrent HTTP requests across all files.
@@ -99,6 +108,10 @@ class GatherPolicy:
     backoff_s: float = 0.2
     validity_s: int = 600
     max_workers: int = 32
+
+    def retry_policy(self) -> RetryPolicy:
+        """SHARE_REQUEST with this policy's attempt count and first wait."""
+        return SHARE_REQUEST.with_attempts(self.retries + 1).with_waits(self.backoff_s)
 
 
 @dataclass(frozen=True)
@@ -192,24 +205,19 @@ class ShareClient:
         """Ask one validator for its share of ``ask.file_id``; returns the opened share bytes.
 
         Raises:
-            ShareRefused: the validator refused (a final answer).
-            httpx.TransportError: still unreachable after the bounded retries.
-            _BadShare: the answer was malformed or did not open.
+            ShareRefused: the validator refused (a final answer, never retried).
+            ShareUnreachable: still unreachable once the retry policy is spent.
+            _BadShare: the answer was malformed or did not open (never retried).
         """
         chain_now = self._now() if now is None else now
-        delay = self.policy.backoff_s
-        last: str = "no attempt"
-        for attempt in range(self.policy.retries + 1):
-            message = self._message(ask, chain_now + self.policy.validity_s)
-            try:
-                return self._attempt(peer, message)
-            except _Retryable as err:
-                last = str(err)
-                if attempt == self.policy.retries:
-                    break
-                time.sleep(delay)
-                delay *= 2
-        raise httpx.TransportError(last)
+        deadline = chain_now + self.policy.validity_s
+        return retry_call(
+            # a fresh nonce per attempt: a request that reached the validator is never replayed
+            lambda: self._attempt(peer, self._message(ask, deadline)),
+            policy=self.policy.retry_policy(),
+            retry_if=lambda err: isinstance(err, _Retryable),
+            give_up=lambda last: ShareUnreachable(peer.address, str(last)),
+        )
 
     def _attempt(self, peer: Peer, message: DecryptionRequest) -> bytes:
         body = ShareRequestBody(
@@ -291,8 +299,8 @@ class ShareClient:
                     except ShareRefused as err:
                         refused[peer.address] = f"{err.code}: {err.detail}"
                         continue
-                    except httpx.TransportError as err:
-                        unreachable[peer.address] = str(err) or type(err).__name__
+                    except ShareUnreachable as err:
+                        unreachable[peer.address] = err.reason
                         continue
                     except _BadShare as err:
                         log.warning(

@@ -20,10 +20,11 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from node.chain.eip712 import Purpose, digest
-from node.custody.errors import NotEnoughShares
-from node.custody.gather import GatherPolicy, Peer, ShareAsk, ShareClient
+from node.custody.errors import NotEnoughShares, ShareRefused, ShareUnreachable
+from node.custody.gather import GatherPolicy, Peer, ShareAsk, ShareClient, _BadShare
 from node.custody.session import SessionKey, seal_to
 from node.custody.wire import ShareRequestBody, to_hex
+from node.errors import KeyCustodyError
 from node.protocol.crypto import (
     DaoPublicKey,
     SealContext,
@@ -236,3 +237,75 @@ def test_every_attempt_is_signed_with_a_fresh_nonce(ritual: Ritual) -> None:
     assert share
     assert len(seen) == 3
     assert len(set(seen)) == 3
+
+
+# ----------------------------------------------------------------- the SHARE_REQUEST policy
+
+
+def _sequence(*answers: Behaviour) -> tuple[Behaviour, list[int]]:
+    """A peer that answers with each behaviour in turn (the last one repeats)."""
+    seen: list[int] = []
+
+    def answer(request: httpx.Request, address: str, share: bytes) -> httpx.Response:
+        seen.append(1)
+        return answers[min(len(seen), len(answers)) - 1](request, address, share)
+
+    return answer, seen
+
+
+def _status(code: int, body: bytes = b"") -> Behaviour:
+    return lambda request, address, share: httpx.Response(code, content=body)
+
+
+def test_a_peer_that_stays_down_gives_up_typed_after_its_bound(ritual: Ritual) -> None:
+    behaviour, seen = _sequence(down)
+    client, peers, _ = _client(ritual, dict.fromkeys(ADDRESSES, behaviour), {})
+    with client, pytest.raises(ShareUnreachable) as info:
+        client.request_share(peers[0], _ask(ritual))
+    assert isinstance(info.value, KeyCustodyError)
+    assert info.value.validator == peers[0].address
+    assert "ConnectError" in info.value.reason
+    assert len(seen) == 3  # GatherPolicy(retries=2): 1 + 2
+
+
+def test_rate_limits_and_gateway_errors_are_ridden_out(ritual: Ritual) -> None:
+    behaviour, seen = _sequence(_status(429), _status(502), down, honest())
+    client, peers, _ = _client(ritual, dict.fromkeys(ADDRESSES, behaviour), {})
+    client.policy = GatherPolicy(timeout_s=2, retries=3, backoff_s=0.01)
+    with client:
+        assert client.request_share(peers[0], _ask(ritual))
+    assert len(seen) == 4
+
+
+def test_a_refusal_after_a_transient_failure_is_final(ritual: Ritual) -> None:
+    behaviour, seen = _sequence(_status(503), refusing, honest())
+    client, peers, _ = _client(ritual, dict.fromkeys(ADDRESSES, behaviour), {})
+    with client, pytest.raises(ShareRefused) as info:
+        client.request_share(peers[0], _ask(ritual))
+    assert info.value.code == "not_granted"
+    assert len(seen) == 2  # the 503 was retried; the refusal was not
+
+
+def test_a_refusal_without_a_readable_body_is_still_final(ritual: Ritual) -> None:
+    behaviour, seen = _sequence(_status(400, b"\xff" * 64), honest())
+    client, peers, _ = _client(ritual, dict.fromkeys(ADDRESSES, behaviour), {})
+    with client, pytest.raises(ShareRefused) as info:
+        client.request_share(peers[0], _ask(ritual))
+    assert (info.value.status, info.value.code) == (400, "unknown")
+    assert len(seen) == 1
+
+
+def test_a_malformed_answer_is_not_retried(ritual: Ritual) -> None:
+    behaviour, seen = _sequence(_status(200, b'{"validator": 1}'), honest())
+    client, peers, _ = _client(ritual, dict.fromkeys(ADDRESSES, behaviour), {})
+    with client, pytest.raises(_BadShare):
+        client.request_share(peers[0], _ask(ritual))
+    assert len(seen) == 1
+
+
+def test_the_policy_bounds_waits_and_total_time() -> None:
+    policy = GatherPolicy(retries=4, backoff_s=0.5).retry_policy()
+    assert policy.attempts == 5
+    assert policy.first_wait_s == 0.5
+    assert policy.max_elapsed_s is not None
+    assert all(policy.wait_s(n) <= policy.max_wait_s for n in range(1, 10))
