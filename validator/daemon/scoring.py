@@ -11,6 +11,13 @@ on-chain epoch seed, so every honest committee member computes the same basis po
 Contributors are keyed by the file id in hex and passed in that (byte) order: the engine's mask
 column ``j`` is the ``j``-th contributor, so all validators must agree on the order.
 Plaintext stays in memory; nothing here writes to disk or logs text.
+
+A contributor's plaintext is hostile. :func:`read_contribution` turns *every* failure to read
+it, whatever exception the loader raised (a :class:`~node.errors.ParseError` as documented, or a
+``TypeError``/``RecursionError``/... from a loader bug), into one typed
+:class:`ContributorFileError`, and :func:`score_epoch` turns that into a ``malformed`` flag and a
+0 for that file alone. The scorer does not rely on the loader being perfect: one file must never
+take the epoch, or the daemon, down.
 """
 
 from __future__ import annotations
@@ -26,13 +33,34 @@ from validator.valuation.data import Contribution, Record
 from validator.valuation.pipeline import ValuationResult, value_epoch
 from validator.valuation.spec import ValuationSpec
 
-__all__ = ["EpochScores", "FileInput", "ScoringError", "records_of", "score_epoch"]
+__all__ = [
+    "ContributorFileError",
+    "EpochScores",
+    "FileInput",
+    "ScoringError",
+    "read_contribution",
+    "records_of",
+    "score_epoch",
+]
 
 SEED_BYTES = 32
 
 
 class ScoringError(ValuationError):
     """The epoch cannot be scored at all (bad seed, unreadable validation set)."""
+
+
+class ContributorFileError(ValuationError):
+    """One contributor's plaintext cannot be read as canonical JSONL, whatever the cause.
+
+    Never fatal to the epoch: the file is flagged ``malformed`` and scores 0. ``reason`` names
+    the failure (error class and message, which name a line, never the data).
+    """
+
+    def __init__(self, file_id: str, reason: str) -> None:
+        super().__init__(f"file {file_id}: {reason}")
+        self.file_id = file_id
+        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +96,25 @@ def records_of(canonical: bytes, *, file: str = "<canonical>") -> tuple[Record, 
     return tuple(Record(r.text) for r in export.records if r.text)
 
 
+def read_contribution(file_id: str, plaintext: bytes) -> Contribution:
+    """A contributor's canonical JSONL as a :class:`Contribution`.
+
+    Raises:
+        ContributorFileError: the plaintext could not be read, for any reason. A ParseError is
+            the documented refusal; any other exception is a loader bug that hostile bytes
+            reached, contained here all the same (a ``MemoryError`` or ``RecursionError`` from
+            a bomb included), because the alternative is an honest validator that cannot score.
+    """
+    try:
+        return Contribution(file_id, records_of(plaintext, file=file_id))
+    except ParseError as err:
+        raise ContributorFileError(file_id, f"not canonical JSONL: {err}") from None
+    except Exception as err:  # hostile input: every failure is the file's
+        raise ContributorFileError(
+            file_id, f"unreadable ({type(err).__name__} while loading canonical JSONL)"
+        ) from None
+
+
 def score_epoch(
     files: Sequence[FileInput],
     validation_plaintext: bytes,
@@ -98,6 +145,8 @@ def score_epoch(
         validation = records_of(validation_plaintext, file="<validation set>")
     except ParseError as err:
         raise ScoringError(f"the validation set is not canonical JSONL ({err})") from None
+    except Exception as err:  # the DAO's own file, but a loader bug must still be typed
+        raise ScoringError(f"the validation set is unreadable ({type(err).__name__})") from None
 
     reasons: dict[str, str] = {}
     contributions: list[Contribution] = []
@@ -107,10 +156,10 @@ def score_epoch(
             reasons[key] = f.failure or "unavailable"
             continue
         try:
-            contributions.append(Contribution(key, records_of(f.plaintext, file=key)))
-        except ParseError as err:
+            contributions.append(read_contribution(key, f.plaintext))
+        except ContributorFileError as err:
             # a contributor's bad file is the contributor's problem: flagged, scored 0
-            contributions.append(Contribution(key, (), malformed=f"not canonical JSONL: {err}"))
+            contributions.append(Contribution(key, (), malformed=err.reason))
 
     bps: dict[str, Bps] = {}
     result: ValuationResult | None = None

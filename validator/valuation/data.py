@@ -24,6 +24,7 @@ __all__ = [
 ]
 
 MAX_FILE_BYTES = 512 * 2**20
+_MAX_LABEL_DIGITS = 64  # a class label, not a number to compute with
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,10 @@ class Contribution:
 def parse_jsonl(raw: bytes) -> tuple[Record, ...]:
     """Records from canonical JSONL bytes.
 
+    Every way the bytes can be wrong (encoding, JSON, nesting, huge numbers, lone surrogates,
+    field types) is a DataFormatError naming the line, never another exception: a contributor
+    chooses these bytes.
+
     Raises:
         DataFormatError: not UTF-8, a line that is not a JSON object, or a bad text/label field.
     """
@@ -60,14 +65,32 @@ def parse_jsonl(raw: bytes) -> tuple[Record, ...]:
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as err:
-            raise DataFormatError(f"line {lineno}: not JSON ({err.msg})") from err
+            raise DataFormatError(f"line {lineno}: not JSON ({err.msg})") from None
+        except RecursionError:
+            raise DataFormatError(f"line {lineno}: nesting too deep") from None
+        except ValueError as err:  # e.g. an integer over Python's 4,300-digit limit
+            raise DataFormatError(f"line {lineno}: not JSON ({err})") from None
         if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
             raise DataFormatError(f'line {lineno}: expected an object with a string "text"')
         label = obj.get("label")
         if label is not None and (isinstance(label, bool) or not isinstance(label, str | int)):
             raise DataFormatError(f'line {lineno}: "label" must be a string or an integer')
+        if isinstance(label, int) and abs(label) >= 10**_MAX_LABEL_DIGITS:
+            raise DataFormatError(f'line {lineno}: "label" has over {_MAX_LABEL_DIGITS} digits')
+        for name, value in (("text", obj["text"]), ("label", label)):
+            if isinstance(value, str) and not _encodable(value):
+                # "\ud800" parses, but featurizers encode text as UTF-8 and would fail later
+                raise DataFormatError(f'line {lineno}: "{name}" holds a lone surrogate')
         records.append(Record(obj["text"], None if label is None else str(label)))
     return tuple(records)
+
+
+def _encodable(s: str) -> bool:
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _read_capped(path: Path) -> bytes:
@@ -104,4 +127,6 @@ def load_contributions(folder: Path) -> list[Contribution]:
             out.append(Contribution(path.stem, parse_jsonl(_read_capped(path))))
         except (DataFormatError, OSError) as err:
             out.append(Contribution(path.stem, (), malformed=str(err)))
+        except Exception as err:  # hostile input: whatever fails is the contributor's file
+            out.append(Contribution(path.stem, (), malformed=f"unreadable ({type(err).__name__})"))
     return out
