@@ -3,7 +3,8 @@
 Format (JSON, file mode 0600): ``{"version": 1, "kind", "kdf": "scrypt", "n", "r", "p",
 "salt", "nonce", "ciphertext"}`` with AES-256-GCM under a key derived by scrypt from the
 passphrase; ``kind`` is bound as AAD so a file of one kind cannot be loaded as another. Writes are
-atomic (temp file + fsync + rename) so a crash never leaves a half-written key. The secret type
+atomic (temp file + fsync + rename + fsync of the directory) so a crash never leaves a
+half-written key, and a returned save survives a power cut. The secret type
 redacts itself in repr so it cannot leak into logs.
 """
 
@@ -80,6 +81,17 @@ def save_secret(path: Path, secret: bytes, *, passphrase: str, kind: str) -> Non
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make a rename in ``directory`` durable: without this, a power cut after ``save_secret``
+    returned can bring back the old directory entry (no key, or the previous key)."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def load_secret(path: Path, *, passphrase: str, kind: str) -> Secret:
