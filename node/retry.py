@@ -17,11 +17,14 @@ the policy is chosen by *what the call does*, never by where it happens to be ma
     One validator's decryption share. Per peer and small, since the gatherer only needs ``t``
     of ``n`` answers and a slow peer must not hold a file back; each attempt is signed afresh.
     A refusal (4xx with an error code) is the validator's considered answer and is final.
-``STORAGE_READ`` / ``STORAGE_WRITE``
-    Kubo and pinning-service HTTP. Reads and content-addressed writes (``add`` of a seekable
-    body, ``pin/add``: the same bytes give the same CID) repeat safely after any transport
-    error. A write that is not idempotent (``POST /pins`` creates a new request id each time)
-    is retried only when the request provably never left: the connection was not made.
+``STORAGE_IDEMPOTENT``
+    Kubo and pinning-service HTTP that repeats safely: reads, and content-addressed writes
+    (Kubo ``add`` of a body that can be rebuilt, ``pin/add``, ``dag/import``: the same bytes
+    give the same CID). Transport failures are retried; an HTTP error status is an answer.
+``STORAGE_CREATE``
+    A request that creates something new each time it arrives (the pinning service's
+    ``POST /pins`` gives a new request id per call). Retried only when it provably never left:
+    the connection was not made.
 
 Each caller names the typed error (from the :mod:`node.errors` tree) that a give-up raises, so
 an exhausted policy is always a ``DataDaoError`` with the last cause chained, never a bare
@@ -53,8 +56,8 @@ __all__ = [
     "CHAIN_BROADCAST",
     "CHAIN_READ",
     "SHARE_REQUEST",
-    "STORAGE_READ",
-    "STORAGE_WRITE",
+    "STORAGE_CREATE",
+    "STORAGE_IDEMPOTENT",
     "RetryPolicy",
     "retry_call",
 ]
@@ -120,11 +123,11 @@ CHAIN_BROADCAST: Final = RetryPolicy(
 SHARE_REQUEST: Final = RetryPolicy(
     "share request", attempts=3, first_wait_s=0.2, max_wait_s=2.0, max_elapsed_s=30.0
 )
-STORAGE_READ: Final = RetryPolicy(
-    "storage read", attempts=3, first_wait_s=0.5, max_wait_s=8.0, max_elapsed_s=120.0
+STORAGE_IDEMPOTENT: Final = RetryPolicy(
+    "storage idempotent", attempts=3, first_wait_s=0.5, max_wait_s=8.0, max_elapsed_s=120.0
 )
-STORAGE_WRITE: Final = RetryPolicy(
-    "storage write", attempts=3, first_wait_s=0.5, max_wait_s=8.0, max_elapsed_s=120.0
+STORAGE_CREATE: Final = RetryPolicy(
+    "storage create", attempts=3, first_wait_s=0.5, max_wait_s=8.0, max_elapsed_s=120.0
 )
 
 

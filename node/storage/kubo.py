@@ -9,8 +9,9 @@ Not ipfshttpclient (DESIGN §7): its last release refuses Kubo > 0.7 and silentl
 * verifies every byte it reads: ``cat`` walks the DAG with ``block/get`` and re-hashes each
   block before yielding it (Kubo's ``/cat`` streams unverifiable bytes; :meth:`KuboStore.fetch`
   uses it only when it can re-derive the root CID from the whole response);
-* bounds everything: timeouts on every request, a size cap on every response, and bounded
-  retries (tenacity) on transport errors only.
+* bounds everything: timeouts on every request, a size cap on every response, and retries
+  on transport errors only, under :data:`node.retry.STORAGE_IDEMPOTENT` (every call here is a
+  read or a content-addressed write; an upload whose body cannot be rebuilt is sent once).
 """
 
 from __future__ import annotations
@@ -24,10 +25,18 @@ from typing import Any, BinaryIO, Final
 
 import httpx
 
+from node.retry import STORAGE_IDEMPOTENT, retry_call
 from node.storage._cid import ParsedCid, parse_cid
-from node.storage._http import read_capped, with_retries
+from node.storage._http import read_capped
 from node.storage.car import read_car
-from node.storage.errors import BlobTooLarge, BlockNotFound, CidMismatch, InvalidCid, KuboRpcError
+from node.storage.errors import (
+    BlobTooLarge,
+    BlockNotFound,
+    CidMismatch,
+    InvalidCid,
+    KuboRpcError,
+    StorageTransportError,
+)
 from node.storage.unixfs import PROJECT_LAYOUT, FileImporter, Layout, read_file
 from node.types import Cid
 
@@ -64,13 +73,12 @@ class KuboStore:
             layout: importer settings sent with every add and used to check the answer.
             timeout_s: per-request read/write/pool timeout; connecting gets at most 5 s.
             attempts: total tries per request on transport errors.
-            backoff_s: first retry wait, doubling.
+            backoff_s: first retry wait, doubling (with jitter, capped; STORAGE_IDEMPOTENT).
             headers: extra headers (e.g. an ``Authorization`` for a proxied API).
             transport: an httpx transport (tests inject a fake Kubo here).
         """
         self._layout = layout
-        self._attempts = attempts
-        self._backoff_s = backoff_s
+        self._retry = STORAGE_IDEMPOTENT.with_attempts(attempts).with_waits(backoff_s)
         self._client = httpx.Client(
             base_url=api_url,
             timeout=httpx.Timeout(timeout_s, connect=min(5.0, timeout_s)),
@@ -126,12 +134,11 @@ class KuboStore:
             finally:
                 response.close()
 
-        return with_retries(
+        return retry_call(
             attempt,
-            endpoint=endpoint,
-            attempts=self._attempts,
-            backoff_s=self._backoff_s,
-            retry=retry,
+            policy=self._retry if retry else self._retry.with_attempts(1),
+            retry_if=lambda err: isinstance(err, httpx.TransportError),
+            give_up=lambda last: StorageTransportError(endpoint, type(last).__name__),
         )
 
     @staticmethod

@@ -20,8 +20,9 @@ from typing import Any, Final, Literal
 
 import httpx
 
+from node.retry import STORAGE_CREATE, STORAGE_IDEMPOTENT, retry_call
 from node.storage._cid import parse_cid
-from node.storage._http import read_capped, with_retries
+from node.storage._http import read_capped
 from node.storage.errors import (
     CidMismatch,
     InvalidCid,
@@ -82,14 +83,15 @@ class PinningClient:
             endpoint: the API base URL, e.g. ``https://api.pinata.cloud/psa``.
             token: the bearer access token.
             timeout_s: per-request timeout; connecting gets at most 5 s.
-            attempts: total tries per request on transport errors.
-            backoff_s: first retry wait, doubling.
+            attempts: total tries per request on transport errors (``GET``: any; ``POST /pins``:
+                only a connection that was never made, see :data:`node.retry.STORAGE_CREATE`).
+            backoff_s: first retry wait, doubling (with jitter, capped).
             transport: an httpx transport (tests inject a fake service here).
             sleep, clock: injectable for tests that must not wait in real time.
         """
         self._endpoint = endpoint.rstrip("/")
-        self._attempts = attempts
-        self._backoff_s = backoff_s
+        self._read_retry = STORAGE_IDEMPOTENT.with_attempts(attempts).with_waits(backoff_s)
+        self._create_retry = STORAGE_CREATE.with_attempts(attempts).with_waits(backoff_s)
         self._sleep = sleep
         self._clock = clock
         self._client = httpx.Client(
@@ -127,9 +129,20 @@ class PinningClient:
             except ValueError:
                 raise PinningServiceError(path, response.status_code, "not JSON") from None
 
-        return with_retries(
-            attempt, endpoint=f"{method} {path}", attempts=self._attempts, backoff_s=self._backoff_s
-        )
+        # A repeated POST /pins is a second pin request (a new request id, maybe a second
+        # bill): it is repeated only if the connection was never made, so it never arrived.
+        creates = method == "POST"
+        what = f"{method} {path}"
+        try:
+            return retry_call(
+                attempt,
+                policy=self._create_retry if creates else self._read_retry,
+                retry_if=_never_sent if creates else _transport,
+                give_up=lambda last: StorageTransportError(what, type(last).__name__),
+                sleep=self._sleep,
+            )
+        except httpx.TransportError as err:  # a create that may have arrived: reported, not resent
+            raise StorageTransportError(what, type(err).__name__) from err
 
     def _status(self, payload: Any, expected_cid: str | None) -> PinStatus:
         if not isinstance(payload, dict):
@@ -232,6 +245,15 @@ class PinningClient:
     def pin(self, cid: Cid, name: str | None = None, *, deadline_s: float = 600.0) -> PinStatus:
         """Request a pin and wait until it is ``pinned`` (see :meth:`wait_pinned`)."""
         return self.wait_pinned(self.add_pin(cid, name), deadline_s=deadline_s)
+
+
+def _transport(err: BaseException) -> bool:
+    return isinstance(err, httpx.TransportError)
+
+
+def _never_sent(err: BaseException) -> bool:
+    """A failure before any byte of the request left: no connection, or none free in the pool."""
+    return isinstance(err, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
 
 
 def _reason(raw: bytes) -> str:

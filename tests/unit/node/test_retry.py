@@ -9,8 +9,8 @@ from node.retry import (
     CHAIN_BROADCAST,
     CHAIN_READ,
     SHARE_REQUEST,
-    STORAGE_READ,
-    STORAGE_WRITE,
+    STORAGE_CREATE,
+    STORAGE_IDEMPOTENT,
     RetryPolicy,
     retry_call,
 )
@@ -51,7 +51,7 @@ def _run(policy: RetryPolicy, fn: object, sleeps: list[float]) -> str:
 
 
 @pytest.mark.parametrize(
-    "policy", [CHAIN_READ, CHAIN_BROADCAST, SHARE_REQUEST, STORAGE_READ, STORAGE_WRITE]
+    "policy", [CHAIN_READ, CHAIN_BROADCAST, SHARE_REQUEST, STORAGE_IDEMPOTENT, STORAGE_CREATE]
 )
 def test_every_policy_is_bounded_and_gives_up_typed(policy: RetryPolicy) -> None:
     calls, fn = _failing([Flaky("x")] * 100)
