@@ -11,8 +11,11 @@ from __future__ import annotations
 __all__ = [
     "ChainError",
     "ConfigError",
+    "ConflictError",
     "DataDaoError",
+    "DatabaseError",
     "EnvelopeError",
+    "InputError",
     "KeyCustodyError",
     "ParseError",
     "StorageError",
@@ -26,6 +29,21 @@ class DataDaoError(Exception):
 
 class ConfigError(DataDaoError):
     """Settings are missing, malformed or unsafe."""
+
+
+class InputError(DataDaoError):
+    """Something the user named does not exist or is not what it must be: a missing file, an
+    unknown proposal or request id. (A file that exists but does not parse is a ParseError.)"""
+
+
+class ConflictError(DataDaoError):
+    """What was asked is already done, by this user earlier or by someone else (a vote already
+    cast); repeating it cannot succeed. Scripts see a distinct exit code and may treat it as
+    success when they only need the end state."""
+
+
+class DatabaseError(DataDaoError):
+    """The node's own database (or a validator's journal) cannot be opened, migrated or used."""
 
 
 class ParseError(DataDaoError):

@@ -5,9 +5,11 @@ with progress bars (bytes and rates for parse, seal and upload) and ends with a 
 running it again on the same export resumes an interrupted contribution or reports
 "already submitted" without sending anything.
 
-Exit codes: 0 when the export is registered (by this run or an earlier one), 1 for any expected
-failure (a malformed export, no active key ritual, chain errors; the message says which and the
-recorded state is kept for the next run), 2 for usage errors.
+Exit codes (``node/cli/exit_codes.py``): 0 when the export is registered (by this run or an
+earlier one); otherwise the failure's family, e.g. 4 for a missing or malformed export, 3 for no
+signing key, 5 when the chain is unreachable or refuses, 7 when no key ritual is active, 10 when
+another contributor registered the same content. The message says which, on one line, and the
+recorded state is kept for the next run.
 
 The signing key: ``DATADAO_KEYSTORE`` + ``DATADAO_KEYSTORE_PASSWORD``, or on the devnet
 ``--account-index N`` (anvil's public mnemonic: refused on any chain but 31337).
@@ -49,6 +51,7 @@ from node.pipeline import (
     ContributionOutcome,
     ContributionPipeline,
     ContributionResult,
+    ExportUnreadable,
     crash_after_from_env,
 )
 from node.pipeline import Progress as PipelineProgress
@@ -206,6 +209,8 @@ def contribute(
     Every step is recorded before the next one starts: if the command is interrupted, running
     it again finishes the contribution with exactly one on-chain submission.
     """
+    if not path.exists():  # before connecting: a typo must not read as "the chain is down"
+        raise ExportUnreadable(path, "no such file or directory")
     settings = settings_of(ctx)
     out = console()
     crash_after = crash_after_from_env()

@@ -23,7 +23,7 @@ from node.chain.governor import (
     VoteType,
 )
 from node.cli.options import account_index_option, console, settings_of
-from node.errors import ChainError, ConfigError
+from node.errors import ChainError, ConflictError, InputError
 from node.types import ReqId
 from node.wiring import ChainContext, connect
 
@@ -33,7 +33,20 @@ _SUPPORT = {"for": VoteType.FOR, "against": VoteType.AGAINST, "abstain": VoteTyp
 
 
 class GovernanceError(ChainError):
-    """A governance action that would fail or mislead; nothing was sent."""
+    """A governance action that would fail or mislead now (wrong proposal state, no voting
+    power); nothing was sent."""
+
+
+class UnknownProposal(InputError):
+    """No proposal (or no single one) matches the id given; nothing was sent."""
+
+
+class UnknownRequest(InputError):
+    """No access request with this id; nothing was sent."""
+
+
+class AlreadyVoted(ConflictError):
+    """This account has voted on the proposal already; a vote cannot be changed."""
 
 
 def _governor(c: ChainContext) -> DataDAOGovernor:
@@ -48,9 +61,11 @@ def _find(c: ChainContext, ident: str) -> ProposalInfo:
         if str(p.proposal_id).startswith(ident)
     ]
     if not found:
-        raise GovernanceError(f"no proposal with id {ident}; see `datadao gov proposals`")
+        raise UnknownProposal(f"no proposal with id {ident}; see `datadao gov proposals`")
     if len(found) > 1:
-        raise GovernanceError(f"id prefix {ident} is ambiguous ({len(found)} proposals)")
+        raise UnknownProposal(
+            f"id prefix {ident} is ambiguous ({len(found)} proposals); give more digits"
+        )
     return found[0]
 
 
@@ -69,10 +84,10 @@ def gov() -> None:
 @click.pass_context
 def delegate(ctx: click.Context, to: str | None, account_index: int | None) -> None:
     """Delegate your voting power (yourself by default; votes count from the next block)."""
+    if to is not None and not Web3.is_address(to):  # before connecting: no key, no RPC needed
+        raise InputError(f"--to is not an address: {to}")
     c = connect(settings_of(ctx), account_index, signer=True)
     target = c.chain.address if to is None else to
-    if not Web3.is_address(target):
-        raise ConfigError(f"not an address: {target}")
     token = c.contracts.token
     token.delegate(target)
     click.echo(f"delegated {_eth(token.balanceOf(c.chain.address))} {token.symbol()} to {target}")
@@ -121,7 +136,7 @@ def propose_access(ctx: click.Context, req: int, account_index: int | None) -> N
     c = connect(settings_of(ctx), account_index, signer=True)
     escrow = c.contracts.escrow
     if req > escrow.requestCount():
-        raise GovernanceError(f"no access request #{req}")
+        raise UnknownRequest(f"no access request #{req}; see `datadao renter status`")
     request = escrow.request(ReqId(req))
     if request.status is not RequestStatus.OPEN:
         raise GovernanceError(
@@ -130,7 +145,7 @@ def propose_access(ctx: click.Context, req: int, account_index: int | None) -> N
     proposal = escrow.grantProposal(ReqId(req))
     if proposal.targets != [c.address("AccessRegistry")] or proposal.values != [0]:
         raise GovernanceError("the escrow returned a proposal that is not an access grant")
-    pid = _governor(c).propose(proposal)
+    pid = escrow.proposeGrant(ReqId(req))
     click.echo(
         f"proposed grant of request #{req} (fee {_eth(request.fee)} ETH, renter "
         f"{request.renter}): proposal {pid}"
@@ -156,7 +171,7 @@ def vote(
             f"proposal {ident} is {state.name}; votes are taken only while ACTIVE"
         )
     if governor.hasVoted(p.proposal_id, c.chain.address):
-        raise GovernanceError(f"{c.chain.address} has already voted on proposal {ident}")
+        raise AlreadyVoted(f"{c.chain.address} has already voted on proposal {ident}")
     token = c.contracts.token
     snapshot = governor.proposalSnapshot(p.proposal_id)
     weight = token.getPastVotes(c.chain.address, snapshot)

@@ -1,4 +1,4 @@
-"""The `datadao` command: one click root group with a single DataDaoError -> exit-code boundary.
+"""The `datadao` command: one click root group with a single error -> exit-code boundary.
 
 Subcommands are loaded lazily, so `datadao --help` stays fast and a contributor's install does not
 import torch. Node's own commands are listed in ``NODE_COMMANDS``; packages outside node (the
@@ -11,12 +11,17 @@ from __future__ import annotations
 import importlib
 import importlib.machinery
 import importlib.util
+import logging
+import re
+import sys
+import traceback
 from importlib.metadata import entry_points
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
-from node.errors import DataDaoError
+from node.cli.exit_codes import classify
+from node.errors import ConfigError
 
 ROLE_MAP = """\
 datadao — node software for a Data DAO
@@ -68,7 +73,7 @@ def _available(target: str) -> bool:
 
 
 class RootGroup(click.Group):
-    """Lazy subcommands, and the one boundary that turns DataDaoError into exit code 1."""
+    """Lazy subcommands, and the one boundary that turns errors into exit codes."""
 
     def _targets(self) -> dict[str, str]:
         targets = {**NODE_COMMANDS, **_plugin_commands()}
@@ -91,19 +96,77 @@ class RootGroup(click.Group):
         return loaded
 
     def invoke(self, ctx: click.Context) -> Any:
+        """The single error boundary: every error becomes one line on stderr and its family's
+        exit code (:mod:`node.cli.exit_codes`); ``-v`` adds the traceback. Click's own
+        exceptions (usage errors, ``--help``, explicit exits) pass through untouched."""
         try:
             return super().invoke(ctx)
-        except DataDaoError as err:
-            raise click.ClickException(str(err)) from err
+        except (click.exceptions.ClickException, click.exceptions.Exit):
+            raise
+        except click.exceptions.Abort as err:  # Ctrl-C or end of input at a prompt
+            if isinstance(err.__context__, EOFError):
+                _fail(ctx, NoInput("a prompt got no input (stdin closed)"), err)
+            _fail(ctx, KeyboardInterrupt(), err)
+        except (Exception, KeyboardInterrupt) as err:  # this is the boundary
+            _fail(ctx, err, err)
+
+
+class NoInput(ConfigError):
+    """A command prompted (for a passphrase) with nothing on stdin: a script must set the
+    variable the prompt stands for (the command's help names it)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what}: set the environment variable the command documents instead")
+
+
+def _hide_password(url: str) -> str:
+    return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", url)
+
+
+def _fail(ctx: click.Context, err: BaseException, shown: BaseException) -> NoReturn:
+    obj = ctx.obj if isinstance(ctx.obj, dict) else {}
+    settings = obj.get("settings")
+    database_url = getattr(settings, "resolved_database_url", None)
+    failure = classify(
+        err,
+        database_url=_hide_password(database_url) if isinstance(database_url, str) else None,
+        rpc_url=getattr(settings, "rpc_url", None),
+    )
+    if obj.get("verbose", 0) > 0:
+        traceback.print_exception(shown, file=sys.stderr)
+    click.echo(f"Error: {failure.message}", err=True)
+    raise click.exceptions.Exit(int(failure.code))
+
+
+def _configure_logging(verbose: int) -> None:
+    """``-v``: INFO, ``-vv``: DEBUG, to stderr. Without it logging is left as it is, so commands
+    that configure their own (the validator's services) keep their levels and format."""
+    if verbose <= 0:
+        return
+    level = logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    logging.getLogger().setLevel(level)
 
 
 @click.group(cls=RootGroup, invoke_without_command=True)
-@click.option("-v", "--verbose", count=True, help="More log output (repeatable).")
+@click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    help="Log to stderr (-v info, -vv debug) and show tracebacks of errors.",
+)
 @click.pass_context
 def cli(ctx: click.Context, verbose: int) -> None:
-    """Node software for a decentralized Data DAO."""
+    """Node software for a decentralized Data DAO.
+
+    Exit codes: 0 ok, 1 internal, 2 usage, 3 config, 4 input, 5 chain, 6 storage, 7 custody,
+    8 valuation, 9 database, 10 conflict (already done), 130 interrupted.
+    """
     ctx.ensure_object(dict)
     ctx.obj["verbose"] = verbose
+    _configure_logging(verbose)
     if ctx.invoked_subcommand is None:
         click.echo(ROLE_MAP, nl=False)
 

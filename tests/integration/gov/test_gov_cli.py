@@ -12,6 +12,7 @@ from web3 import Web3
 from node.chain.access import AccessRegistry
 from node.chain.escrow import RentalEscrow
 from node.chain.governor import DataDAOGovernor, TimelockController
+from node.cli.exit_codes import ExitCode
 from node.cli.main import cli
 from node.types import DatasetId
 from tests.integration.conftest import Devnet
@@ -44,7 +45,7 @@ def test_gov_commands_end_to_end_with_bad_input(devnet: Devnet, snapshot: None) 
     idle = index_of(devnet, devnet.contributors[5].address)  # holds no tokens
 
     bad = gov(devnet, "propose-access", "999", "--account-index", h0)
-    assert bad.exit_code == 1
+    assert bad.exit_code == ExitCode.INPUT
     assert "no access request #999" in bad.output
 
     proposed = gov(devnet, "propose-access", str(req), "--account-index", h0)
@@ -58,7 +59,7 @@ def test_gov_commands_end_to_end_with_bad_input(devnet: Devnet, snapshot: None) 
     assert "PENDING" in listed.output
 
     early = gov(devnet, "vote", ident, "for", "--account-index", h0)
-    assert early.exit_code == 1
+    assert early.exit_code == ExitCode.CHAIN
     assert "PENDING" in early.output
 
     governor = DataDAOGovernor(devnet.chain, devnet.address("DataDAOGovernor"))
@@ -66,21 +67,21 @@ def test_gov_commands_end_to_end_with_bad_input(devnet: Devnet, snapshot: None) 
     ok = gov(devnet, "vote", ident, "for", "--reason", "useful lab", "--account-index", h0)
     assert ok.exit_code == 0, ok.output
     twice = gov(devnet, "vote", ident, "against", "--account-index", h0)
-    assert twice.exit_code == 1
+    assert twice.exit_code == ExitCode.CONFLICT
     assert "already voted" in twice.output
     powerless = gov(devnet, "vote", ident, "for", "--account-index", idle)
-    assert powerless.exit_code == 1
+    assert powerless.exit_code == ExitCode.CHAIN
     assert "no voting power" in powerless.output
     assert gov(devnet, "vote", ident, "for", "--account-index", h1).exit_code == 0
     assert gov(devnet, "vote", ident, "abstain", "--account-index", h2).exit_code == 0
 
     not_yet = gov(devnet, "queue", ident, "--account-index", h0)
-    assert not_yet.exit_code == 1
+    assert not_yet.exit_code == ExitCode.CHAIN
     assert "ACTIVE" in not_yet.output
     devnet.time.mine(governor.votingPeriod() + 1)
     assert gov(devnet, "queue", ident, "--account-index", h0).exit_code == 0
     locked = gov(devnet, "execute", ident, "--account-index", h0)
-    assert locked.exit_code == 1
+    assert locked.exit_code == ExitCode.CHAIN
     assert "timelock" in locked.output
     delay = TimelockController(devnet.chain, devnet.address("TimelockController")).getMinDelay()
     devnet.time.increase_time(delay + 1)
@@ -89,7 +90,7 @@ def test_gov_commands_end_to_end_with_bad_input(devnet: Devnet, snapshot: None) 
     assert AccessRegistry(devnet.chain, devnet.address("AccessRegistry")).isGranted(req)
 
     again = gov(devnet, "propose-access", str(req), "--account-index", h0)
-    assert again.exit_code == 1
+    assert again.exit_code == ExitCode.CHAIN
     assert "GRANTED" in again.output
     listed = gov(devnet, "proposals")
     assert "EXECUTED" in listed.output
@@ -98,4 +99,4 @@ def test_gov_commands_end_to_end_with_bad_input(devnet: Devnet, snapshot: None) 
     assert delegated.exit_code == 0, delegated.output
     assert "voting power of" in delegated.output
     nonsense = gov(devnet, "delegate", "--to", "not-an-address", "--account-index", h2)
-    assert nonsense.exit_code == 1
+    assert nonsense.exit_code == ExitCode.INPUT

@@ -9,6 +9,7 @@ import pytest
 from web3 import Web3
 
 from node.chain.dkg import DKGCoordinator
+from node.cli.exit_codes import ExitCode
 from node.storage.local import LocalBlockstore
 from tests.integration.conftest import Devnet
 from tests.integration.pipeline.conftest import CONTRIBUTOR_INDEX, NodeHome
@@ -36,7 +37,7 @@ def test_malformed_export_exits_1_with_the_parse_error_and_records_nothing(
     result = node_home.cli(
         "contribute", str(bad), "--platform", "chatgpt", "--account-index", str(CONTRIBUTOR_INDEX)
     )
-    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.returncode == ExitCode.INPUT, result.stdout + result.stderr
     assert "Error:" in result.stderr
     assert "Traceback" not in result.stderr
     _assert_nothing_recorded(node_home)
@@ -44,7 +45,7 @@ def test_malformed_export_exits_1_with_the_parse_error_and_records_nothing(
     not_an_export = tmp_path / "notes.txt"
     not_an_export.write_text("hello")
     result = node_home.cli("contribute", str(not_an_export), "--account-index", "5")
-    assert result.returncode == 1
+    assert result.returncode == ExitCode.INPUT
     assert "no parser recognises this export" in result.stderr
     _assert_nothing_recorded(node_home)
 
@@ -53,7 +54,7 @@ def test_account_index_needs_no_keystore_but_a_missing_key_is_explained(
     devnet: Devnet, node_home: NodeHome, export_zip: Path
 ) -> None:
     result = node_home.cli("contribute", str(export_zip))
-    assert result.returncode == 1
+    assert result.returncode == ExitCode.CONFIG
     assert "no signing key" in result.stderr
     _assert_nothing_recorded(node_home)
 
@@ -89,7 +90,7 @@ def test_no_active_ritual_is_a_clear_error_and_records_nothing(
 ) -> None:
     _clear_active_ritual(devnet)
     result = node_home.cli("contribute", str(export_zip), "--account-index", "5")
-    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.returncode == ExitCode.CUSTODY, result.stdout + result.stderr
     assert "no key ritual has completed" in result.stderr
     assert "no DAO public key" in result.stderr
     _assert_nothing_recorded(node_home)
@@ -112,6 +113,6 @@ def test_account_index_is_refused_off_the_devnet(
         )
     finally:
         other.stop()
-    assert result.returncode == 1
+    assert result.returncode == ExitCode.CONFIG
     assert "refused on chain 4242" in result.stderr
     _assert_nothing_recorded(node_home)

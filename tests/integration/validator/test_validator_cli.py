@@ -9,6 +9,8 @@ import pytest
 from click.testing import CliRunner
 from eth_account import Account
 
+from node.cli.exit_codes import ExitCode
+from node.cli.main import cli
 from tests.integration.conftest import Devnet
 from validator.cli import validator
 
@@ -32,8 +34,8 @@ def test_status_signs_with_a_keystore(
 def test_no_key_is_a_clear_error(devnet: Devnet, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DATADAO_KEYSTORE", raising=False)
     monkeypatch.delenv("DATADAO_KEYSTORE_PASSWORD", raising=False)
-    out = CliRunner().invoke(validator, ["status", "--home", str(devnet.home)])
-    assert out.exit_code == 1
+    out = CliRunner().invoke(cli, ["validator", "status", "--home", str(devnet.home)])
+    assert out.exit_code == ExitCode.CONFIG
     assert "no signing key" in out.output
 
 

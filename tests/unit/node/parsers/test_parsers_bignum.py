@@ -25,6 +25,7 @@ from parsers_testing import (
     ytd,
 )
 
+from node.cli.exit_codes import ExitCode
 from node.cli.main import cli
 from node.errors import ParseError
 from node.parsers import errors as e
@@ -160,7 +161,7 @@ def test_inspect_prints_one_line_and_fails(tmp_path: Path, name: str) -> None:
     build, platform, _, _ = CASES[name]
     path = build(tmp_path)
     result = CliRunner().invoke(cli, ["inspect", str(path), "--platform", platform])
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == ExitCode.INPUT, result.output
     assert isinstance(result.exception, SystemExit)
     assert "Traceback" not in result.output
     lines = result.output.strip().splitlines()

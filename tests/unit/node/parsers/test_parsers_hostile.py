@@ -30,6 +30,7 @@ from parsers_testing import (
     ytd,
 )
 
+from node.cli.exit_codes import ExitCode
 from node.cli.main import cli
 from node.errors import ParseError
 from node.parsers import Limits, parse_export
@@ -415,12 +416,12 @@ def test_the_declared_size_of_a_member_cannot_be_exceeded(tmp_path: Path) -> Non
 
 
 @pytest.mark.parametrize("name", [n for n, c in CASES.items() if c.limits is None])
-def test_cli_shows_one_line_and_exit_code_1(tmp_path: Path, name: str) -> None:
+def test_cli_shows_one_line_and_the_input_exit_code(tmp_path: Path, name: str) -> None:
     case = CASES[name]  # cases needing custom Limits are covered above (limits are not CLI options)
     path = case.build(tmp_path)
     args = ["inspect", str(path), "--platform", case.platform, "--json"]
     result = CliRunner().invoke(cli, args)
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == ExitCode.INPUT, result.output
     assert "Traceback" not in result.output
     assert result.output.startswith("Error: ")
     assert case.file.split(":")[0] in result.output

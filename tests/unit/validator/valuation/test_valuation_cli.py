@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 from valuation_params import cuda_param
 
+from node.cli.exit_codes import ExitCode
 from node.cli.main import cli
 from validator.valuation.data import Record
 from validator.valuation.spec import FeaturizerSpec, ValuationSpec
@@ -78,7 +79,7 @@ def test_bad_seed_is_a_clean_error(tmp_path: Path) -> None:
         ["value", "--spec", str(tmp_path / "spec.json"), "--data", str(tmp_path),
          "--validation", str(tmp_path / "v.jsonl"), "--seed", "0x1234"],
     )  # fmt: skip
-    assert result.exit_code == 1
+    assert result.exit_code == ExitCode.VALUATION
     assert "32 bytes" in result.output
 
 
