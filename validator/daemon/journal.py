@@ -8,12 +8,22 @@ disk, which is what lets the daemon send a commit knowing it can always reveal i
 
 The journal holds scores and the salt, never plaintext or keys. The file is mode 0600 because
 the salt lets anyone who reads it reveal (or front-run the reveal of) our scores early.
+
+A record that exists but cannot be read back (bit rot, a truncated copy restored by hand, a file
+edited by an operator) is a :class:`CorruptRecord`. It must not stop everything else that reads
+the journal: :meth:`Journal.records` (``validator status``, ``/metrics``) skips it with a
+logged warning, and the daemon moves it aside with :meth:`Journal.quarantine` (renamed to
+``<name>.corrupt-<n>``, kept for the post-mortem) and records the epoch as MISSED with the
+reason, instead of failing on that epoch every tick for ever. MISSED is the only safe verdict:
+the lost record may have held the salt of a commitment already on chain, and a fresh salt can
+never reveal it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import tempfile
 from dataclasses import dataclass, field, replace
@@ -23,13 +33,21 @@ from typing import Any
 from node.errors import DataDaoError
 from validator.daemon.state import EpochState, check_transition
 
-__all__ = ["EpochRecord", "Journal", "JournalError"]
+__all__ = ["CorruptRecord", "EpochRecord", "Journal", "JournalError"]
 
 FORMAT = "datadao.validator-journal/1"
+MAX_RECORD_BYTES = 1 << 24  # a record holds one score per file; 16 MiB is far past any epoch
+
+log = logging.getLogger(__name__)
 
 
 class JournalError(DataDaoError):
     """The journal cannot be read or written (corrupt file, unknown format, disk error)."""
+
+
+class CorruptRecord(JournalError):
+    """A record exists but its bytes are not a valid record (as opposed to a disk error, which
+    may pass): quarantine it rather than retry it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,13 +99,15 @@ class EpochRecord:
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> EpochRecord:
-        """Raises: JournalError: unknown format or malformed fields."""
+        """Raises: CorruptRecord: unknown format, malformed fields, or a record that breaks the
+        state machine's invariants (a VALUED+ record without its salt and commitment, scores
+        that do not match the files)."""
         if raw.get("format") != FORMAT:
-            raise JournalError(f"unknown journal format {raw.get('format')!r}")
+            raise CorruptRecord(f"unknown journal format {str(raw.get('format'))[:40]!r}")
         try:
             salt = raw["salt"]
             commitment = raw["commitment"]
-            return cls(
+            rec = cls(
                 dataset_id=int(raw["dataset_id"]),
                 epoch=int(raw["epoch"]),
                 state=EpochState(raw["state"]),
@@ -99,8 +119,27 @@ class EpochRecord:
                 tx={str(k): str(v) for k, v in raw["tx"].items()},
                 missed_reason=str(raw["missed_reason"]),
             )
-        except (KeyError, TypeError, ValueError) as err:
-            raise JournalError(f"malformed journal record ({err})") from None
+        except (KeyError, TypeError, ValueError, AttributeError) as err:
+            raise CorruptRecord(f"malformed journal record ({type(err).__name__})") from None
+        rec.check()
+        return rec
+
+    def check(self) -> None:
+        """Raises: CorruptRecord: fields a state needs are missing or inconsistent."""
+        if any(len(f) != 32 for f in self.file_ids):
+            raise CorruptRecord("a file id is not 32 bytes")
+        if self.state in _SCORED:
+            if self.salt is None or len(self.salt) != 32:
+                raise CorruptRecord(f"a {self.state} record without a 32-byte salt")
+            if self.commitment is None or len(self.commitment) != 32:
+                raise CorruptRecord(f"a {self.state} record without a 32-byte commitment")
+            if len(self.scores_bps) != len(self.file_ids):
+                raise CorruptRecord("scores and file ids differ in length")
+        if any(not 0 <= b <= 10_000 for b in self.scores_bps):
+            raise CorruptRecord("a score outside 0..10000 basis points")
+
+
+_SCORED = frozenset({EpochState.VALUED, EpochState.COMMITTED, EpochState.REVEALED})
 
 
 class Journal:
@@ -124,31 +163,86 @@ class Journal:
         """
         path = self._path(dataset_id, epoch)
         try:
-            text = path.read_text(encoding="utf-8")
+            with path.open("rb") as fh:
+                data = fh.read(MAX_RECORD_BYTES + 1)
         except FileNotFoundError:
             return None
-        except OSError as err:
+        except OSError as err:  # a disk error may pass: retried, not quarantined
             raise JournalError(f"cannot read {path.name}: {err.strerror}") from None
+        if len(data) > MAX_RECORD_BYTES:
+            raise CorruptRecord(f"{path.name} is over {MAX_RECORD_BYTES} bytes")
         try:
-            raw = json.loads(text)
-        except ValueError:
-            raise JournalError(f"{path.name} is not JSON") from None
+            raw = json.loads(data.decode("utf-8"))
+        except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError included
+            raise CorruptRecord(f"{path.name} is not UTF-8 JSON") from None
         if not isinstance(raw, dict):
-            raise JournalError(f"{path.name} is not a JSON object")
-        return EpochRecord.from_json(raw)
+            raise CorruptRecord(f"{path.name} is not a JSON object")
+        rec = EpochRecord.from_json(raw)
+        if (rec.dataset_id, rec.epoch) != (dataset_id, epoch):
+            raise CorruptRecord(f"{path.name} holds dataset {rec.dataset_id} epoch {rec.epoch}")
+        return rec
 
     def records(self) -> list[EpochRecord]:
-        """Every journaled epoch, oldest first (for the daemon's start-up scan)."""
+        """Every readable journaled epoch, oldest first (``validator status``, ``/metrics``).
+
+        A record that cannot be read is skipped with a logged warning, so one bad file does not
+        hide every other epoch (see :meth:`unreadable` to list them).
+        """
+        good, bad = self.scan()
+        for path, why in bad:
+            log.warning("journal record skipped", extra={"path": path.name, "reason": why})
+        return good
+
+    def unreadable(self) -> list[tuple[Path, str]]:
+        """The records :meth:`records` skips, with why (for an operator's status view)."""
+        return self.scan()[1]
+
+    def scan(self) -> tuple[list[EpochRecord], list[tuple[Path, str]]]:
+        """Readable records (oldest first) and unreadable ones with the reason."""
         if not self._root.is_dir():
-            return []
-        out = []
+            return [], []
+        out: list[EpochRecord] = []
+        bad: list[tuple[Path, str]] = []
         for p in self._root.glob("*-*.json"):
             ds, _, ep = p.stem.partition("-")
-            if ds.isdigit() and ep.isdigit():
+            if not (ds.isdigit() and ep.isdigit()):
+                continue
+            try:
                 rec = self.load(int(ds), int(ep))
-                if rec is not None:
-                    out.append(rec)
-        return sorted(out, key=lambda r: (r.dataset_id, r.epoch))
+            except JournalError as err:
+                bad.append((p, str(err)))
+                continue
+            if rec is not None:
+                out.append(rec)
+        return sorted(out, key=lambda r: (r.dataset_id, r.epoch)), sorted(bad)
+
+    def quarantine(self, dataset_id: int, epoch: int) -> Path:
+        """Move the epoch's record aside to ``<name>.corrupt-<n>`` (never overwriting an earlier
+        one) and return the new path; the epoch then reads as never journaled.
+
+        Raises:
+            JournalError: the rename failed (the record is left where it was).
+        """
+        src = self._path(dataset_id, epoch)
+        try:
+            for n in range(1, 1000):
+                dst = src.with_name(f"{src.name}.corrupt-{n}")
+                if not dst.exists():
+                    # link + unlink: never replaces an existing quarantined copy
+                    os.link(src, dst)
+                    os.unlink(src)
+                    self._sync_dir()
+                    return dst
+        except OSError as err:
+            raise JournalError(f"cannot quarantine {src.name}: {err.strerror}") from None
+        raise JournalError(f"cannot quarantine {src.name}: too many quarantined copies")
+
+    def _sync_dir(self) -> None:
+        dir_fd = os.open(self._root, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
 
     def save(self, record: EpochRecord) -> None:
         """Durably replace the epoch's record; returns only after data and rename are on disk.
@@ -169,11 +263,7 @@ class Journal:
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, target)
-            dir_fd = os.open(self._root, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
+            self._sync_dir()
         except OSError as err:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import os
 import stat
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from validator.daemon.commitment import new_salt
-from validator.daemon.journal import EpochRecord, Journal, JournalError
+from validator.daemon.journal import CorruptRecord, EpochRecord, Journal, JournalError
 from validator.daemon.state import EpochState, IllegalTransition, RecoveryAction, decide_recovery
 
 ZERO32 = b"\x00" * 32
@@ -164,3 +167,116 @@ def test_corrupt_journal_is_a_typed_error(tmp_path: Path, text: str) -> None:
     (tmp_path / "1-7.json").write_text(text)
     with pytest.raises(JournalError):
         Journal(tmp_path).load(1, 7)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\xff\xfe not utf-8",
+        b"[" * 100_000,
+        json.dumps({"format": "datadao.validator-journal/1", "reasons": "x"}).encode(),
+        b"",
+    ],
+    ids=["not-utf8", "deep", "fields-retyped", "empty"],
+)
+def test_unreadable_bytes_are_a_corrupt_record(tmp_path: Path, data: bytes) -> None:
+    (tmp_path / "1-7.json").write_bytes(data)
+    with pytest.raises(CorruptRecord):
+        Journal(tmp_path).load(1, 7)
+
+
+def _raw(rec: EpochRecord, **changes: object) -> bytes:
+    return json.dumps({**rec.to_json(), **changes}).encode()
+
+
+def test_records_that_break_the_state_machine_are_corrupt(tmp_path: Path) -> None:
+    j = Journal(tmp_path / "j")
+    rec = _valued(j)
+    path = j.root / "1-7.json"
+    for changes in (
+        {"salt": None},  # VALUED without the salt it committed to
+        {"commitment": "ab"},
+        {"scores_bps": [1]},  # two files, one score
+        {"scores_bps": [20_000, 0]},
+        {"epoch": 8},  # another epoch's record under this name
+        {"file_ids": ["01"]},
+    ):
+        path.write_bytes(_raw(rec, **changes))
+        with pytest.raises(CorruptRecord):
+            j.load(1, 7)
+
+
+def test_one_corrupt_record_does_not_hide_the_others(tmp_path: Path) -> None:
+    """``validator status`` and ``/metrics`` list every readable epoch around a bad one."""
+    j = Journal(tmp_path)
+    good = _valued(j)
+    j.save(EpochRecord(dataset_id=1, epoch=9).miss("not on the committee"))
+    (tmp_path / "1-8.json").write_text("{ torn")
+    assert [r.epoch for r in j.records()] == [7, 9]
+    assert j.records()[0] == good
+    ((bad, why),) = j.unreadable()
+    assert bad.name == "1-8.json"
+    assert "JSON" in why
+
+
+def test_quarantine_moves_the_record_aside_and_keeps_earlier_copies(tmp_path: Path) -> None:
+    j = Journal(tmp_path)
+    (tmp_path / "1-8.json").write_text("first")
+    first = j.quarantine(1, 8)
+    assert first.name == "1-8.json.corrupt-1"
+    assert j.load(1, 8) is None
+    (tmp_path / "1-8.json").write_text("second")
+    second = j.quarantine(1, 8)
+    assert second.name == "1-8.json.corrupt-2"
+    assert first.read_text() == "first"
+    assert second.read_text() == "second"
+    assert j.records() == []
+    assert j.unreadable() == []
+
+
+def test_quarantine_of_a_missing_record_is_a_journal_error(tmp_path: Path) -> None:
+    with pytest.raises(JournalError):
+        Journal(tmp_path).quarantine(1, 8)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.binary(max_size=400) | st.text(max_size=400).map(str.encode))
+def test_random_bytes_load_or_are_a_corrupt_record(data: bytes) -> None:
+    with tempfile.TemporaryDirectory() as d:
+        (Path(d) / "1-7.json").write_bytes(data)
+        try:
+            rec = Journal(Path(d)).load(1, 7)
+        except CorruptRecord:
+            return
+        assert rec is not None
+        assert (rec.dataset_id, rec.epoch) == (1, 7)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_mutated_records_load_or_are_a_corrupt_record(data: st.DataObject) -> None:
+    rec = (
+        EpochRecord(dataset_id=1, epoch=7)
+        .advance(EpochState.FETCHED, file_ids=(b"\x01" * 32,))
+        .advance(
+            EpochState.VALUED, scores_bps=(10_000,), salt=b"\x02" * 32, commitment=b"\x03" * 32
+        )
+    )
+    raw = rec.to_json()
+    key = data.draw(st.sampled_from(sorted(raw)))
+    raw[key] = data.draw(
+        st.none()
+        | st.integers()
+        | st.text(max_size=8)
+        | st.lists(st.integers(), max_size=3)
+        | st.dictionaries(st.text(max_size=3), st.integers(), max_size=2)
+    )
+    with tempfile.TemporaryDirectory() as d:
+        (Path(d) / "1-7.json").write_text(json.dumps(raw))
+        try:
+            loaded = Journal(Path(d)).load(1, 7)
+        except CorruptRecord:
+            return
+        assert loaded is not None  # what loads is a consistent record that saves and reloads
+        Journal(Path(d)).save(loaded)
+        assert Journal(Path(d)).load(1, 7) == loaded
