@@ -5,8 +5,9 @@ service and scoring daemon in the background (they outlive the command; ``down``
 before anvil). ``advance`` moves an epoch through commit, reveal and finalization, mining the
 blocks an automining anvil would never make by itself and waiting for the daemons at each step.
 
-Exit codes of ``status``: 0 everything recorded is up; 1 the devnet (anvil) is down or was never
-started; 3 anvil is up but a validator process ``up`` started is not running.
+``status`` fails (after printing what it sees) when the devnet's RPC does not answer (a chain
+error, exit 5) and when a validator process ``up`` started is not running (key custody: their
+shares are unavailable, exit 7); no deployment at all is a configuration error (exit 3).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from node.chain.client import load_keystore
 from node.chain.timetravel import TimeTravel
 from node.cli.options import console, settings_of
 from node.devnet.epochs import EpochProgress, Stage, advance_epoch, pick_epoch
-from node.devnet.errors import DevnetDown, ProcessExited
+from node.devnet.errors import DevnetDown, ProcessExited, ValidatorsDown
 from node.devnet.manager import (
     SCORING_WINDOWS,
     DevnetOptions,
@@ -45,8 +46,6 @@ from node.devnet.validators import (
 from node.errors import ConfigError
 from node.types import Epoch
 from node.wiring import connect
-
-EXIT_DOWN, EXIT_VALIDATORS_DOWN = 1, 3
 
 
 def _process_cell(p: ValidatorProcess) -> str:
@@ -200,7 +199,7 @@ def up(
 def status(ctx: click.Context, as_json: bool) -> None:
     """Show the devnet's RPC, epoch, ritual, contracts and validator processes.
 
-    Exits 1 when the devnet (anvil) is down, 3 when a validator process is down.
+    Exits 5 when the devnet (anvil) is down, 7 when a validator process is down.
     """
     home = settings_of(ctx).home
     st = devnet_status(home)
@@ -210,17 +209,10 @@ def status(ctx: click.Context, as_json: bool) -> None:
     else:
         console().print(_table(st, procs))
     if not st.running:
-        click.echo(f"Error: {DevnetDown(st.deployment.rpc_url)}", err=True)
-        ctx.exit(EXIT_DOWN)
+        raise DevnetDown(st.deployment.rpc_url)
     down = [p for p in procs if not p.running]
     if down:
-        click.echo(
-            f"Error: validators DOWN: {len(down)} of {len(procs)} validator processes are not "
-            f"running (first: {down[0].record.name}, log {down[0].record.log}); "
-            "restart them: datadao devnet up",
-            err=True,
-        )
-        ctx.exit(EXIT_VALIDATORS_DOWN)
+        raise ValidatorsDown(len(down), len(procs), down[0].record.name, Path(down[0].record.log))
     if not procs and not as_json:
         click.echo("validators: none started by `devnet up` (it starts them by default)")
 
@@ -281,7 +273,7 @@ def advance(ctx: click.Context, epoch: int | None, to: str, timeout: float, as_j
     seed and finalizing are permissionless: if no daemon did, account 0 does.
     """
     settings = settings_of(ctx)
-    out = console()
+    out = Console(highlight=False, stderr=True) if as_json else console()  # stdout: the JSON
     c = connect(settings, 0, signer=True)  # anvil's account 0: refused off the devnet
     chosen = Epoch(epoch) if epoch is not None else pick_epoch(c.contracts, c.dataset_id)
     daemons = {

@@ -31,7 +31,7 @@ import click
 from rich.table import Table
 
 from node.cli.options import console, settings_of
-from node.errors import StorageError
+from node.errors import InputError, StorageError
 from node.settings import NodeSettings
 from node.storage._cid import ParsedCid, parse_cid
 from node.storage.car import write_car
@@ -43,7 +43,7 @@ from node.wiring import blob_store, pinning_client
 __all__ = ["PinRecord", "SubmissionNotFound", "storage"]
 
 
-class SubmissionNotFound(StorageError):
+class SubmissionNotFound(InputError):
     """The submission asked for is not in this node's database (or has no CID yet)."""
 
 
@@ -212,14 +212,14 @@ def car(
     settings = settings_of(ctx)
     root = _resolve_cid(settings, cid, submission, file_id)
     if out.exists() and not force:
-        raise click.ClickException(f"{out} exists; pass --force to overwrite it")
+        raise InputError(f"{out} exists; pass --force to overwrite it")
     store = blob_store(settings)
     if not isinstance(store, _BlockSource):
         raise StorageError(f"{type(store).__name__} cannot read single blocks for a CAR export")
     try:
         size = export_car(store, root, out)
     except OSError as err:
-        raise click.ClickException(f"cannot write {out}: {err.strerror or err}") from None
+        raise InputError(f"cannot write {out}: {err.strerror or err}") from None
     click.echo(f"wrote {out}: CAR v1, root {root}, {size} bytes")
 
 

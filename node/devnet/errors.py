@@ -5,9 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from node.errors import ChainError, DataDaoError
+from node.errors import ChainError, DataDaoError, InputError, KeyCustodyError
 
-__all__ = ["DevnetDown", "NoEpochToScore", "ProcessExited", "ProcessNotReady", "ScoringStalled"]
+__all__ = [
+    "DevnetDown",
+    "NoEpochToScore",
+    "ProcessExited",
+    "ProcessNotReady",
+    "ScoringStalled",
+    "ValidatorsDown",
+]
 
 
 class DevnetDown(ChainError):
@@ -34,8 +41,20 @@ class ProcessNotReady(DataDaoError):
         self.name, self.url, self.log = name, url, log
 
 
-class NoEpochToScore(ChainError):
+class NoEpochToScore(InputError):
     """``advance`` found no unfinalized epoch with submissions to move along."""
+
+
+class ValidatorsDown(KeyCustodyError):
+    """Validator processes ``devnet up`` started are not running: their decryption shares are
+    unavailable and nobody scores the epoch."""
+
+    def __init__(self, down: int, total: int, first: str, log: Path) -> None:
+        super().__init__(
+            f"validators DOWN: {down} of {total} validator processes are not running (first: "
+            f"{first}, log {log}); restart them: datadao devnet up"
+        )
+        self.down, self.total = down, total
 
 
 class ScoringStalled(ChainError):

@@ -31,7 +31,7 @@ def run(
 
 def test_up_status_idempotent_down(tmp_path: Path) -> None:
     t0 = time.monotonic()
-    up = run(tmp_path, "devnet", "up")
+    up = run(tmp_path, "devnet", "up", "--no-run-validators")
     took = time.monotonic() - t0
     assert up.returncode == 0, up.stderr
     # measured, not asserted (timing depends on the machine's load): see scripts/bench/chain.py
@@ -42,13 +42,17 @@ def test_up_status_idempotent_down(tmp_path: Path) -> None:
     for address in deployment.addresses.values():
         assert address in status.stdout
     assert "ACTIVE" in status.stdout
-    again = run(tmp_path, "devnet", "up")
+    assert "none started by `devnet up`" in status.stdout
+    again = run(tmp_path, "devnet", "up", "--no-run-validators")
     assert again.returncode == 0
     assert "already running" in again.stdout
     down = run(tmp_path, "devnet", "down")
     assert "stopped anvil" in down.stdout
     assert (tmp_path / "devnet" / "deployment.json").exists(), "down must keep the deployment"
-    assert "DOWN" in run(tmp_path, "devnet", "status").stdout
+    stopped = run(tmp_path, "devnet", "status")
+    assert "DOWN" in stopped.stdout
+    assert stopped.returncode == 5, "a chain error: the devnet's RPC does not answer"
+    assert "devnet is DOWN" in stopped.stderr
     wiped = run(tmp_path, "devnet", "down", "--wipe")
     assert wiped.returncode == 0
     assert not (tmp_path / "devnet").exists()
@@ -56,7 +60,7 @@ def test_up_status_idempotent_down(tmp_path: Path) -> None:
 
 def test_rpc_mode_refuses_without_a_deployer_key(tmp_path: Path) -> None:
     result = run(tmp_path, "devnet", "up", "--rpc", "http://127.0.0.1:9")
-    assert result.returncode == 1
+    assert result.returncode == 3  # a configuration error (node/cli/exit_codes.py)
     assert "funded deployer key" in result.stderr
 
 
@@ -67,7 +71,17 @@ def test_rpc_mode_deploys_onto_an_existing_chain(tmp_path: Path) -> None:
         keystore = tmp_path / "deployer.json"
         keystore.write_text(json.dumps(Account.encrypt(deployer.key, "pw")))
         env = {"DATADAO_KEYSTORE": str(keystore), "DATADAO_KEYSTORE_PASSWORD": "pw"}
-        result = run(tmp_path, "devnet", "up", "--rpc", chain.url, "--contributors", "1", env=env)
+        result = run(
+            tmp_path,
+            "devnet",
+            "up",
+            "--rpc",
+            chain.url,
+            "--contributors",
+            "1",
+            "--no-run-validators",
+            env=env,
+        )
         assert result.returncode == 0, result.stderr
         deployment = Deployment.load(tmp_path / "devnet" / "deployment.json")
         assert deployment.rpc_url == chain.url

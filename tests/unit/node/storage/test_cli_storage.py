@@ -65,8 +65,12 @@ def invoke(home: Path, *args: str, **env: str) -> Result:
     return CliRunner().invoke(cli, list(args), env=full)
 
 
-def one_error_line(result: Result) -> str:
-    assert result.exit_code == 1, result.output
+STORAGE, CONFIG, INPUT = 6, 3, 4  # node/cli/exit_codes.py
+
+
+def one_error_line(result: Result, code: int) -> str:
+    """The failure is one line on stderr, with its family's exit code (not a traceback)."""
+    assert result.exit_code == code, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, result.stderr
@@ -86,7 +90,7 @@ def closed_port() -> int:
 def test_car_of_an_unknown_cid_fails_and_leaves_no_file(home: Path, store: LocalBlockstore) -> None:
     missing = import_bytes(b"never stored").cid
     out = home / "x.car"
-    line = one_error_line(invoke(home, "storage", "car", missing, "--out", str(out)))
+    line = one_error_line(invoke(home, "storage", "car", missing, "--out", str(out)), STORAGE)
     assert "block not found" in line
     assert not out.exists()
     assert list(home.glob(".x.car*")) == [], "no partial file either"
@@ -99,13 +103,15 @@ def test_car_of_a_corrupt_block_fails_and_leaves_no_file(
     leaf = next(p for p in (home / "blocks" / "blocks").rglob("*") if p.is_file() and p.name != cid)
     leaf.write_bytes(b"\x00" * leaf.stat().st_size)
     out = home / "x.car"
-    line = one_error_line(invoke(home, "storage", "car", cid, "--out", str(out)))
+    line = one_error_line(invoke(home, "storage", "car", cid, "--out", str(out)), STORAGE)
     assert "mismatch" in line.lower()
     assert not out.exists()
 
 
 def test_car_of_a_malformed_cid_is_refused(home: Path) -> None:
-    line = one_error_line(invoke(home, "storage", "car", "bafy-not-a-cid", "--out", "x.car"))
+    line = one_error_line(
+        invoke(home, "storage", "car", "bafy-not-a-cid", "--out", "x.car"), STORAGE
+    )
     assert "invalid CID" in line
 
 
@@ -119,7 +125,9 @@ def test_car_needs_exactly_one_source(home: Path) -> None:
 
 def test_car_of_an_unknown_submission_is_a_typed_error(home: Path) -> None:
     home.mkdir()
-    line = one_error_line(invoke(home, "storage", "car", "--submission", "7", "--out", "x.car"))
+    line = one_error_line(
+        invoke(home, "storage", "car", "--submission", "7", "--out", "x.car"), INPUT
+    )
     assert "submission #7 is not in this node's database" in line
 
 
@@ -127,7 +135,7 @@ def test_car_does_not_overwrite_without_force(home: Path, store: LocalBlockstore
     cid = store.add(b"small")
     out = home / "x.car"
     out.write_bytes(b"keep me")
-    line = one_error_line(invoke(home, "storage", "car", cid, "--out", str(out)))
+    line = one_error_line(invoke(home, "storage", "car", cid, "--out", str(out)), INPUT)
     assert "--force" in line
     assert out.read_bytes() == b"keep me"
     assert invoke(home, "storage", "car", cid, "--out", str(out), "--force").exit_code == 0
@@ -137,7 +145,7 @@ def test_car_does_not_overwrite_without_force(home: Path, store: LocalBlockstore
 def test_car_into_a_missing_directory_is_one_line(home: Path, store: LocalBlockstore) -> None:
     cid = store.add(b"small")
     out = home / "no" / "such" / "dir" / "x.car"
-    line = one_error_line(invoke(home, "storage", "car", cid, "--out", str(out)))
+    line = one_error_line(invoke(home, "storage", "car", cid, "--out", str(out)), INPUT)
     assert "cannot write" in line
 
 
@@ -195,7 +203,8 @@ def test_car_by_submission_number_reads_the_recorded_cid(
             pending = row.id
             assert pending is not None
             line = one_error_line(
-                invoke(home, "storage", "car", "--submission", str(pending), "--out", "a.car")
+                invoke(home, "storage", "car", "--submission", str(pending), "--out", "a.car"),
+                INPUT,
             )
             assert "not stored yet" in line
             crud.update_fields(session=session, submission=row, cid=cid)
@@ -215,14 +224,14 @@ def test_car_by_submission_number_reads_the_recorded_cid(
 
 
 def test_pin_without_a_configured_service_says_what_to_set(home: Path) -> None:
-    line = one_error_line(invoke(home, "storage", "pin", import_bytes(b"x").cid))
+    line = one_error_line(invoke(home, "storage", "pin", import_bytes(b"x").cid), CONFIG)
     assert "DATADAO_PINNING_ENDPOINT" in line
 
 
 def test_pin_with_an_endpoint_but_no_token_is_refused(home: Path, endpoint: str) -> None:
     cid = import_bytes(b"x").cid
     result = invoke(home, "storage", "pin", cid, DATADAO_PINNING_ENDPOINT=endpoint)
-    assert "DATADAO_PINNING_TOKEN" in one_error_line(result)
+    assert "DATADAO_PINNING_TOKEN" in one_error_line(result, CONFIG)
 
 
 def test_pin_with_a_bad_token_is_one_line_without_the_token(
@@ -237,7 +246,7 @@ def test_pin_with_a_bad_token_is_one_line_without_the_token(
         DATADAO_PINNING_ENDPOINT=endpoint,
         DATADAO_PINNING_TOKEN="sk-wrong-secret",
     )
-    line = one_error_line(result)
+    line = one_error_line(result, STORAGE)
     assert "HTTP 401" in line
     assert "sk-wrong-secret" not in result.output
     assert state.bodies == [], "nothing was accepted"
@@ -254,7 +263,7 @@ def test_pin_to_an_unreachable_service_is_one_line(home: Path) -> None:
         DATADAO_PINNING_ENDPOINT=f"http://127.0.0.1:{closed_port()}/psa",
         DATADAO_PINNING_TOKEN=TOKEN,
     )
-    line = one_error_line(result)
+    line = one_error_line(result, STORAGE)
     assert "transport error" in line
     assert TOKEN not in result.output
 
@@ -263,7 +272,7 @@ def test_pin_of_a_malformed_cid_sends_nothing(
     home: Path, endpoint: str, state: ServiceState
 ) -> None:
     env = {"DATADAO_PINNING_ENDPOINT": endpoint, "DATADAO_PINNING_TOKEN": TOKEN}
-    line = one_error_line(invoke(home, "storage", "pin", "Qm-nope", **env))
+    line = one_error_line(invoke(home, "storage", "pin", "Qm-nope", **env), STORAGE)
     assert "invalid CID" in line
     assert state.bodies == []
 
@@ -274,7 +283,7 @@ def test_a_failed_pin_is_one_line_and_recorded_as_failed(
     state.script = ["failed"]
     cid = import_bytes(b"x").cid
     env = {"DATADAO_PINNING_ENDPOINT": endpoint, "DATADAO_PINNING_TOKEN": TOKEN}
-    line = one_error_line(invoke(home, "storage", "pin", cid, **env))
+    line = one_error_line(invoke(home, "storage", "pin", cid, **env), STORAGE)
     assert "failed to pin" in line
     record = json.loads((home / "storage" / "pins.json").read_text())
     assert [p["status"] for p in record["pins"]] == ["failed"]
@@ -286,10 +295,10 @@ def test_a_damaged_pin_record_is_reported_before_anything_is_sent(
     (home / "storage").mkdir(parents=True)
     (home / "storage" / "pins.json").write_text('{"pins": [{"cid": 1}]}')
     env = {"DATADAO_PINNING_ENDPOINT": endpoint, "DATADAO_PINNING_TOKEN": TOKEN}
-    line = one_error_line(invoke(home, "storage", "pin", import_bytes(b"x").cid, **env))
+    line = one_error_line(invoke(home, "storage", "pin", import_bytes(b"x").cid, **env), STORAGE)
     assert "damaged" in line
     assert state.bodies == []
-    assert "damaged" in one_error_line(invoke(home, "storage", "pins", **env))
+    assert "damaged" in one_error_line(invoke(home, "storage", "pins", **env), STORAGE)
 
 
 # --------------------------------------------------------------------------------- pinning, happy
