@@ -117,7 +117,8 @@ def seed_delay_for(validator: str, *, spread_s: float = 2.0) -> float:
 
 @dataclass
 class DaemonStats:
-    """Counters exported on /metrics (see validator/metrics.py)."""
+    """Counters exported on /metrics: validator/daemon/metrics.py exports every numeric field
+    and every ``dict[str, number]`` field generically, so a new counter needs no metrics edit."""
 
     ticks: int = 0
     errors: int = 0
@@ -128,9 +129,14 @@ class DaemonStats:
     # wall seconds by phase: "decrypt" (storage + shares + decryption, validation set included),
     # "value" (the engine), "tick" (whole ticks: the rest is chain calls and journal writes)
     seconds: dict[str, float] = field(default_factory=dict)
+    errors_by_class: dict[str, int] = field(default_factory=dict)  # failed steps, by error class
+    # called with each add_time's (phase, seconds): /metrics feeds its latency histograms here
+    timers: list[Callable[[str, float], None]] = field(default_factory=list, repr=False)
 
     def add_time(self, phase: str, seconds: float) -> None:
         self.seconds[phase] = self.seconds.get(phase, 0.0) + seconds
+        for observe in self.timers:
+            observe(phase, seconds)
 
 
 class ValidatorDaemon:
@@ -175,6 +181,8 @@ class ValidatorDaemon:
                 self._advance(epoch, head)
             except DataDaoError as err:
                 self.stats.errors += 1
+                name = type(err).__name__
+                self.stats.errors_by_class[name] = self.stats.errors_by_class.get(name, 0) + 1
                 log.warning(
                     "epoch step failed; retrying next tick",
                     extra={"epoch": e, "error": type(err).__name__, "detail": str(err)},

@@ -340,10 +340,10 @@ def test_metrics_and_health(tmp_path: Path) -> None:
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/plain; version=0.0.4")
     text = r.text
-    assert "datadao_validator_ticks_total 21\n" in text
-    assert 'datadao_validator_epochs{state="CLAIMED"} 1\n' in text
-    assert 'datadao_validator_transitions_total{state="COMMITTED"} 1\n' in text
-    assert "datadao_validator_head_block 21\n" in text
+    assert "datadao_validator_ticks_total 21.0\n" in text
+    assert 'datadao_validator_epochs{state="CLAIMED"} 1.0\n' in text
+    assert 'datadao_validator_transitions_total{state="COMMITTED"} 1.0\n' in text
+    assert "datadao_validator_head_block 21.0\n" in text
     h = app.get("/healthz")
     assert h.status_code == 200
     assert h.json()["ok"] is True
