@@ -7,8 +7,9 @@ tests) in one process never share or collide on a metric. On it:
 * **the daemon's stats, read at scrape time** (:class:`StatsCollector`): every numeric field of
   :class:`validator.daemon.driver.DaemonStats` becomes a counter (``datadao_validator_<f>_total``)
   or, for ``last_*`` fields, a gauge; every ``dict[str, number]`` field becomes one labelled
-  family. A counter someone adds to the stats object therefore shows up without an edit here;
-  the table :data:`KNOWN` only gives the established fields their names, labels and help;
+  family. A counter someone adds to the stats object therefore shows up without an edit here
+  (its ``field(metadata=...)`` may give ``help``, ``label`` and ``kind``); the table
+  :data:`KNOWN` only gives the established fields their names, labels and help;
 * **epochs by state**, a gauge counted from the journal at scrape time;
 * **latency histograms** by phase (``decrypt`` per file, ``value`` per epoch, ``tick`` per tick),
   fed by the stats object's ``timers`` hook as each duration is recorded;
@@ -119,14 +120,23 @@ KNOWN: Final[Mapping[str, Export]] = {
 }
 
 
-def export_of(field: str) -> Export:
+def export_of(f: dataclasses.Field[object]) -> Export:
     """The export of a stats field: from :data:`KNOWN`, else by convention (``last_*`` is a
-    gauge, anything else a counter; help names the field)."""
-    known = KNOWN.get(field)
+    gauge, anything else a counter), refined by the field's own metadata if it has any:
+    ``field(default=0, metadata={"help": "...", "label": "verdict", "kind": "gauge"})``."""
+    known = KNOWN.get(f.name)
     if known is not None:
         return known
-    kind: Kind = "gauge" if field.startswith("last_") else "counter"
-    return Export(field, kind, f"DaemonStats.{field}.")
+    meta = f.metadata
+    kind: Kind = "gauge" if f.name.startswith("last_") else "counter"
+    if meta.get("kind") in ("counter", "gauge"):
+        kind = meta["kind"]
+    return Export(
+        f.name,
+        kind,
+        str(meta.get("help", f"DaemonStats.{f.name}.")),
+        label=str(meta.get("label", "key")),
+    )
 
 
 def _number(value: object) -> float | None:
@@ -149,7 +159,7 @@ class StatsCollector(Collector):
     def _stats_families(self, stats: DaemonStats) -> Iterator[Metric]:
         for f in dataclasses.fields(stats):
             value = getattr(stats, f.name)
-            export = export_of(f.name)
+            export = export_of(f)
             name = PREFIX + export.name
             scalar = _number(value)
             if scalar is not None:

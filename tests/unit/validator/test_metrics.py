@@ -133,11 +133,17 @@ def test_a_field_added_to_the_stats_is_exported_without_a_metrics_edit(tmp_path:
         flags: dict[str, object] = field(default_factory=dict)  # not numbers: not a metric
         enabled: bool = True  # a bool is not a count
         notes: list[str] = field(default_factory=list)
+        zeroed: dict[str, int] = field(
+            default_factory=dict, metadata={"help": "Files scored 0.", "label": "verdict"}
+        )
+        queue_depth: int = field(default=0, metadata={"kind": "gauge"})
 
     d = make(FakeChain(), tmp_path)
     d.stats = MoreStats(unexpected_errors=3, last_reveal_at=12.5)
     d.stats.unexpected_by_file['ab"\n\\'] = 2  # hostile label value: escaped, not broken
     d.stats.flags["x"] = {"nested": 1}
+    d.stats.zeroed["invalid"] = 4
+    d.stats.queue_depth = 7
     metrics = DaemonMetrics(d, registry=CollectorRegistry(), process=False)
     f = scrape(metrics)
     assert value(f, "datadao_validator_unexpected_errors_total") == 3
@@ -146,6 +152,11 @@ def test_a_field_added_to_the_stats_is_exported_without_a_metrics_edit(tmp_path:
     assert f["datadao_validator_flags"] == []
     assert "datadao_validator_enabled" not in f
     assert "datadao_validator_notes" not in f
+    assert value(f, "datadao_validator_zeroed_total", verdict="invalid") == 4
+    assert value(f, "datadao_validator_queue_depth") == 7  # a gauge: no _total
+    text = metrics.render().decode()
+    assert "# HELP datadao_validator_zeroed_total Files scored 0." in text
+    assert "# TYPE datadao_validator_queue_depth gauge" in text
 
 
 def test_each_daemon_has_its_own_registry_and_the_global_one_is_untouched(
