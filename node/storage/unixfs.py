@@ -85,6 +85,43 @@ class Layout:
         if self.max_links < 2:
             raise ValueError(f"max_links must be at least 2, not {self.max_links}")
 
+    def describe(self) -> str:
+        """The settings in words, e.g. ``CIDv1, raw leaves, 256 KiB chunks, 174 links``."""
+        leaves = "raw leaves" if self.raw_leaves else "dag-pb leaves"
+        return (
+            f"CIDv{self.cid_version}, {leaves}, {_size_words(self.chunk_size)} chunks, "
+            f"{self.max_links} links"
+        )
+
+    def kubo_add_command(self) -> str:
+        """The ``ipfs add`` (Kubo) command line that gives the same CIDs as this layout.
+
+        Only flags that differ from Kubo's defaults are written: CIDv0, 256 KiB chunks, 174
+        links, and raw leaves exactly when ``--cid-version=1`` is given. So the project's layout
+        is ``ipfs add --cid-version=1`` and :data:`KUBO_V0_LAYOUT` is a plain ``ipfs add``.
+        """
+        flags = ["ipfs", "add"]
+        if self.cid_version != 0:
+            flags.append(f"--cid-version={self.cid_version}")
+        if self.raw_leaves != (self.cid_version == 1):
+            flags.append(f"--raw-leaves={str(self.raw_leaves).lower()}")
+        if self.chunk_size != _KUBO_CHUNK_SIZE:
+            flags.append(f"--chunker=size-{self.chunk_size}")
+        if self.max_links != _KUBO_MAX_LINKS:
+            flags.append(f"--max-file-links={self.max_links}")
+        return " ".join(flags)
+
+
+_KUBO_CHUNK_SIZE: Final = 262_144
+_KUBO_MAX_LINKS: Final = 174
+
+
+def _size_words(n: int) -> str:
+    for unit, scale in (("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n % scale == 0:
+            return f"{n // scale} {unit}"
+    return f"{n}-byte"
+
 
 PROJECT_LAYOUT: Final = Layout()
 """CIDv1, raw leaves, 256 KiB chunks, 174 links: ``ipfs add --cid-version=1`` (DESIGN §3)."""
