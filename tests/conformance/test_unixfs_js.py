@@ -35,8 +35,8 @@ from node.storage.unixfs import (
     import_stream,
 )
 from node.types import Cid
-from tests.conformance.conftest import Case, JsCids
 from tests.conformance.streams import chacha_stream
+from tests.conformance.unixfs_js import Case, JsCids
 
 pytestmark = pytest.mark.integration  # needs Node.js and the npm packages (see conftest)
 
