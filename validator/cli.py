@@ -9,6 +9,7 @@ inside the commands that need them.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from pathlib import Path
@@ -187,7 +188,15 @@ def withdraw(home: Path | None, account_index: int | None) -> None:
 @_home_opt
 @_account_opt
 @click.option("--journal", type=click.Path(path_type=Path), default=None, help="Journal dir.")
-def status(home: Path | None, account_index: int | None, journal: Path | None) -> None:
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print one JSON document for scripts (wei as decimal strings) instead of text.",
+)
+def status(
+    home: Path | None, account_index: int | None, journal: Path | None, as_json: bool
+) -> None:
     """Stake, unbonding and the journaled state of every epoch this validator worked on."""
     from node.wiring import validator_dir
     from validator.daemon.journal import Journal
@@ -195,11 +204,36 @@ def status(home: Path | None, account_index: int | None, journal: Path | None) -
     c = _connect(home, account_index)
     client, staking = c.chain, c.contracts.staking
     info = staking.validatorInfo(client.address)
+    root = journal or validator_dir(c.settings.home, client.address) / "journal"
+    records = Journal(root).records()
+    if as_json:
+        # The node CLI's conventions (node/cli/output.py, which validator may not import):
+        # sorted keys, complete values, uint256 amounts as decimal strings.
+        doc = {
+            "address": client.address,
+            "registered": info.registered,
+            "stake_wei": str(info.stake),
+            "unbonding_wei": str(info.unbonding),
+            "unbonding_release_block": info.unbonding_release_block,
+            "share_service_url": info.share_service_url or None,
+            "epochs": [
+                {
+                    "dataset_id": rec.dataset_id,
+                    "epoch": rec.epoch,
+                    "state": str(rec.state),
+                    "missed_reason": rec.missed_reason or None,
+                    "files": len(rec.file_ids),
+                    "tx": dict(sorted(rec.tx.items())),
+                }
+                for rec in records
+            ],
+        }
+        click.echo(json.dumps(doc, indent=2, sort_keys=True))
+        return
     click.echo(f"validator {client.address}")
     click.echo(f"  registered: {info.registered}  stake: {info.stake} wei")
     click.echo(f"  unbonding:  {info.unbonding} wei (release block {info.unbonding_release_block})")
-    root = journal or validator_dir(c.settings.home, client.address) / "journal"
-    for rec in Journal(root).records():
+    for rec in records:
         why = f"  ({rec.missed_reason})" if rec.missed_reason else ""
         click.echo(f"  dataset {rec.dataset_id} epoch {rec.epoch}: {rec.state}{why}")
 

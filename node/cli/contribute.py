@@ -20,9 +20,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
+from eth_account.signers.local import LocalAccount
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -41,11 +44,14 @@ from node.chain.anvil import DEVNET_CHAIN_ID
 from node.chain.client import ChainClient
 from node.chain.contracts import Contracts
 from node.chain.deployment import Deployment
+from node.chain.errors import ChainUnavailable
+from node.chain.registry import SubmissionRecord
 from node.chain.timetravel import TimeTravel
 from node.cli.options import account_index_option, console, settings_of
+from node.cli.output import id_column, json_option, print_json, shown_id, uint, warn
 from node.db import crud
 from node.db.engine import open_database
-from node.db.models import Submission, SubmissionStatus
+from node.db.models import Submission, SubmissionPublic, SubmissionStatus
 from node.pipeline import (
     ChainGateway,
     ContributionOutcome,
@@ -57,7 +63,7 @@ from node.pipeline import (
 from node.pipeline import Progress as PipelineProgress
 from node.settings import NodeSettings
 from node.types import DatasetId, Epoch
-from node.wiring import blob_store, connect
+from node.wiring import blob_store, connect, load_account
 
 
 @dataclass
@@ -186,6 +192,47 @@ def _summary(result: ContributionResult) -> Table:
 # --------------------------------------------------------------------------------- commands
 
 
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def submission_json(s: Submission | SubmissionPublic) -> dict[str, Any]:
+    """One recorded contribution, complete (the ``submissions`` and ``contribute`` JSON)."""
+    return {
+        "id": s.id,
+        "status": s.status.value,
+        "failure_reason": s.failure_reason,
+        "platform": s.platform,
+        "records": s.records,
+        "scrubbed": s.scrubbed,
+        "pii_removed": {k: int(v) for k, v in sorted(s.pii_removed.items())},
+        "contributor": s.contributor,
+        "dataset_id": s.dataset_id,
+        "file_id": s.file_id,
+        "content_commitment": s.content_commitment,
+        "cid": s.cid,
+        "header_hash": s.header_hash,
+        "epoch": s.epoch,
+        "ritual_id": s.ritual_id,
+        "tx_hash": s.tx_hash,
+        "block_number": s.block_number,
+        "source_path": s.source_path,
+        "created_at": _iso(s.created_at),
+        "registered_at": _iso(s.registered_at),
+    }
+
+
+def _on_chain_json(record: SubmissionRecord | None) -> dict[str, Any]:
+    if record is None:
+        return {"registered": False, "registered_at": None, "epoch": None, "contributor": None}
+    return {
+        "registered": True,
+        "registered_at": record.registered_at,
+        "epoch": int(record.epoch),
+        "contributor": record.contributor,
+    }
+
+
 @click.command()
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option(
@@ -200,19 +247,26 @@ def _summary(result: ContributionResult) -> Table:
     help="Keep e-mails, phone numbers and URL secrets (scrubbing is on by default).",
 )
 @account_index_option
+@json_option
 @click.pass_context
 def contribute(
-    ctx: click.Context, path: Path, platform: str, no_scrub: bool, account_index: int | None
+    ctx: click.Context,
+    path: Path,
+    platform: str,
+    no_scrub: bool,
+    account_index: int | None,
+    as_json: bool,
 ) -> None:
     """Parse, scrub, seal, store and register an export; re-run to resume or confirm.
 
     Every step is recorded before the next one starts: if the command is interrupted, running
-    it again finishes the contribution with exactly one on-chain submission.
+    it again finishes the contribution with exactly one on-chain submission. With --json the
+    progress goes to stderr and stdout is one JSON document: outcome, resumed_from, submission.
     """
     if not path.exists():  # before connecting: a typo must not read as "the chain is down"
         raise ExportUnreadable(path, "no such file or directory")
     settings = settings_of(ctx)
-    out = console()
+    out = console(stderr=as_json)  # with --json, stdout carries only the JSON
     crash_after = crash_after_from_env()
     with _node(settings, account_index, signer=True) as node:
         gateway = ChainGateway(
@@ -229,6 +283,16 @@ def contribute(
         )
         with _Bars(out) as bars:
             result = pipeline.run(path, platform=platform, scrub=not no_scrub, progress=bars)
+    if as_json:
+        resumed = result.resumed_from
+        print_json(
+            {
+                "outcome": result.outcome.value,
+                "resumed_from": None if resumed is None else resumed.value,
+                "submission": submission_json(result.submission),
+            }
+        )
+        return
     out.print(_summary(result))
     if result.outcome is ContributionOutcome.ALREADY_SUBMITTED:
         out.print(
@@ -239,74 +303,151 @@ def contribute(
         out.print(f"submitted: registered in block {result.submission.block_number}")
 
 
-def _rows(node: _Node, contributor: str | None) -> list[Submission]:
-    with node.session() as session:
+def _rows(
+    engine: Engine, deployment: Deployment, chain_id: int, dataset_id: int, contributor: str | None
+) -> list[Submission]:
+    with Session(engine, expire_on_commit=False) as session:
         return list(
             crud.list_submissions(
                 session=session,
                 contributor=contributor,
-                chain_id=node.chain.chain_id,
-                registry_address=node.deployment.address("SubmissionRegistry"),
-                dataset_id=node.dataset_id,
+                chain_id=chain_id,
+                registry_address=deployment.address("SubmissionRegistry"),
+                dataset_id=dataset_id,
             )
         )
 
 
-def _short(value: str | None, keep: int = 10) -> str:
-    if not value:
-        return ""
-    return value if len(value) <= 2 * keep else f"{value[:keep]}…{value[-6:]}"
+class _ChainView:
+    """The on-chain half of ``submissions``, which goes quiet (``None``) as soon as the chain is
+    unreachable: the local database is listed regardless, with a warning, not an error."""
+
+    def __init__(self, settings: NodeSettings, account: LocalAccount | None, index: int | None):
+        self.gateway: ChainGateway | None = None
+        self.chain_id: int | None = None
+        self.unreachable: str | None = None
+        try:
+            c = connect(settings, index, signer=False, account=account)
+            self.chain_id = c.chain.chain_id  # the first RPC request
+            self.gateway = ChainGateway(c.contracts, dataset_id=c.dataset_id)
+        except ChainUnavailable as err:
+            self._lost(err)
+
+    def _lost(self, err: ChainUnavailable) -> None:
+        self.gateway, self.unreachable = None, err.url
+
+    def record(self, file_id: str) -> SubmissionRecord | _Unknown | None:
+        if self.gateway is None:
+            return _UNKNOWN
+        try:
+            return self.gateway.submission(bytes.fromhex(file_id.removeprefix("0x")))
+        except ChainUnavailable as err:
+            self._lost(err)
+            return _UNKNOWN
+
+
+class _Unknown:
+    """The chain could not be asked."""
+
+
+_UNKNOWN = _Unknown()
 
 
 @click.command()
 @account_index_option
+@json_option
 @click.pass_context
-def submissions(ctx: click.Context, account_index: int | None) -> None:
-    """List this node's contributions with their recorded and on-chain status."""
+def submissions(ctx: click.Context, account_index: int | None, as_json: bool) -> None:
+    """List this node's contributions with their recorded and on-chain status.
+
+    The local database is listed even when the chain is unreachable: a warning on stderr says
+    so, the chain column (JSON: "chain") is unavailable (null), and the exit code is still 0.
+    """
+    settings = settings_of(ctx)
+    deployment = Deployment.load(settings.resolved_deployment_file)
+    engine = open_database(settings.resolved_database_url)  # before the chain: works offline
+    try:
+        account = load_account(settings, account_index)  # only its address filters the rows
+        view = _ChainView(settings, account, account_index)
+        rows = _rows(
+            engine,
+            deployment,
+            view.chain_id if view.chain_id is not None else deployment.chain_id,
+            settings.dataset_id,
+            account.address if account is not None else None,
+        )
+        listed = [(row, view.record(row.file_id)) for row in rows]
+    finally:
+        engine.dispose()
+    if view.unreachable is not None:
+        warn(
+            f"cannot reach the chain at {view.unreachable}: listing the local database only; "
+            "on-chain status unavailable"
+        )
+    if as_json:
+        print_json(
+            {
+                "chain_available": view.unreachable is None,
+                "submissions": [
+                    {
+                        **submission_json(row),
+                        "chain": None if isinstance(rec, _Unknown) else _on_chain_json(rec),
+                    }
+                    for row, rec in listed
+                ],
+            }
+        )
+        return
     out = console()
-    with _node(settings_of(ctx), account_index, signer=False) as node:
-        contributor = node.chain.address if node.chain.has_signer else None
-        rows = _rows(node, contributor)
-        gateway = ChainGateway(node.contracts, dataset_id=node.dataset_id)
-        table = Table(title="submissions", title_justify="left")
-        for name in ("#", "status", "platform", "records", "epoch", "file id", "CID", "chain"):
-            table.add_column(name)
-        for row in rows:
-            on_chain = gateway.submission(bytes.fromhex(row.file_id[2:]))
-            chain_col = (
-                f"[green]registered @{on_chain.registered_at}[/]" if on_chain else "[dim]not yet[/]"
-            )
-            status = row.status.value + (f" ({row.failure_reason})" if row.failure_reason else "")
-            table.add_row(
-                str(row.id),
-                status,
-                row.platform,
-                str(row.records),
-                "" if row.epoch is None else str(row.epoch),
-                _short(row.file_id),
-                _short(row.cid),
-                chain_col,
-            )
-    out.print(table if rows else "no submissions recorded for this deployment")
+    if not listed:
+        out.print("no submissions recorded for this deployment")
+        return
+    table = Table(title="submissions", title_justify="left")
+    for name in ("#", "status", "platform", "records", "epoch"):
+        table.add_column(name)
+    for name in ("file id", "CID"):
+        id_column(table, name)
+    table.add_column("chain")
+    for row, rec in listed:
+        if isinstance(rec, _Unknown):
+            chain_col = "[yellow]unavailable[/]"
+        elif rec is None:
+            chain_col = "[dim]not yet[/]"
+        else:
+            chain_col = f"[green]registered @{rec.registered_at}[/]"
+        status = row.status.value + (f" ({row.failure_reason})" if row.failure_reason else "")
+        table.add_row(
+            str(row.id),
+            status,
+            row.platform,
+            str(row.records),
+            "" if row.epoch is None else str(row.epoch),
+            shown_id(out, row.file_id),
+            shown_id(out, row.cid),
+            chain_col,
+        )
+    out.print(table)
 
 
 @click.command()
 @click.option("--claim", is_flag=True, help="Claim every finalized, unclaimed reward.")
 @account_index_option
+@json_option
 @click.pass_context
-def rewards(ctx: click.Context, claim: bool, account_index: int | None) -> None:
+def rewards(ctx: click.Context, claim: bool, account_index: int | None, as_json: bool) -> None:
     """Per registered submission: epoch, final score, reward and whether it was claimed."""
-    out = console()
+    found: list[dict[str, Any]] = []
+    claimed_now = 0
     with _node(settings_of(ctx), account_index, signer=claim) as node:
         contributor = node.chain.address if node.chain.has_signer else None
         board = node.contracts.board
         distributor = node.contracts.rewards
-        table = Table(title="rewards", title_justify="left")
-        for name in ("#", "epoch", "file id", "finalized", "score (bps)", "reward", "claimed"):
-            table.add_column(name)
-        claimed_now = 0
-        rows = [r for r in _rows(node, contributor) if r.status is SubmissionStatus.REGISTERED]
+        rows = _rows(
+            node.engine, node.deployment, node.chain.chain_id, node.dataset_id, contributor
+        )
         for row in rows:
+            if row.status is not SubmissionStatus.REGISTERED:
+                continue
             epoch = Epoch(int(row.epoch or 0))
             file_id = bytes.fromhex(row.file_id[2:])
             finalized = distributor.epochRewards(node.dataset_id, epoch).finalized
@@ -316,18 +457,44 @@ def rewards(ctx: click.Context, claim: bool, account_index: int | None) -> None:
             if claim and finalized and reward > 0 and not claimed:
                 distributor.claim(node.dataset_id, epoch, file_id)
                 claimed, claimed_now = True, claimed_now + reward
-            table.add_row(
-                str(row.id),
-                str(epoch),
-                _short(row.file_id),
-                "yes" if finalized else "no",
-                "" if score is None else str(score),
-                str(reward),
-                "yes" if claimed else "no",
+            found.append(
+                {
+                    "id": row.id,
+                    "epoch": int(epoch),
+                    "file_id": row.file_id,
+                    "cid": row.cid,
+                    "finalized": finalized,
+                    "score_bps": None if score is None else int(score),
+                    "reward": uint(reward),
+                    "claimed": claimed,
+                }
             )
-    out.print(table if rows else "no registered submissions for this deployment")
+    if as_json:
+        print_json({"claimed_now": uint(claimed_now), "rewards": found})
+        return
+    out = console()
+    if not found:
+        out.print("no registered submissions for this deployment")
+    else:
+        table = Table(title="rewards", title_justify="left")
+        table.add_column("#")
+        table.add_column("epoch")
+        id_column(table, "file id")
+        for name in ("finalized", "score (bps)", "reward", "claimed"):
+            table.add_column(name)
+        for r in found:
+            table.add_row(
+                str(r["id"]),
+                str(r["epoch"]),
+                shown_id(out, r["file_id"]),
+                "yes" if r["finalized"] else "no",
+                "" if r["score_bps"] is None else str(r["score_bps"]),
+                r["reward"],
+                "yes" if r["claimed"] else "no",
+            )
+        out.print(table)
     if claim:
         out.print(f"claimed {claimed_now} token units now")
 
 
-__all__ = ["contribute", "rewards", "submissions"]
+__all__ = ["contribute", "rewards", "submission_json", "submissions"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 import click
 from rich.table import Table
@@ -23,6 +24,7 @@ from node.chain.governor import (
     VoteType,
 )
 from node.cli.options import account_index_option, console, settings_of
+from node.cli.output import id_column, json_option, print_json, uint
 from node.errors import ChainError, ConflictError, InputError
 from node.types import ReqId
 from node.wiring import ChainContext, connect
@@ -96,35 +98,62 @@ def delegate(ctx: click.Context, to: str | None, account_index: int | None) -> N
 
 @gov.command()
 @account_index_option
+@json_option
 @click.pass_context
-def proposals(ctx: click.Context, account_index: int | None) -> None:
-    """List proposals with state, tallies, quorum and deadlines."""
+def proposals(ctx: click.Context, account_index: int | None, as_json: bool) -> None:
+    """List proposals with state, tallies, quorum and deadlines.
+
+    At a terminal the id column shows a 12-digit prefix (any unique prefix is accepted by vote,
+    queue and execute); piped, and in --json, the full id.
+    """
     c = connect(settings_of(ctx), account_index, signer=False)
     governor = _governor(c)
     head = c.chain.block_number()
-    table = Table(title="proposals", title_justify="left")
-    table.add_column("id", no_wrap=True)
-    for col in ("state", "for", "against", "abstain", "quorum", "votes end", "eta", "what"):
-        table.add_column(col)
+    found: list[dict[str, Any]] = []
     for p in governor.proposals(c.deployment.start_block):
-        state = governor.state(p.proposal_id)
         against, for_, abstain = governor.proposalVotes(p.proposal_id)
         snapshot = governor.proposalSnapshot(p.proposal_id)
-        quorum = governor.quorum(snapshot) if snapshot < head else 0
         eta = governor.proposalEta(p.proposal_id)
-        ends = p.vote_end - head
-        table.add_row(
-            str(p.proposal_id)[:12],
-            state.name,
-            _eth(for_),
-            _eth(against),
-            _eth(abstain),
-            _eth(quorum) if quorum else "-",
-            f"block {p.vote_end}" + (f" (in {ends})" if ends > 0 else ""),
-            datetime.fromtimestamp(eta, UTC).strftime("%Y-%m-%d %H:%M:%S") if eta else "-",
-            p.description,
+        found.append(
+            {
+                "id": uint(p.proposal_id),
+                "state": governor.state(p.proposal_id).name,
+                "proposer": p.proposer,
+                "description": p.description,
+                "votes_for": uint(for_),
+                "votes_against": uint(against),
+                "votes_abstain": uint(abstain),
+                "quorum": uint(governor.quorum(snapshot)) if snapshot < head else None,
+                "snapshot_block": snapshot,
+                "vote_start_block": p.vote_start,
+                "vote_end_block": p.vote_end,
+                "eta": eta or None,
+                "created_block": p.created_block,
+            }
         )
-    console().print(table)
+    if as_json:
+        print_json({"head_block": head, "proposals": found})
+        return
+    out = console()
+    table = Table(title="proposals", title_justify="left")
+    id_column(table, "id")
+    for col in ("state", "for", "against", "abstain", "quorum", "votes end", "eta", "what"):
+        table.add_column(col)
+    for row in found:
+        ends = row["vote_end_block"] - head
+        eta = row["eta"]
+        table.add_row(
+            row["id"][:12] if out.is_terminal else row["id"],
+            row["state"],
+            _eth(int(row["votes_for"])),
+            _eth(int(row["votes_against"])),
+            _eth(int(row["votes_abstain"])),
+            _eth(int(row["quorum"])) if row["quorum"] and int(row["quorum"]) else "-",
+            f"block {row['vote_end_block']}" + (f" (in {ends})" if ends > 0 else ""),
+            datetime.fromtimestamp(eta, UTC).strftime("%Y-%m-%d %H:%M:%S") if eta else "-",
+            row["description"],
+        )
+    out.print(table)
 
 
 @gov.command("propose-access")

@@ -20,8 +20,20 @@ account_index_option = click.option(
 )
 
 
-def console() -> Console:
-    return Console(highlight=False)
+# Width of a console that is not a terminal. A pipe has no width; rich's default of 80 columns
+# cut identifiers to "bafkrei…" in tables a script reads (issue #22).
+_PIPE_WIDTH = 4096
+
+
+def console(*, stderr: bool = False) -> Console:
+    """A console for this command's output (``stderr``: for progress while stdout carries JSON).
+
+    At a terminal it wraps to the terminal's width; into a pipe or file it does not wrap or cut
+    at all, so every value a table shows can be read back whole."""
+    out = Console(highlight=False, stderr=stderr)
+    if not out.is_terminal:
+        out.width = max(out.width, _PIPE_WIDTH)
+    return out
 
 
 def settings_of(ctx: click.Context) -> NodeSettings:

@@ -23,6 +23,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from web3 import Web3
 
 from node.cli.options import account_index_option, console, settings_of
+from node.cli.output import json_option, print_json, uint
+from node.errors import InputError
 from node.settings import NodeSettings
 from node.wiring import blob_store, connect
 
@@ -117,19 +119,39 @@ def request(
 
 @renter.command()
 @click.argument("req_id", type=int)
+@json_option
 @click.pass_context
-def status(ctx: click.Context, req_id: int) -> None:
+def status(ctx: click.Context, req_id: int, as_json: bool) -> None:
     """Show a request's escrow status, grant and scope."""
     r, _ = _renter(ctx, None, signer=False)
+    if not 1 <= req_id <= r.escrow.requestCount():
+        raise InputError(f"no access request #{req_id}")
     req = r.request(req_id)
     granted = r.is_granted(req_id)
+    report = {
+        "req_id": req_id,
+        "status": req.status.name,
+        "renter": req.renter,
+        "dataset_id": req.dataset_id,
+        "from_epoch": req.from_epoch,
+        "to_epoch": req.to_epoch,
+        "fee_wei": uint(req.fee),
+        "expiry": req.expiry,
+        "grant_block": req.grant_block or None,
+        "renter_key": "0x" + bytes(req.renter_key).hex(),
+        "granted": granted,
+        "files_in_scope": len(r.files_in_scope(req_id)) if granted else None,
+    }
+    if as_json:
+        print_json(report)
+        return
     out = console()
     out.print(f"request #{req_id}: {req.status.name}, renter {req.renter}")
     out.print(f"dataset {req.dataset_id}, epochs {req.from_epoch}..{req.to_epoch}")
     out.print(f"fee {Web3.from_wei(req.fee, 'ether')} ETH, expiry {req.expiry}")
     out.print(f"granted now: {'yes' if granted else 'no'}")
     if granted:
-        out.print(f"files in scope: {len(r.files_in_scope(req_id))}")
+        out.print(f"files in scope: {report['files_in_scope']}")
 
 
 @renter.command()

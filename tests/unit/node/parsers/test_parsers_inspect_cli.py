@@ -7,6 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from node.cli.exit_codes import ExitCode
 from node.cli.main import cli
 from node.parsers.synthetic import generate
 
@@ -62,13 +63,13 @@ def test_generic_needs_explicit_platform_and_text_column(tmp_path: Path) -> None
     path = tmp_path / "notes.jsonl"
     path.write_text('{"body": "hello [email] there"}\n{"body": "second"}\n')
     code, out = _run(str(path), "--json")
-    assert code == 1
+    assert code == ExitCode.INPUT
     assert "--platform generic" in out
     code, out = _run(str(path), "--platform", "generic", "--text-column", "body", "--json")
     assert code == 0, out
     assert json.loads(out)["records"] == 2
     code, out = _run(str(path), "--platform", "generic", "--samples", "2")
-    assert code == 1  # the default text column "text" is missing
+    assert code == ExitCode.INPUT  # the default text column "text" is missing
     assert "'text'" in out
 
 
@@ -82,12 +83,12 @@ def test_text_column_is_only_for_generic(tmp_path: Path) -> None:
 def test_unknown_platform_name_is_a_clean_error(tmp_path: Path) -> None:
     info = generate("telegram", tmp_path / "t.zip", seed=3)
     code, out = _run(str(info.path), "--platform", "myspace")
-    assert code == 1
+    assert code == ExitCode.INPUT
     assert "unknown platform 'myspace'" in out
 
 
 def test_size_cap_option(tmp_path: Path) -> None:
     info = generate("chatgpt", tmp_path / "c.zip", seed=3, size_bytes=2_500_000)
     code, out = _run(str(info.path), "--max-size-mb", "1")
-    assert code == 1
+    assert code == ExitCode.INPUT
     assert "limit" in out
