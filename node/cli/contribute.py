@@ -31,12 +31,15 @@ from rich.progress import (
     BarColumn,
     DownloadColumn,
     Progress,
+    ProgressColumn,
+    Task,
     TaskID,
     TextColumn,
     TimeRemainingColumn,
     TransferSpeedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -116,19 +119,45 @@ def _block_waiter(chain: ChainClient) -> Callable[[int], None] | None:
 # --------------------------------------------------------------------------------- progress
 
 
-_BAR_LABELS = {"parse": "parse ", "seal": "seal  ", "upload": "upload"}
+# step -> (label, unit). The export is first read and hashed (bytes), then parsed, scrubbed and
+# written as canonical JSONL (records: the parsers report every 4,096), then sealed and uploaded.
+_BARS: dict[str, tuple[str, str]] = {
+    "parse": ("read     ", "bytes"),
+    "parse-records": ("parse    ", "records"),
+    "scrub": ("scrub    ", "records"),
+    "canonicalize": ("canonical", "records"),
+    "seal": ("seal     ", "bytes"),
+    "upload": ("upload   ", "bytes"),
+}
+
+
+class _Amount(ProgressColumn):
+    """Done/total and rate, in bytes or in records (per task: the ``unit`` field)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._bytes = DownloadColumn()
+        self._speed = TransferSpeedColumn()
+
+    def render(self, task: Task) -> Text:
+        if task.fields.get("unit") != "records":
+            return Text.assemble(self._bytes.render(task), " ", self._speed.render(task))
+        done = int(task.completed)
+        amount = f"{done:,}" if task.total is None else f"{done:,}/{int(task.total):,}"
+        speed = task.finished_speed or task.speed
+        rate = f" {speed:,.0f} records/s" if speed else ""
+        return Text(f"{amount} records{rate}", style="progress.download")
 
 
 class _Bars:
-    """Rich progress bars for the byte-counted steps, plus a line per note."""
+    """Rich progress bars for the byte- and record-counted steps, plus a line per note."""
 
     def __init__(self, console: Console) -> None:
         self._console = console
         self._progress = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
-            DownloadColumn(),
-            TransferSpeedColumn(),
+            _Amount(),
             TimeRemainingColumn(),
             console=console,
             transient=False,
@@ -145,11 +174,13 @@ class _Bars:
     def __call__(self, event: PipelineProgress) -> None:
         if event.note:
             self._progress.console.print(f"[cyan]•[/] {event.step}: {event.note}")
-        if event.step not in _BAR_LABELS or (event.total is None and not event.done):
+        bar = _BARS.get(event.step)
+        if bar is None or (event.total is None and not event.done):
             return
         task = self._tasks.get(event.step)
         if task is None:
-            task = self._progress.add_task(_BAR_LABELS[event.step], total=event.total)
+            label, unit = bar
+            task = self._progress.add_task(label, total=event.total, unit=unit)
             self._tasks[event.step] = task
         if event.note and event.total == 1:  # the step is done (e.g. parsed after hashing)
             self._progress.update(task, completed=self._progress.tasks[task].total)

@@ -169,8 +169,10 @@ class ContributionResult:
 
 @dataclass(frozen=True, slots=True)
 class Progress:
-    """One progress report. ``step`` is ``parse``, ``seal``, ``upload`` or ``register``; byte
-    counts for the first three, ``note`` for waits and retries."""
+    """One progress report. ``step`` is ``parse``, ``seal``, ``upload`` or ``register`` (byte
+    counts: ``parse`` is the export being read and hashed), or ``parse-records``, ``scrub`` or
+    ``canonicalize`` (record counts; ``parse-records`` has no total until its last report);
+    ``note`` for waits and retries."""
 
     step: str
     done: int = 0
@@ -364,10 +366,20 @@ class ContributionPipeline:
     def _parse(
         self, source: Path, platform: str, scrub: bool, report: ProgressCallback
     ) -> tuple[ParsedExport, CanonicalExport]:
-        export = parse_export(source, platform=platform, limits=self._limits)
+        def records(step: str, total: int | None) -> Callable[[int], None]:
+            return lambda n: report(Progress(step, n, total))
+
+        export = parse_export(
+            source,
+            platform=platform,
+            limits=self._limits,
+            on_records=records("parse-records", None),
+        )
+        total = len(export.records)
+        report(Progress("parse-records", total, total))  # now the total is known
         if scrub:
-            export = scrub_export(export, ScrubOptions())
-        canon = canonicalize(export)
+            export = scrub_export(export, ScrubOptions(), on_records=records("scrub", total))
+        canon = canonicalize(export, on_records=records("canonicalize", total))
         report(Progress("parse", 1, 1, note=f"{canon.records} records ({export.platform})"))
         return export, canon
 
