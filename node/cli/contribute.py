@@ -255,10 +255,10 @@ def submission_json(s: Submission | SubmissionPublic) -> dict[str, Any]:
 
 def _on_chain_json(record: SubmissionRecord | None) -> dict[str, Any]:
     if record is None:
-        return {"registered": False, "registered_at": None, "epoch": None, "contributor": None}
+        return {"registered": False, "registered_block": None, "epoch": None, "contributor": None}
     return {
         "registered": True,
-        "registered_at": record.registered_at,
+        "registered_block": record.registered_at,  # the contract records the block number
         "epoch": int(record.epoch),
         "contributor": record.contributor,
     }

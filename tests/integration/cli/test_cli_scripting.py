@@ -68,6 +68,7 @@ def test_contribute_submissions_rewards_json_and_a_copy_is_a_conflict(
     (entry,) = doc["submissions"]
     assert entry["cid"] == row.cid
     assert entry["chain"]["registered"] is True
+    assert entry["chain"]["registered_block"] == row.block_number
     assert entry["chain"]["epoch"] == row.epoch
     assert entry["chain"]["contributor"] == row.contributor
 
