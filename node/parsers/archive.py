@@ -23,7 +23,7 @@ import os
 import stat
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -40,6 +40,7 @@ from node.parsers.errors import (
     MemberTooLarge,
     NestedArchive,
     NotAnArchive,
+    PlatformError,
     SymlinkMember,
     TooManyMembers,
     UnsafeMemberPath,
@@ -291,6 +292,34 @@ class ExportSource:
             return list(self._members)
         found = [n for n in self._members if n.lower().endswith(suffixes)]
         return sorted(found, key=lambda n: (n.count("/"), n))
+
+    def locate(
+        self,
+        name: str,
+        suffix: str,
+        looks_like: Callable[[str], bool],
+        *,
+        what: str,
+        advice: str,
+    ) -> str | None:
+        """The member ``name`` if present; else the one member ending in ``suffix`` whose first
+        bytes ``looks_like`` accepts; else None.
+
+        Browsers save a second download as ``name (1).ext`` and users rename files, so a name is
+        only a hint; but a damaged file that *is* so named still counts by name, so the user gets
+        the parser's precise error rather than "unknown platform".
+
+        Raises:
+            PlatformError: several members look alike and none has the name (which to read would
+                be a guess): "<what> (<members>); <advice>".
+        """
+        member = self.find(name)
+        if member is not None:
+            return member
+        found = [n for n in self.candidates(suffix) if looks_like(self.head_text(n) or "")]
+        if len(found) > 1:
+            raise PlatformError(f"{what} ({', '.join(found[:4])}); {advice}", file=self.label)
+        return found[0] if found else None
 
     def read_text_head(self, name: str, n: int = 4096) -> str:
         """The first ``n`` bytes of a member as text, for cheap sniffing.

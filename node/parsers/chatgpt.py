@@ -101,19 +101,13 @@ def _locate(source: ExportSource) -> str | None:
         PlatformError: several files have conversations and none is named so (which to read
             would be a guess, and reading all could count conversations twice).
     """
-    member = source.find(_MAIN)
-    if member is not None:
-        return member
-    found = [
-        n for n in source.candidates(".json") if looks_like_conversations(source.head_text(n) or "")
-    ]
-    if len(found) > 1:
-        raise PlatformError(
-            f"several files hold ChatGPT conversations ({', '.join(found[:4])}); "
-            "keep one and name it conversations.json",
-            file=source.label,
-        )
-    return found[0] if found else None
+    return source.locate(
+        _MAIN,
+        ".json",
+        looks_like_conversations,
+        what="several files hold ChatGPT conversations",
+        advice="keep one and name it conversations.json",
+    )
 
 
 class ChatGPTParser:

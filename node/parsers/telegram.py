@@ -116,19 +116,13 @@ def _locate(source: ExportSource) -> str | None:
     Raises:
         PlatformError: several files are Telegram exports and none is named ``result.json``.
     """
-    member = source.find(_MAIN)
-    if member is not None:
-        return member
-    found = [
-        n for n in source.candidates(".json") if looks_like_telegram(source.head_text(n) or "")
-    ]
-    if len(found) > 1:
-        raise PlatformError(
-            f"several files are Telegram exports ({', '.join(found[:4])}); "
-            "contribute them one at a time",
-            file=source.label,
-        )
-    return found[0] if found else None
+    return source.locate(
+        _MAIN,
+        ".json",
+        looks_like_telegram,
+        what="several files are Telegram exports",
+        advice="contribute them one at a time",
+    )
 
 
 class TelegramParser:
