@@ -15,14 +15,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import Engine
@@ -44,10 +41,11 @@ from node.custody.session import SessionKey
 from node.db.engine import open_database
 from node.demo.data import DemoExport
 from node.demo.procs import Child, Supervisor
-from node.devnet.bootstrap import validator_passphrase
-from node.devnet.manager import DevnetOptions, devnet_down, devnet_up
-from node.devnet.validation import SPEC_FILE
-from node.errors import ChainError, DataDaoError
+from node.devnet.epochs import SEED_GRACE_S
+from node.devnet.errors import ScoringStalled
+from node.devnet.manager import SCORING_WINDOWS, DevnetOptions, devnet_down, devnet_up
+from node.devnet.validators import daemon_argv, share_service_argv, validator_env
+from node.errors import DataDaoError
 from node.parsers import parse_export, scrub_export
 from node.parsers.canonical import canonicalize
 from node.pipeline import ChainGateway, ContributionPipeline
@@ -61,7 +59,6 @@ __all__ = [
     "GovernanceOutcome",
     "RenterOutcome",
     "ScoringOutcome",
-    "ScoringStalled",
     "Services",
     "claim_rewards",
     "contribute_all",
@@ -82,15 +79,6 @@ ZERO32 = b"\x00" * 32
 
 class DemoCheckFailed(DataDaoError):
     """An outcome the demo asserts did not hold: the protocol misbehaved (a bug to report)."""
-
-
-class ScoringStalled(ChainError):
-    """Committee validators did not commit or reveal in time."""
-
-    def __init__(self, step: str, missing: Sequence[str], logs: dict[str, Path]) -> None:
-        names = "; ".join(f"{v} (log: {logs.get(v.lower(), '?')})" for v in missing)
-        super().__init__(f"validators did not {step} in time: {names}")
-        self.step, self.missing = step, list(missing)
 
 
 # --------------------------------------------------------------------------------- the net
@@ -139,22 +127,11 @@ class DemoNet:
         return int(self.chain.w3.eth.get_block("latest")["timestamp"])
 
 
-DEMO_WINDOWS = {"SUBMIT_BLOCKS": "20", "COMMIT_BLOCKS": "40", "REVEAL_BLOCKS": "40"}
-"""Wider commit and reveal windows than the devnet's 10 blocks. An automining anvil makes a
-block per transaction, so four validators' seed, commit and reveal transactions (and any that
-lose a race and revert) would use up a 10-block window that a live chain, with many
-transactions per block, would not. S + C + R stays within the devnet's 120-block unbonding."""
-
-SEED_GRACE_S = 8.0
-"""How long the demo leaves fixing the seed to the daemons (each waits its own delay of up to
-2 s) before it fixes the seed itself."""
-
-
 def start_devnet(home: Path, sup: Supervisor, report: Report) -> DemoNet:
     """A fresh devnet in ``home`` (anvil on a free port); anvil is stopped when ``sup`` closes."""
     sup.on_close("anvil", lambda: devnet_down(home))
     status = devnet_up(
-        DevnetOptions(home=home, contributors=6, deploy_env=DEMO_WINDOWS), progress=report
+        DevnetOptions(home=home, contributors=6, deploy_env=SCORING_WINDOWS), progress=report
     )
     d = status.deployment
     chain = ChainClient.connect(d.rpc_url, devnet_account(0), confirmations=1)
@@ -176,42 +153,26 @@ class Services:
         return {a.lower(): c.log for a, c in self.daemons.items()}
 
 
-def _cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "node.cli", *args]
-
-
 def start_validators(net: DemoNet, sup: Supervisor, log_dir: Path, report: Report) -> Services:
-    """Start every validator's share service (on the URL registered on chain) and daemon;
-    :func:`wait_for_shares` waits for the services to answer."""
-    env = {
-        **os.environ,
-        "DATADAO_VALIDATOR_PASSPHRASE": validator_passphrase(),
-        "DATADAO_HOME": str(net.home),
-        "PYTHONUNBUFFERED": "1",
-    }
+    """Start every validator's share service (on the URL registered on chain) and daemon, with
+    the commands ``datadao devnet up`` uses (:mod:`node.devnet.validators`), as children of the
+    demo's supervisor; :func:`wait_for_shares` waits for the services to answer."""
+    env = validator_env(net.home)
     validators: list[dict[str, Any]] = list(net.deployment.extra["validators"])
-    shares: dict[str, Child] = {}
     urls = {str(v["address"]): str(v["share_url"]) for v in validators}
+    shares: dict[str, Child] = {}
     for v in validators:
-        port = urlparse(str(v["share_url"])).port
-        if port is None:
-            raise DemoCheckFailed(f"validator {v['address']} registered no port: {v['share_url']}")
-        argv = _cli("validator", "serve-shares", "--home", str(net.home))
-        argv += ["--validator", v["address"], "--port", str(port), "--confirmations", "1"]
         shares[v["address"]] = sup.spawn(
             f"share service {v['address'][:10]}",
-            [*argv, "--quiet"],
+            share_service_argv(net.home, v),
             log=log_dir / f"shares-{v['account_index']}.log",
             env=env,
         )
     daemons: dict[str, Child] = {}
     for v in validators:
-        argv = _cli("validator", "run", "--home", str(net.home))
-        argv += ["--account-index", str(v["account_index"]), "--spec", str(SPEC_FILE)]
-        argv += ["--confirmations", "1", "--interval", "0.5", "--threads", "1"]
         daemons[v["address"]] = sup.spawn(
             f"validator daemon {v['address'][:10]}",
-            argv,
+            daemon_argv(net.home, v, interval_s=0.5),
             log=log_dir / f"validator-{v['account_index']}.log",
             env=env,
         )
