@@ -1,9 +1,9 @@
-"""A fresh, migrated SQLite database per test (STYLE.md: never one shared session database)."""
+"""A fresh, migrated database per test, on SQLite and on PostgreSQL (``database_url`` in
+tests/conftest.py; STYLE.md: never one shared session database)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -13,8 +13,8 @@ from node.db.engine import open_database
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = open_database(f"sqlite:///{tmp_path / 'node.sqlite'}")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = open_database(database_url)
     yield engine
     engine.dispose()
 

@@ -19,8 +19,17 @@ def _tables_of_ours(name: str) -> bool:
     return name in {"submission"}
 
 
-def test_fresh_database_migrates_to_head(tmp_path: Path) -> None:
+def test_sqlite_file_directory_is_created(tmp_path: Path) -> None:
     engine = open_database(f"sqlite:///{tmp_path / 'deep' / 'dir' / 'node.sqlite'}")
+    try:
+        assert (tmp_path / "deep" / "dir" / "node.sqlite").is_file()
+        assert "submission" in inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+
+
+def test_fresh_database_migrates_to_head(database_url: str) -> None:
+    engine = open_database(database_url)
     try:
         with engine.connect() as conn:
             current = MigrationContext.configure(conn).get_current_revision()
@@ -31,9 +40,10 @@ def test_fresh_database_migrates_to_head(tmp_path: Path) -> None:
         engine.dispose()
 
 
-def test_models_and_migrations_agree(tmp_path: Path) -> None:
-    """Autogenerate against a migrated database finds nothing to do: no drift either way."""
-    engine = open_database(f"sqlite:///{tmp_path / 'node.sqlite'}")
+def test_models_and_migrations_agree(database_url: str) -> None:
+    """Autogenerate against a migrated database finds nothing to do: no drift either way (on
+    PostgreSQL too, where types are compared more strictly than SQLite's affinities)."""
+    engine = open_database(database_url)
     try:
         with engine.connect() as conn:
             ctx = MigrationContext.configure(
@@ -51,8 +61,8 @@ def test_models_and_migrations_agree(tmp_path: Path) -> None:
         engine.dispose()
 
 
-def test_migrating_twice_is_a_no_op_and_downgrade_round_trips(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'node.sqlite'}")
+def test_migrating_twice_is_a_no_op_and_downgrade_round_trips(database_url: str) -> None:
+    engine = make_engine(database_url)
     try:
         migrate(engine)
         migrate(engine)

@@ -1,5 +1,6 @@
-"""Pipeline unit fixtures: a real Ferveo ritual, a fresh SQLite per test, an in-memory store,
-and the fake chain from ``pipeline_testing``."""
+"""Pipeline unit fixtures: a real Ferveo ritual, a fresh database per test (SQLite and
+PostgreSQL: ``database_url`` in tests/conftest.py), an in-memory store, and the fake chain from
+``pipeline_testing``."""
 
 from __future__ import annotations
 
@@ -24,8 +25,8 @@ def ritual() -> LocalRitual:
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = open_database(f"sqlite:///{tmp_path / 'node.sqlite'}")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = open_database(database_url)
     yield engine
     engine.dispose()
 
