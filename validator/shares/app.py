@@ -1,31 +1,38 @@
 """FastAPI app of the decryption-share service: ``create_app(...)`` with injected dependencies.
 
-Request pipeline for ``POST /v1/shares`` (cheapest refusals first):
+Request pipeline for ``POST /v1/shares``: cheap refusals first, and **nothing an unauthorized
+requester sends is stored** (the only per-key state before authorization is the per-IP bucket,
+a bounded LRU):
 
-1. body size cap (``Content-Length`` and the bytes actually read) → 413;
+1. body size cap (``Content-Length`` and the bytes actually read) → 413; the body must arrive
+   within ``body_timeout_s`` → 408 (the server also drops slow connections, see
+   :mod:`validator.shares.serve`);
 2. strict JSON model (``node.custody.wire``) → 400;
 3. per-client-IP token bucket → 429;
 4. EIP-712 signature recovery (domain: this chain, this SubmissionRegistry) → 401;
-5. per-requester token bucket → 429;
-6. chain view pinned at ``latest - confirmations``: deadline not passed and not too far ahead
-   (chain time) → 403;
-7. replay: (signer, nonce) claimed once → 409;
-8. authorization on chain (:func:`validator.shares.checks.authorize`) → 403/404;
-9. the header from storage, checked against the chain → 422/503;
-10. this validator's Ferveo share for that header, sealed to ``requesterKey`` with the request's
-    EIP-712 digest as AAD → 200.
+5. a signer not authorized recently takes a token from one global *stranger* bucket → 429: fresh
+   keys can cost the RPC at most ``stranger_rate`` uncached reads per second in all;
+6. chain view pinned at ``latest - confirmations`` (head reads coalesced, reads cached per block
+   hash): deadline not passed and not too far ahead (chain time) → 403;
+7. authorization on chain (:func:`validator.shares.checks.authorize`) → 403/404;
+8. replay: a nonce this (authorized) signer already used → 409, before its bucket is touched, so
+   replaying someone's request does not spend their tokens;
+9. per-signer token bucket → 429, then the nonce is claimed durably
+   (:class:`validator.shares.nonces.NonceStore`; a signer over its nonce bound → 429);
+10. the header from storage, checked against the chain → 422/503;
+11. this validator's Ferveo share for that header, sealed to ``requesterKey`` with the request's
+    EIP-712 digest as AAD; its audit line is fsync'd, then → 200.
 
 Every outcome is one audit line (:mod:`validator.shares.audit`). Nothing is global: the chain
-client, blob store, ritual material and settings are arguments, so tests run several services in
-one process.
+client, blob store, ritual material, stores and settings are arguments, so tests run several
+services in one process.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
@@ -56,9 +63,10 @@ from node.errors import KeyCustodyError
 from node.protocol.crypto import SealedHeader, ferveo_ciphertext_header
 from node.protocol.dkg_member import RitualMember
 from node.storage.base import BlobStore
-from validator.shares.audit import AuditEvent, AuditLog
+from validator.shares.audit import AuditError, AuditEvent, AuditLog
 from validator.shares.checks import STATUS, ChainView, Refused, authorize, load_header
-from validator.shares.ratelimit import NonceStore, RateLimiter
+from validator.shares.nonces import NonceStore
+from validator.shares.ratelimit import LRU, RateLimiter, TokenBucket
 
 __all__ = ["ServedRitual", "ShareContracts", "ShareServiceSettings", "create_app"]
 
@@ -74,10 +82,17 @@ class ShareServiceSettings:
     Attributes:
         confirmations: checks read the chain at ``latest - confirmations``.
         max_deadline_s: refuse request deadlines further than this ahead of chain time (bounds
-            the replay-nonce memory).
-        requester_rate, requester_burst: token bucket per recovered signer.
+            how long a nonce is kept).
+        requester_rate, requester_burst: token bucket per authorized signer.
         client_rate, client_burst: token bucket per client IP (before signature recovery).
+        stranger_rate, stranger_burst: one bucket shared by every signer not authorized
+            recently: bounds the chain reads junk from fresh keys can cause.
         max_request_bytes: body cap.
+        body_timeout_s: the whole body must arrive within this.
+        max_keys: buckets kept per table (client IPs, signers), least recently used dropped.
+        known_signers: recently authorized signers remembered (they skip the stranger bucket).
+        read_cache: chain reads cached (per block hash).
+        max_nonces_per_signer: live nonces one signer may hold.
     """
 
     confirmations: int = 2
@@ -86,7 +101,14 @@ class ShareServiceSettings:
     requester_burst: float = 100.0
     client_rate: float = 200.0
     client_burst: float = 400.0
+    stranger_rate: float = 100.0
+    stranger_burst: float = 200.0
     max_request_bytes: int = MAX_REQUEST_BYTES
+    body_timeout_s: float = 10.0
+    max_keys: int = 100_000
+    known_signers: int = 10_000
+    read_cache: int = 65_536
+    max_nonces_per_signer: int = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,28 +142,6 @@ class ServedRitual:
         return f"ServedRitual(ritual_id={self.member.ritual_id}, member=<redacted>)"
 
 
-class _HeaderCache:
-    """Verified headers by (cid, headerHash): re-reading storage per request is wasted work."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._items: OrderedDict[tuple[str, bytes], SealedHeader] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[str, bytes]) -> SealedHeader | None:
-        with self._lock:
-            hit = self._items.get(key)
-            if hit is not None:
-                self._items.move_to_end(key)
-            return hit
-
-    def put(self, key: tuple[str, bytes], value: SealedHeader) -> None:
-        with self._lock:
-            self._items[key] = value
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-
-
 class _Service:
     def __init__(
         self,
@@ -153,6 +153,7 @@ class _Service:
         me: str,
         settings: ShareServiceSettings,
         audit: AuditLog,
+        nonces: NonceStore,
     ) -> None:
         self.chain = chain
         self.store = store
@@ -168,17 +169,38 @@ class _Service:
             score_board=ScoreBoard(chain, contracts.score_board),
             config=DatasetConfig(chain, contracts.dataset_config),
             confirmations=settings.confirmations,
+            cache_size=settings.read_cache,
         )
         self.chain_id = chain.chain_id
         self.by_requester = RateLimiter(
-            rate=settings.requester_rate, burst=settings.requester_burst
+            rate=settings.requester_rate, burst=settings.requester_burst, max_keys=settings.max_keys
         )
-        self.by_client = RateLimiter(rate=settings.client_rate, burst=settings.client_burst)
-        self.nonces = NonceStore()
-        self.headers = _HeaderCache(_HEADER_CACHE)
+        self.by_client = RateLimiter(
+            rate=settings.client_rate, burst=settings.client_burst, max_keys=settings.max_keys
+        )
+        self.strangers = TokenBucket(rate=settings.stranger_rate, burst=settings.stranger_burst)
+        self.known: LRU[str, bool] = LRU(settings.known_signers)
+        self.nonces = nonces
+        self.headers: LRU[tuple[str, bytes], SealedHeader] = LRU(_HEADER_CACHE)
 
-    def serve(self, body: ShareRequestBody, event: dict[str, object]) -> ShareResponseBody:
-        """Steps 4-10 of the module docstring (blocking: runs on a worker thread)."""
+    def sizes(self) -> dict[str, int]:
+        """Entries in every per-key table (each has a hard cap; for tests and metrics)."""
+        return {
+            "client_buckets": len(self.by_client),
+            "signer_buckets": len(self.by_requester),
+            "known_signers": len(self.known),
+            "chain_reads": len(self.view.reads),
+            "pinned_blocks": len(self.view.below),
+            "headers": len(self.headers),
+            "nonce_signers": self.nonces.signers(),
+            "nonces": len(self.nonces),
+            "audit_pending": self.audit.pending(),
+        }
+
+    def serve(
+        self, body: ShareRequestBody, event: dict[str, object], started: float
+    ) -> ShareResponseBody:
+        """Steps 4-11 of the module docstring (blocking: runs on a worker thread)."""
         m = body.request.to_message()
         event.update(
             purpose=Purpose(m.purpose).name.lower(),
@@ -194,10 +216,12 @@ class _Service:
         except (ValueError, TypeError):
             raise Refused(Refusal.BAD_SIGNATURE, "signature does not recover") from None
         event["requester"] = signer
-        if not self.by_requester.allow(signer.lower()):
-            raise Refused(Refusal.RATE_LIMITED, f"too many requests from {signer}")
-        block, now = self.view.pinned_block()
-        event["view_block"] = block
+        key = signer.lower()
+        if key not in self.known and not self.strangers.allow():
+            raise Refused(Refusal.RATE_LIMITED, "too many requests from unknown signers")
+        block = self.view.pinned_block()
+        now = block.timestamp
+        event["view_block"] = block.number
         if m.deadline < now:
             raise Refused(Refusal.REQUEST_EXPIRED, "request deadline has passed")
         if m.deadline > now + self.settings.max_deadline_s:
@@ -205,9 +229,17 @@ class _Service:
                 Refusal.DEADLINE_TOO_FAR,
                 f"deadline more than {self.settings.max_deadline_s}s ahead of chain time",
             )
-        if not self.nonces.claim(signer, m.nonce, deadline=m.deadline, now=now):
-            raise Refused(Refusal.REPLAYED_NONCE, "nonce already used")
         record = authorize(self.view, m, signer, block=block, store=self.store)
+        self.known.put(key, True)
+        if self.nonces.seen(signer, m.nonce):
+            raise Refused(Refusal.REPLAYED_NONCE, "nonce already used")
+        if not self.by_requester.allow(key):
+            raise Refused(Refusal.RATE_LIMITED, f"too many requests from {signer}")
+        claimed = self.nonces.claim(signer, m.nonce, deadline=m.deadline, now=now)
+        if claimed is None:
+            raise Refused(Refusal.RATE_LIMITED, f"{signer} holds too many live nonces")
+        if not claimed:
+            raise Refused(Refusal.REPLAYED_NONCE, "nonce already used")
         event["ritual_id"] = record.ritual_id
         served = self.rituals.get(record.ritual_id)
         if served is None:
@@ -229,12 +261,35 @@ class _Service:
             share,
             aad=digest(m, chain_id=self.chain_id, registry=self.registry),
         )
+        # no share leaves before its audit line is on disk (AuditError: not served)
+        self.record(event, "served", None, started, durable=True)
         return ShareResponseBody(
             validator=self.me,
             ritualId=record.ritual_id,
             fileId=to_hex(m.fileId),
             ephemeralKey=to_hex(sealed.ephemeral_public),
             ciphertext=to_hex(sealed.ciphertext),
+        )
+
+    def record(
+        self,
+        event: dict[str, object],
+        decision: str,
+        reason: str | None,
+        started: float,
+        *,
+        durable: bool = False,
+    ) -> None:
+        fields = {k: v for k, v in event.items() if v is not None}
+        self.audit.record(
+            AuditEvent(
+                validator=self.me,
+                decision=decision,
+                reason=reason,
+                latency_ms=round((time.perf_counter() - started) * 1000, 2),
+                **fields,  # type: ignore[arg-type]
+            ),
+            durable=durable,
         )
 
     def _header(self, record: SubmissionRecord, m: DecryptionRequest) -> SealedHeader:
@@ -262,6 +317,7 @@ def create_app(
     me: str,
     settings: ShareServiceSettings | None = None,
     audit: AuditLog | None = None,
+    nonces: NonceStore | None = None,
 ) -> FastAPI:
     """Build one validator's share service.
 
@@ -272,16 +328,21 @@ def create_app(
         rituals: ritual id → this validator's material for it.
         me: this validator's address (echoed in responses so clients can match answers).
         settings: limits and confirmation depth.
-        audit: where decisions are logged (default: the ``validator.shares.audit`` logger).
+        audit: where decisions are recorded (default: the ``validator.shares.audit`` logger
+            only; :func:`validator.shares.serve.build_app` passes the hash-chained file).
+        nonces: the replay store (default: in memory; ``build_app`` passes the file under the
+            validator's data dir, so replays stay refused across restarts).
     """
+    cfg = settings or ShareServiceSettings()
     service = _Service(
         chain=chain,
         contracts=contracts,
         store=store,
         rituals=rituals,
         me=me,
-        settings=settings or ShareServiceSettings(),
+        settings=cfg,
         audit=audit or AuditLog(),
+        nonces=nonces or NonceStore(max_per_signer=cfg.max_nonces_per_signer),
     )
     app = FastAPI(title="datadao decryption-share service", docs_url=None, redoc_url=None)
     app.state.service = service
@@ -296,31 +357,24 @@ def create_app(
         client = request.client.host if request.client else None
         event: dict[str, object] = {"client": client}
 
-        def done(decision: str, reason: str | None) -> None:
-            fields = {k: v for k, v in event.items() if v is not None}
-            service.audit.record(
-                AuditEvent(
-                    validator=service.me,
-                    decision=decision,
-                    reason=reason,
-                    latency_ms=round((time.perf_counter() - started) * 1000, 2),
-                    **fields,  # type: ignore[arg-type]
-                )
-            )
-
-        def refuse(code: Refusal, detail: str) -> JSONResponse:
-            done("refused", code.value)
-            return _refusal(code, detail, STATUS[code])
+        def refuse(code: Refusal, detail: str, status: int | None = None) -> JSONResponse:
+            service.record(event, "refused", code.value, started)
+            return _refusal(code, detail, status or STATUS[code])
 
         cap = service.settings.max_request_bytes
         declared = request.headers.get("content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > cap):
             return refuse(Refusal.TOO_LARGE, f"request body over {cap} bytes")
         raw = bytearray()
-        async for chunk in request.stream():
-            raw += chunk
-            if len(raw) > cap:
-                return refuse(Refusal.TOO_LARGE, f"request body over {cap} bytes")
+        try:
+            async with asyncio.timeout(service.settings.body_timeout_s):
+                async for chunk in request.stream():
+                    raw += chunk
+                    if len(raw) > cap:
+                        return refuse(Refusal.TOO_LARGE, f"request body over {cap} bytes")
+        except TimeoutError:
+            timeout = service.settings.body_timeout_s
+            return refuse(Refusal.MALFORMED, f"body not received within {timeout}s", 408)
         try:
             body = ShareRequestBody.model_validate_json(bytes(raw))
         except ValidationError as err:
@@ -328,10 +382,15 @@ def create_app(
         if client is not None and not service.by_client.allow(client):
             return refuse(Refusal.RATE_LIMITED, "too many requests from this address")
         try:
-            answer = await run_in_threadpool(service.serve, body, event)
+            answer = await run_in_threadpool(service.serve, body, event, started)
         except Refused as err:
             return refuse(err.code, err.detail)
-        done("served", None)
+        except AuditError:
+            log.exception("audit log unavailable: share not served")
+            return JSONResponse(
+                ErrorBody(error="unavailable", detail="audit log unavailable").model_dump(),
+                status_code=503,
+            )
         return JSONResponse(answer.model_dump())
 
     return app

@@ -1,12 +1,13 @@
 """What a validator checks, on its own RPC, before it creates a decryption share.
 
 Reads happen at one pinned block, ``latest - confirmations``, so every check in one request sees
-the same state and none sees a block that may still be reorganised away. In order:
+the same state and none sees a block that may still be reorganised away; reads at that block are
+cached by its hash (:class:`ChainView`). In order:
 
-* **access** (a renter): ``AccessRegistry.access(reqId)`` exists (else *not granted*),
-  ``isGranted(reqId)`` (else *grant expired*), the dataset matches, the EIP-712 signer is the
-  renter, the ``requesterKey`` is the ``renterKey`` governance approved (the share is sealed only
-  to that key), and ``inScope(reqId, fileId)``;
+* **access** (a renter): ``AccessRegistry.access(reqId)`` exists (else *not granted*), the
+  EIP-712 signer is the renter (checked first: a stranger costs one cached read), the dataset
+  matches, ``isGranted(reqId)`` (else *grant expired*), the ``requesterKey`` is the ``renterKey``
+  governance approved (the share is sealed only to that key), and ``inScope(reqId, fileId)``;
 * **scoring** (a validator): the signer is in ``ScoreBoard.committee(datasetId, epoch)`` and the
   file was submitted to that dataset in that epoch, or the file is the dataset's secret
   validation set (its id derived by :func:`node.protocol.ids.validation_file_id`): committee
@@ -21,6 +22,7 @@ Then the header is read from storage, never from the requester, and must hash to
 from __future__ import annotations
 
 import hmac
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Final
@@ -39,8 +41,9 @@ from node.protocol.crypto import SealContext, SealedHeader, read_header
 from node.protocol.ids import validation_file_id
 from node.storage.base import BlobStore
 from node.types import Cid, ContentCommitment, DatasetId, Epoch, FileId, RitualId
+from validator.shares.ratelimit import LRU
 
-__all__ = ["STATUS", "ChainView", "Refused", "authorize", "load_header"]
+__all__ = ["STATUS", "ChainView", "Pinned", "Refused", "authorize", "load_header"]
 
 STATUS: Final[dict[Refusal, int]] = {
     Refusal.MALFORMED: 400,
@@ -81,32 +84,121 @@ class Refused(KeyCustodyError):
 
 
 @dataclass(frozen=True, slots=True)
+class Pinned:
+    """The block every check of one request reads: ``latest - confirmations``."""
+
+    number: int
+    hash: bytes
+    timestamp: int
+
+
+_Key = tuple[bytes, str, str, str]
+
+
 class ChainView:
-    """The contracts a share service reads, through one (read-only) client."""
+    """The contracts a share service reads, through one (read-only) client, with caches.
 
-    chain: ChainClient
-    registry: SubmissionRegistry
-    access: AccessRegistry
-    score_board: ScoreBoard
-    config: DatasetConfig
-    confirmations: int
+    **Head.** Each request needs the pinned block. One ``eth_getBlockByNumber("latest")`` gives
+    the head; concurrent requests share one in-flight read (a request arriving while it is in
+    flight takes its answer, which is at most one round trip older than its own would be), so a
+    flood costs the RPC at most one head read per round trip, not one per request. The pinned
+    block below the head is looked up once per head hash.
 
-    def pinned_block(self) -> tuple[int, int]:
-        """``(block, timestamp)`` of ``latest - confirmations``: the state every check reads."""
+    **Reads.** A view call at a fixed block (keyed by the block's *hash*, so a reorg or a devnet
+    revert can never serve a stale answer) is immutable: answers and reverts are kept in a
+    bounded LRU of ``cache_size`` entries. Junk that names the same grant or committee costs no
+    RPC read; junk that names fresh ids is bounded by the service's stranger bucket.
+    """
+
+    def __init__(
+        self,
+        *,
+        chain: ChainClient,
+        registry: SubmissionRegistry,
+        access: AccessRegistry,
+        score_board: ScoreBoard,
+        config: DatasetConfig,
+        confirmations: int,
+        cache_size: int = 65_536,
+    ) -> None:
+        self.chain = chain
+        self.registry = registry
+        self.access = access
+        self.score_board = score_board
+        self.config = config
+        self.confirmations = confirmations
+        self.reads: LRU[_Key, tuple[bool, object]] = LRU(cache_size)
+        self.below: LRU[bytes, Pinned] = LRU(256)
+        self.rpc_reads = 0  # uncached RPC round trips (a counter for tests and metrics)
+        self._head_cv = threading.Condition()
+        self._head_gen = 0
+        self._head_busy = False
+        self._head: Pinned | Refused | None = None
+
+    def pinned_block(self) -> Pinned:
+        """``latest - confirmations``: the state every check of one request reads."""
+        with self._head_cv:
+            if self._head_busy:
+                gen = self._head_gen
+                while self._head_gen == gen:
+                    self._head_cv.wait()
+                return self._result()
+            self._head_busy = True
+        result: Pinned | Refused
         try:
-            block = max(0, self.chain.block_number() - self.confirmations)
-            ts = int(self.chain.w3.eth.get_block(block)["timestamp"])
-        except (ChainError, OSError, ValueError) as err:  # requests' errors are OSErrors
+            result = self._fetch_pinned()
+        except Refused as err:
+            result = err
+        with self._head_cv:
+            self._head, self._head_busy = result, False
+            self._head_gen += 1
+            self._head_cv.notify_all()
+            return self._result()
+
+    def _result(self) -> Pinned:
+        head = self._head
+        if isinstance(head, Pinned):
+            return head
+        if isinstance(head, Refused):
+            raise Refused(head.code, head.detail)
+        raise Refused(Refusal.CHAIN_UNAVAILABLE, "no head read yet")  # pragma: no cover
+
+    def _fetch_pinned(self) -> Pinned:
+        try:
+            self.rpc_reads += 1
+            latest = self.chain.w3.eth.get_block("latest")
+            head = Pinned(int(latest["number"]), bytes(latest["hash"]), int(latest["timestamp"]))
+            if self.confirmations == 0 or head.number == 0:
+                return head
+            cached = self.below.get(head.hash)
+            if cached is not None:
+                return cached
+            self.rpc_reads += 1
+            raw = self.chain.w3.eth.get_block(max(0, head.number - self.confirmations))
+            pinned = Pinned(int(raw["number"]), bytes(raw["hash"]), int(raw["timestamp"]))
+        except (ChainError, OSError, ValueError, KeyError) as err:  # requests' are OSErrors
             raise Refused(Refusal.CHAIN_UNAVAILABLE, f"RPC view unavailable: {err}") from None
-        return block, ts
+        self.below.put(head.hash, pinned)
+        return pinned
 
-    def _read(self, fn: object, block: int) -> object:
-        try:
-            return self.chain.call(fn, block=block)  # type: ignore[arg-type]
-        except ChainUnavailable as err:
-            raise Refused(Refusal.CHAIN_UNAVAILABLE, str(err)) from None
+    def _read(self, fn: Any, block: Pinned) -> object:
+        key: _Key = (block.hash, str(fn.address), str(fn.fn_name), repr(fn.args))
+        hit = self.reads.get(key)
+        if hit is None:
+            try:
+                self.rpc_reads += 1
+                hit = (True, self.chain.call(fn, block=block.number))
+            except ChainUnavailable as err:
+                raise Refused(Refusal.CHAIN_UNAVAILABLE, str(err)) from None
+            except ContractRevert as err:
+                hit = (False, err)
+            self.reads.put(key, hit)
+        ok, value = hit
+        if not ok and isinstance(value, ContractRevert):
+            raise value
+        return value
 
-    def submission(self, file_id: bytes, block: int) -> SubmissionRecord:
+    def submission(self, file_id: bytes, block: Pinned) -> SubmissionRecord:
         try:
             raw = self._read(self.registry.contract.functions.submissionOf(file_id), block)
         except ContractRevert:
@@ -115,7 +207,7 @@ class ChainView:
             ) from None
         return SubmissionRecord.from_chain(file_id, list(raw))  # type: ignore[call-overload]
 
-    def dataset(self, dataset_id: int, block: int) -> Dataset:
+    def dataset(self, dataset_id: int, block: Pinned) -> Dataset:
         try:
             raw = self._read(self.config.contract.functions.dataset(dataset_id), block)
         except ContractRevert:
@@ -124,9 +216,12 @@ class ChainView:
 
 
 def authorize(
-    view: ChainView, m: DecryptionRequest, signer: str, *, block: int, store: BlobStore
+    view: ChainView, m: DecryptionRequest, signer: str, *, block: Pinned, store: BlobStore
 ) -> SubmissionRecord:
     """Check that ``signer`` may have a share of ``m.fileId`` for ``m.purpose`` at ``block``.
+
+    The signer's own entitlement is checked first (the grant's renter, the epoch's committee),
+    so a request from a key with no standing is refused after one (cached) read.
 
     Returns:
         The file's on-chain record (CID, header hash, ritual), read at the same block; for the
@@ -153,19 +248,19 @@ def authorize(
     return record
 
 
-def _authorize_access(view: ChainView, m: DecryptionRequest, signer: str, block: int) -> None:
+def _authorize_access(view: ChainView, m: DecryptionRequest, signer: str, block: Pinned) -> None:
     fns = view.access.contract.functions
     try:
         raw: Any = view._read(fns.access(m.reqId), block)
     except ContractRevert:
         raise Refused(Refusal.NOT_GRANTED, f"access request {m.reqId} is not granted") from None
     renter, dataset_id, renter_key = raw[0], raw[5], raw[6]
-    if not view._read(fns.isGranted(m.reqId), block):
-        raise Refused(Refusal.GRANT_EXPIRED, f"access request {m.reqId} has expired")
-    if int(dataset_id) != m.datasetId:
-        raise Refused(Refusal.WRONG_DATASET, f"request {m.reqId} is for dataset {dataset_id}")
     if str(renter).lower() != signer.lower():
         raise Refused(Refusal.WRONG_SIGNER, f"request {m.reqId} was not signed by its renter")
+    if int(dataset_id) != m.datasetId:
+        raise Refused(Refusal.WRONG_DATASET, f"request {m.reqId} is for dataset {dataset_id}")
+    if not view._read(fns.isGranted(m.reqId), block):
+        raise Refused(Refusal.GRANT_EXPIRED, f"access request {m.reqId} has expired")
     if not hmac.compare_digest(bytes(renter_key), m.requesterKey):
         raise Refused(
             Refusal.WRONG_REQUESTER_KEY, "requesterKey is not the renterKey granted on chain"
@@ -174,7 +269,7 @@ def _authorize_access(view: ChainView, m: DecryptionRequest, signer: str, block:
         raise Refused(Refusal.OUT_OF_SCOPE, f"file 0x{m.fileId.hex()} is outside request {m.reqId}")
 
 
-def _authorize_scoring(view: ChainView, m: DecryptionRequest, signer: str, block: int) -> None:
+def _authorize_scoring(view: ChainView, m: DecryptionRequest, signer: str, block: Pinned) -> None:
     fn = view.score_board.contract.functions.committee(m.datasetId, m.epoch)
     committee = view._read(fn, block)
     if signer.lower() not in {str(a).lower() for a in committee}:  # type: ignore[attr-defined]
@@ -188,7 +283,7 @@ _MAX_SEALED_BYTES: Final = 1 << 40
 
 
 def _validation_record(
-    view: ChainView, store: BlobStore, m: DecryptionRequest, block: int
+    view: ChainView, store: BlobStore, m: DecryptionRequest, block: Pinned
 ) -> SubmissionRecord:
     """The validation set as a record: DatasetConfig's CID, hashes, and its header's ritual.
 

@@ -1,18 +1,57 @@
-"""Per-key token buckets (requester address, client IP) and a replay-nonce store.
+"""Token buckets with a hard cap on the number of keys, and a bounded LRU.
 
-Both are in memory and per process: a validator runs one share service. Nonces are kept only
-until their request's deadline (which the service caps), so memory is bounded by
-``rate x max deadline horizon``, and a hard cap refuses new nonces rather than growing.
+Every per-key table of the share service (buckets per client IP, per signer; the set of signers
+recently authorized; cached chain reads) is bounded by a hard ``max_keys``: a stranger can make
+it churn, never grow. A bucket evicted for room comes back full, so the cap must be well above
+the number of keys that are rate-limited at the same time; the global stranger bucket
+(:class:`TokenBucket`) is what bounds the work of keys that churn.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
-__all__ = ["NonceStore", "RateLimiter"]
+__all__ = ["LRU", "RateLimiter", "TokenBucket"]
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class LRU(Generic[K, V]):
+    """A thread-safe mapping that keeps at most ``max_items``, dropping the least recently used."""
+
+    def __init__(self, max_items: int) -> None:
+        if max_items < 1:
+            raise ValueError("need max_items >= 1")
+        self.max_items = max_items
+        self._items: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+            return hit
+
+    def put(self, key: K, value: V) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.max_items:
+                self._items.popitem(last=False)
+
+    def __contains__(self, key: object) -> bool:
+        with self._lock:
+            return key in self._items
+
+    def __len__(self) -> int:
+        return len(self._items)
 
 
 @dataclass
@@ -21,13 +60,41 @@ class _Bucket:
     updated: float
 
 
+class TokenBucket:
+    """One bucket: ``rate`` tokens/s up to ``burst`` (a global limit)."""
+
+    def __init__(
+        self, *, rate: float, burst: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        if rate <= 0 or burst < 1:
+            raise ValueError("need rate > 0 and burst >= 1")
+        self.rate, self.burst = rate, burst
+        self._clock = clock
+        self._bucket = _Bucket(burst, clock())
+        self._lock = threading.Lock()
+
+    def allow(self) -> bool:
+        """Take one token; False means refuse (HTTP 429)."""
+        with self._lock:
+            return _take(self._bucket, self._clock(), self.rate, self.burst)
+
+
+def _take(b: _Bucket, now: float, rate: float, burst: float) -> bool:
+    b.tokens = min(burst, b.tokens + max(0.0, now - b.updated) * rate)
+    b.updated = now
+    if b.tokens < 1:
+        return False
+    b.tokens -= 1
+    return True
+
+
 class RateLimiter:
-    """Token bucket per key: ``rate`` tokens/s, up to ``burst``.
+    """Token bucket per key: ``rate`` tokens/s, up to ``burst``, at most ``max_keys`` buckets.
 
     Args:
         rate: sustained requests per second per key.
         burst: bucket size (requests allowed at once after idling).
-        max_keys: buckets kept; idle full buckets are dropped first when over.
+        max_keys: buckets kept; the least recently used is dropped when a new key needs room.
         clock: monotonic seconds (injected in tests).
     """
 
@@ -39,11 +106,11 @@ class RateLimiter:
         max_keys: int = 100_000,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if rate <= 0 or burst < 1:
-            raise ValueError("need rate > 0 and burst >= 1")
+        if rate <= 0 or burst < 1 or max_keys < 1:
+            raise ValueError("need rate > 0, burst >= 1 and max_keys >= 1")
         self.rate, self.burst, self.max_keys = rate, burst, max_keys
         self._clock = clock
-        self._buckets: dict[str, _Bucket] = {}
+        self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
         self._lock = threading.Lock()
 
     def allow(self, key: str) -> bool:
@@ -52,54 +119,12 @@ class RateLimiter:
         with self._lock:
             b = self._buckets.get(key)
             if b is None:
-                if len(self._buckets) >= self.max_keys:
-                    self._evict(now)
                 b = self._buckets[key] = _Bucket(self.burst, now)
-            b.tokens = min(self.burst, b.tokens + (now - b.updated) * self.rate)
-            b.updated = now
-            if b.tokens < 1:
-                return False
-            b.tokens -= 1
-            return True
-
-    def _evict(self, now: float) -> None:
-        full = [
-            k
-            for k, b in self._buckets.items()
-            if b.tokens + (now - b.updated) * self.rate >= self.burst
-        ]
-        for k in full or list(self._buckets)[: len(self._buckets) // 2]:
-            del self._buckets[k]
-
-
-class NonceStore:
-    """Remembers (requester, nonce) pairs until their deadline; a second use is a replay.
-
-    Args:
-        max_entries: refuse (return False) rather than grow beyond this.
-    """
-
-    def __init__(self, *, max_entries: int = 1_000_000) -> None:
-        self.max_entries = max_entries
-        self._seen: dict[tuple[str, int], int] = {}
-        self._lock = threading.Lock()
-        self._next_purge = 0
-
-    def claim(self, requester: str, nonce: int, *, deadline: int, now: int) -> bool:
-        """Atomically record the pair; False if it was already used (or the store is full).
-
-        ``now`` and ``deadline`` are chain timestamps: an entry is forgotten once its deadline
-        has passed, because from then on the request is refused as expired anyway.
-        """
-        key = (requester.lower(), nonce)
-        with self._lock:
-            if now >= self._next_purge:
-                self._seen = {k: d for k, d in self._seen.items() if d >= now}
-                self._next_purge = now + 60
-            if key in self._seen or len(self._seen) >= self.max_entries:
-                return False
-            self._seen[key] = deadline
-            return True
+                while len(self._buckets) > self.max_keys:
+                    self._buckets.popitem(last=False)
+            else:
+                self._buckets.move_to_end(key)
+            return _take(b, now, self.rate, self.burst)
 
     def __len__(self) -> int:
-        return len(self._seen)
+        return len(self._buckets)
