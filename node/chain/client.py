@@ -56,7 +56,7 @@ from node.chain.errors import (
     TransactionTimeout,
 )
 from node.chain.revert import decode_revert
-from node.errors import ChainError
+from node.errors import ChainError, ConfigError
 from node.retry import CHAIN_BROADCAST, CHAIN_READ, RetryPolicy, retry_call
 
 __all__ = ["ChainClient", "PendingTx", "load_keystore"]
@@ -87,12 +87,20 @@ def _transient(err: BaseException) -> bool:
 
 
 def load_keystore(path: Path, password: str) -> LocalAccount:
-    """Decrypt an eth-account keystore v3 file. The password never leaves this function."""
+    """Decrypt an eth-account keystore v3 file. The password never leaves this function.
+
+    Raises:
+        ConfigError: the file is missing, not a keystore, or the password is wrong (a setting
+            to fix, not a chain failure).
+    """
     try:
         blob = json.loads(path.read_text())
         key = Account.decrypt(blob, password)
     except (OSError, ValueError, KeyError) as err:
-        raise ChainError(f"cannot unlock keystore {path}: {type(err).__name__}") from None
+        raise ConfigError(
+            f"cannot unlock keystore {path}: {type(err).__name__}; check DATADAO_KEYSTORE and "
+            "DATADAO_KEYSTORE_PASSWORD"
+        ) from None
     account: LocalAccount = Account.from_key(key)
     return account
 

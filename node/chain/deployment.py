@@ -16,7 +16,7 @@ from eth_typing import ChecksumAddress
 from web3 import Web3
 
 from node.chain.errors import DeploymentNotFound
-from node.errors import ChainError
+from node.errors import ChainError, ConfigError
 
 __all__ = ["CONTRACTS", "Deployment"]
 
@@ -70,7 +70,7 @@ class Deployment:
                 extra=dict(raw.get("extra", {})),
             )
         except (ValueError, KeyError, TypeError) as err:
-            raise ChainError(f"malformed deployment file {path}: {err}") from None
+            raise ConfigError(f"malformed deployment file {path}: {err}") from None
 
     def save(self, path: Path) -> None:
         """Atomic write (tmp + rename) so a crash never leaves half a deployment file."""

@@ -5,7 +5,7 @@ platform, account, record counts by kind, time span, PII removed per kind, the c
 commitment and a few sample records. Nothing is sealed, stored or sent. ``--json`` prints a
 stable summary for scripts (keys: ``platform``, ``account``, ``records``, ``by_kind``,
 ``first_ts``, ``last_ts``, ``pii_removed``, plus ``scrubbed``, ``content_commitment``,
-``source``). Parse failures are ``ParseError``s, which the root command turns into exit code 1.
+``source``). Parse failures are ``ParseError``s, which the root command turns into exit code 4 (bad input).
 """
 
 from __future__ import annotations

@@ -31,7 +31,8 @@ datadao — node software for a Data DAO
   holder        datadao gov delegate | proposals | propose-access REQ | vote ID …
                             | queue ID | execute ID
   renter        datadao renter request | status REQ | fetch REQ --out DIR
-  operator      datadao demo · datadao devnet up | down | status | sample-export
+  operator      datadao demo · datadao devnet up | down | status | mine | advance | sample-export
+  storage       datadao storage car | pin | pins
 
 Run `datadao --help` for the commands this install has, `datadao COMMAND --help` for details.
 """
@@ -48,6 +49,7 @@ NODE_COMMANDS: dict[str, str] = {
     "renter": "node.cli.renter:renter",
     "demo": "node.cli.demo:demo",
     "storage": "node.cli.storage:storage",
+    "ui": "node.cli.ui:ui",
 }
 
 

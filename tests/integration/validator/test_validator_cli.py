@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 from eth_account import Account
 
+from node.chain.anvil import AnvilProcess
 from node.cli.exit_codes import ExitCode
 from node.cli.main import cli
 from tests.integration.conftest import Devnet
@@ -40,12 +41,20 @@ def test_no_key_is_a_clear_error(devnet: Devnet, monkeypatch: pytest.MonkeyPatch
 
 
 def test_test_keys_are_refused_off_the_devnet(devnet: Devnet, tmp_path: Path) -> None:
-    raw = json.loads((devnet.home / "devnet" / "deployment.json").read_text())
-    raw["chain_id"] = 1
-    (tmp_path / "devnet").mkdir()
-    (tmp_path / "devnet" / "deployment.json").write_text(json.dumps(raw))
-    out = CliRunner().invoke(
-        validator, ["stake", "--home", str(tmp_path), "--account-index", "1", "5"]
-    )
-    assert out.exit_code == 1
-    assert "devnet only" in out.output
+    """The chain's own id decides, not the deployment file's claim: a file that says 31337 but
+    points at a chain with another id is refused, and so is a file that says another id."""
+    other = AnvilProcess(chain_id=1337).start()
+    try:
+        raw = json.loads((devnet.home / "devnet" / "deployment.json").read_text())
+        for claimed in (31337, 1):
+            home = tmp_path / str(claimed)
+            (home / "devnet").mkdir(parents=True)
+            lie = {**raw, "chain_id": claimed, "rpc_url": other.url}
+            (home / "devnet" / "deployment.json").write_text(json.dumps(lie))
+            out = CliRunner().invoke(
+                cli, ["validator", "stake", "--home", str(home), "--account-index", "1", "5"]
+            )
+            assert out.exit_code == ExitCode.CONFIG, out.output
+            assert "refused on chain 1337" in out.output
+    finally:
+        other.stop()
