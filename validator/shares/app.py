@@ -41,6 +41,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from node.chain.access import AccessRegistry
 from node.chain.client import ChainClient
@@ -375,6 +376,8 @@ def create_app(
         except TimeoutError:
             timeout = service.settings.body_timeout_s
             return refuse(Refusal.MALFORMED, f"body not received within {timeout}s", 408)
+        except ClientDisconnect:  # dropped mid-body (by the client or the read deadline)
+            return refuse(Refusal.MALFORMED, "client disconnected before the body ended")
         try:
             body = ShareRequestBody.model_validate_json(bytes(raw))
         except ValidationError as err:

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import h11
 import uvicorn
 from fastapi import FastAPI
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -190,9 +191,16 @@ def guarded_h11(*, read_timeout_s: float, max_connections_per_ip: int) -> type[a
             super().connection_lost(exc)
 
         def on_response_complete(self) -> None:
+            early = self.conn.their_state is not h11.DONE
             super().on_response_complete()
-            if not self.transport.is_closing():
-                self._arm()  # the next request on this connection gets a fresh deadline
+            if self.transport.is_closing():
+                return
+            if early:
+                # answered (413, 408) before the request was whole: nothing more is wanted
+                # from this client, and uvicorn would keep reading what it trickles
+                self.transport.close()
+                return
+            self._arm()  # the next request on this connection gets a fresh deadline
 
         def _arm(self) -> None:
             self._disarm()
