@@ -342,8 +342,11 @@ def create_app(
         rituals=rituals,
         me=me,
         settings=cfg,
-        audit=audit or AuditLog(),
-        nonces=nonces or NonceStore(max_per_signer=cfg.max_nonces_per_signer),
+        audit=audit if audit is not None else AuditLog(),
+        # `is not None`: an empty store has len 0 and is falsy
+        nonces=nonces
+        if nonces is not None
+        else NonceStore(max_per_signer=cfg.max_nonces_per_signer),
     )
     app = FastAPI(title="datadao decryption-share service", docs_url=None, redoc_url=None)
     app.state.service = service
