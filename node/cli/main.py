@@ -12,7 +12,6 @@ import importlib
 import importlib.machinery
 import importlib.util
 import logging
-import re
 import sys
 import traceback
 from importlib.metadata import entry_points
@@ -121,17 +120,15 @@ class NoInput(ConfigError):
         super().__init__(f"{what}: set the environment variable the command documents instead")
 
 
-def _hide_password(url: str) -> str:
-    return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", url)
-
-
 def _fail(ctx: click.Context, err: BaseException, shown: BaseException) -> NoReturn:
+    from node.db.engine import mask_url  # the error path only: no SQLAlchemy at start-up
+
     obj = ctx.obj if isinstance(ctx.obj, dict) else {}
     settings = obj.get("settings")
     database_url = getattr(settings, "resolved_database_url", None)
     failure = classify(
         err,
-        database_url=_hide_password(database_url) if isinstance(database_url, str) else None,
+        database_url=mask_url(database_url) if isinstance(database_url, str) else None,
         rpc_url=getattr(settings, "rpc_url", None),
     )
     if obj.get("verbose", 0) > 0:

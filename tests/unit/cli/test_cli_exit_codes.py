@@ -299,3 +299,17 @@ def test_pydantic_settings_error_is_config(monkeypatch: pytest.MonkeyPatch) -> N
     failure = classify(caught.value)
     assert failure.code == ExitCode.CONFIG
     assert "rpc_timeout_s" in failure.message
+
+
+def test_a_password_with_an_at_sign_is_masked_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database password may itself contain '@' (unencoded): none of it reaches the error."""
+    secret = "p@ss@word"
+    url = f"postgresql+psycopg://datadao:{secret}@127.0.0.1:1/none"
+    monkeypatch.setenv("DATADAO_DATABASE_URL", url)
+    monkeypatch.setenv("DATADAO_HOME", str(tmp_path))
+    result = CliRunner().invoke(cli, ["submissions"])
+    assert result.exit_code != 0
+    assert "ss@word" not in result.output
+    assert "word@127" not in result.output
