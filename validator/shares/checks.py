@@ -144,15 +144,19 @@ class ChainView:
                     self._head_cv.wait()
                 return self._result()
             self._head_busy = True
-        result: Pinned | Refused
+        result: Pinned | Refused = Refused(Refusal.CHAIN_UNAVAILABLE, "RPC view unavailable")
         try:
             result = self._fetch_pinned()
         except Refused as err:
             result = err
+        except Exception as err:  # an RPC library error we did not foresee: still unavailable
+            result = Refused(Refusal.CHAIN_UNAVAILABLE, f"RPC view unavailable: {err!r}")
+        finally:  # whatever happened, waiters are released
+            with self._head_cv:
+                self._head, self._head_busy = result, False
+                self._head_gen += 1
+                self._head_cv.notify_all()
         with self._head_cv:
-            self._head, self._head_busy = result, False
-            self._head_gen += 1
-            self._head_cv.notify_all()
             return self._result()
 
     def _result(self) -> Pinned:

@@ -1,11 +1,15 @@
-"""Token buckets, the bounded LRU, and the durable per-signer replay store."""
+"""Token buckets, the bounded LRU, the durable per-signer replay store, the shared head read."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
+from node.custody.wire import Refusal
+from validator.shares.checks import ChainView, Refused
 from validator.shares.nonces import NonceStore
 from validator.shares.ratelimit import LRU, RateLimiter, TokenBucket
 
@@ -108,3 +112,75 @@ def test_claims_survive_a_restart(tmp_path: Path) -> None:
     assert again.claim("0xa", 9, deadline=100, now=1) is None  # its bound is remembered too
     assert again.claim("0xb", 7, deadline=100, now=1)
     again.close()
+
+
+# ------------------------------------------------------------------ the pinned head (ChainView)
+
+
+class _Eth:
+    def __init__(self, fail: BaseException | None = None) -> None:
+        self.calls = 0
+        self.fail = fail
+        self.gate = threading.Event()
+        self.gate.set()
+
+    def get_block(self, ident: object) -> dict[str, object]:
+        self.calls += 1
+        self.gate.wait(5)
+        if self.fail is not None:
+            raise self.fail
+        number = 10 if ident == "latest" else int(ident)  # type: ignore[call-overload]
+        return {"number": number, "hash": bytes([number]) * 32, "timestamp": 1000 + number}
+
+
+def _view(eth: _Eth, confirmations: int = 2) -> ChainView:
+    chain = SimpleNamespace(w3=SimpleNamespace(eth=eth))
+    return ChainView(
+        chain=chain,  # type: ignore[arg-type]
+        registry=None,  # type: ignore[arg-type]
+        access=None,  # type: ignore[arg-type]
+        score_board=None,  # type: ignore[arg-type]
+        config=None,  # type: ignore[arg-type]
+        confirmations=confirmations,
+    )
+
+
+def test_the_pinned_block_below_a_head_is_read_once_per_head() -> None:
+    eth = _Eth()
+    view = _view(eth)
+    first = view.pinned_block()
+    assert (first.number, first.timestamp) == (8, 1008)
+    view.pinned_block()
+    assert eth.calls == 3  # two head reads, one read of block 8
+
+
+def test_concurrent_requests_share_one_head_read() -> None:
+    eth = _Eth()
+    view = _view(eth, confirmations=0)
+    eth.gate.clear()
+    results: list[int] = []
+    threads = [
+        threading.Thread(target=lambda: results.append(view.pinned_block().number))
+        for _ in range(8)
+    ]
+    for t in threads:
+        t.start()
+    while eth.calls == 0:  # the first read is in flight, the others queue behind it
+        threading.Event().wait(0.01)
+    threading.Event().wait(0.2)
+    eth.gate.set()
+    for t in threads:
+        t.join(5)
+    assert results == [10] * 8
+    assert eth.calls <= 2  # one in flight, at most one more for those that came after it
+
+
+def test_an_unexpected_rpc_error_refuses_and_never_wedges_the_head() -> None:
+    view = _view(_Eth(fail=RuntimeError("boom")), confirmations=0)
+    for _ in range(2):  # a second request is not stuck behind the first one's failure
+        with pytest.raises(Refused) as info:
+            view.pinned_block()
+        assert info.value.code is Refusal.CHAIN_UNAVAILABLE
+    ok = _view(_Eth(fail=OSError("connection refused")), confirmations=0)
+    with pytest.raises(Refused):
+        ok.pinned_block()
