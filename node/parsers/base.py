@@ -22,7 +22,10 @@ if TYPE_CHECKING:
     from node.parsers.archive import ExportSource
 
 __all__ = [
+    "MAX_PROOFS",
+    "MAX_PROOF_BYTES",
     "PROGRESS_EVERY",
+    "AttachedProof",
     "ExportParser",
     "Limits",
     "ParsedExport",
@@ -110,6 +113,37 @@ class Record:
             raise ValueError(f"record {self.id!r}: timestamp must be timezone-aware")
 
 
+MAX_PROOF_BYTES = 256 * 1024
+"""One ownership proof's bytes, at most. A platform's "your export is ready" e-mail is a few
+tens of KiB of HTML; a Reclaim proof a few KiB. The cap bounds what a hostile header can make a
+validator decode and verify."""
+MAX_PROOFS = 4
+"""Proofs carried by one export, at most (one per method is the normal case)."""
+_METHOD = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class AttachedProof:
+    """Proof bytes a contributor attaches to an export, sealed with it (``node/proofs``).
+
+    The parsers only carry them (canonical.py writes them into the header line); what they
+    mean is decided by the verifier registered for ``method`` in the ``datadao.proofs`` group.
+
+    Attributes:
+        method: the verifier's name (``dkim``, ``reclaim``, …): 1-32 of ``[a-z0-9-]``.
+        data: the proof as the contributor supplied it, at most :data:`MAX_PROOF_BYTES`.
+    """
+
+    method: str
+    data: bytes = field(repr=False)
+
+    def __post_init__(self) -> None:
+        if not 1 <= len(self.method) <= 32 or not set(self.method) <= _METHOD:
+            raise ValueError(f"proof method {self.method[:40]!r} is not 1-32 of [a-z0-9-]")
+        if not 1 <= len(self.data) <= MAX_PROOF_BYTES:
+            raise ValueError(f"a proof must hold 1 to {MAX_PROOF_BYTES} bytes")
+
+
 def _frozen_counts() -> Mapping[str, int]:
     return MappingProxyType({})
 
@@ -126,6 +160,10 @@ class ParsedExport:
         source: the path the export was read from, for messages.
         scrubbed: whether ``scrub.scrub_export`` has been applied.
         pii_removed: replacements made by scrubbing, per kind (``email``, ``phone``, …).
+        email: the account's e-mail address as the export states it (ChatGPT ``user.json``, X
+            ``account.js``, Reddit ``statistics.csv``), or None. Ownership proofs are checked
+            against it; it reaches the canonical form only together with proofs.
+        proofs: ownership proofs attached by the contributor (at most :data:`MAX_PROOFS`).
     """
 
     platform: str
@@ -134,6 +172,8 @@ class ParsedExport:
     source: str = ""
     scrubbed: bool = False
     pii_removed: Mapping[str, int] = field(default_factory=_frozen_counts)
+    email: str | None = None
+    proofs: tuple[AttachedProof, ...] = ()
 
     def by_kind(self) -> dict[str, int]:
         """Record counts per kind, sorted by kind."""

@@ -18,10 +18,25 @@ the same regardless of how the platform happened to order it. The form (version 
   records are kept (their order cannot matter, their bytes are equal).
 
 Scrub first, then canonicalize: the commitment is over what is shared.
+
+Ownership proofs (``node/proofs``, DESIGN.md §10) ride in the header, so they are sealed with
+the export and only those who decrypt it see them. When an export carries proofs, and only then,
+the header gains two keys, still sorted: ``"email"`` (the account e-mail the export states, or
+``null``; proofs are checked against it, and a proof discloses it anyway) and ``"proofs"``, a
+list of ``{"data":<standard base64, padded>,"method":…}`` sorted by ``(method, bytes)`` without
+duplicates, 1 to ``MAX_PROOFS`` entries of at most ``MAX_PROOF_BYTES`` bytes each. The format
+string is unchanged: a proof-less export's bytes, and so its commitment, are exactly what they
+were before proofs existed. The *export commitment* a proof names is ``sha256`` of the bytes
+without proofs (the header rewritten without ``email`` and ``proofs``), which is the
+``contentCommitment`` the same export would have unproven; :func:`export_commitment` recomputes
+it from the sealed bytes. Nothing but the header holds proof bytes, so valuation (which reads
+records) never sees them.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import io
 import json
@@ -32,7 +47,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from node.parsers._stream import clean_text, nfc
-from node.parsers.base import Limits, ParsedExport, Record, RecordsCallback, report_records
+from node.parsers.base import (
+    MAX_PROOF_BYTES,
+    MAX_PROOFS,
+    AttachedProof,
+    Limits,
+    ParsedExport,
+    Record,
+    RecordsCallback,
+    report_records,
+)
 from node.parsers.errors import (
     InvalidEncoding,
     InvalidStructure,
@@ -48,6 +72,7 @@ __all__ = [
     "FORMAT",
     "CanonicalExport",
     "canonicalize",
+    "export_commitment",
     "format_timestamp",
     "load_canonical",
 ]
@@ -68,11 +93,19 @@ class CanonicalExport:
         data: canonical JSONL (see the module docstring).
         commitment: ``sha256(data)``, the on-chain ``contentCommitment``.
         records: number of record lines (the header excluded).
+        export_commitment: ``sha256`` of the bytes without proofs (equal to ``commitment``
+            when there are none): what an ownership proof names.
     """
 
     data: bytes
     commitment: ContentCommitment
     records: int
+    export_commitment: ContentCommitment | None = None
+
+    @property
+    def proofless_commitment(self) -> ContentCommitment:
+        """The export commitment (``commitment`` itself for a proof-less export)."""
+        return self.commitment if self.export_commitment is None else self.export_commitment
 
     @property
     def commitment_hex(self) -> str:
@@ -109,13 +142,32 @@ def _key(r: Record) -> _Key:
     )
 
 
-def _header_line(account: str | None, platform: str, records: int) -> str:
-    return json.dumps(
-        {"account": account, "format": FORMAT, "platform": platform, "records": records},
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
+def _header_line(
+    account: str | None,
+    platform: str,
+    records: int,
+    email: str | None = None,
+    proofs: tuple[AttachedProof, ...] = (),
+) -> str:
+    head: dict[str, Any] = {
+        "account": account,
+        "format": FORMAT,
+        "platform": platform,
+        "records": records,
+    }
+    if proofs:
+        head["email"] = email
+        head["proofs"] = [
+            {"data": base64.b64encode(p.data).decode("ascii"), "method": p.method} for p in proofs
+        ]
+    return json.dumps(head, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _proofs(export: ParsedExport) -> tuple[AttachedProof, ...]:
+    proofs = tuple(sorted(set(export.proofs)))
+    if len(proofs) > MAX_PROOFS:
+        raise InvalidStructure(f"more than {MAX_PROOFS} proofs", file=export.source or "<export>")
+    return proofs
 
 
 def _record_line(key: _Key) -> str:
@@ -143,19 +195,25 @@ def canonicalize(
             ``PROGRESS_EVERY`` records and once with the total, so a progress bar can move while
             a large export is written (the sort before it is one C call and reports nothing).
     """
+    proofs = _proofs(export)
     keys = sorted(_key(r) for r in export.records)
-    header = _header_line(
-        None if export.account is None else _norm(export.account), _norm(export.platform), len(keys)
-    )
+    account = None if export.account is None else _norm(export.account)
+    email = None if export.email is None else _norm(export.email)
+    header = _header_line(account, _norm(export.platform), len(keys), email, proofs)
     out = io.BytesIO()
     digest = hashlib.sha256()
+    plain = hashlib.sha256(
+        (_header_line(account, _norm(export.platform), len(keys)) + "\n").encode("utf-8")
+    )
 
     def emit(text: str) -> None:
         data = text.encode("utf-8")
         digest.update(data)
+        plain.update(data)
         out.write(data)
 
-    emit(header + "\n")
+    out.write((header + "\n").encode("utf-8"))
+    digest.update(out.getvalue())
     batch: list[str] = []
     for written, key in enumerate(keys, start=1):
         batch.append(_record_line(key) + "\n")
@@ -169,6 +227,7 @@ def canonicalize(
         data=out.getvalue(),
         commitment=ContentCommitment(digest.digest()),
         records=len(keys),
+        export_commitment=ContentCommitment(plain.digest()) if proofs else None,
     )
 
 
@@ -189,6 +248,9 @@ and refusing longer ones up front avoids Python's quadratic int parsing (and its
 ValueError)."""
 _TS = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
 _HEADER_KEYS = ("account", "format", "platform", "records")
+_PROOF_HEADER_KEYS = (*_HEADER_KEYS, "email", "proofs")
+_MAX_HEADER = MAX_PROOFS * (4 * MAX_PROOF_BYTES // 3 + 128) + 65536
+"""The header line's bytes, at most: the proofs at their caps plus room for the fixed keys."""
 
 
 class _Refused(ValueError):
@@ -340,10 +402,12 @@ def load_canonical(
         raise TooManyRecords(f"more than {limits.max_records} records", file=file)
     lines = _lines(data)
     _, offset, raw = next(lines)
-    text, head = _object(raw, file=file, line=1, offset=offset, max_line=max_line)
+    text, head = _object(raw, file=file, line=1, offset=offset, max_line=_MAX_HEADER)
     if head.get("format") != FORMAT:
         raise InvalidStructure(f"unknown canonical format (expected {FORMAT})", file=file, line=1)
-    _check_keys(head, _HEADER_KEYS, file=file, line=1)
+    _check_keys(head, _PROOF_HEADER_KEYS if "proofs" in head else _HEADER_KEYS, file=file, line=1)
+    proofs = _load_proofs(head["proofs"], file=file) if "proofs" in head else ()
+    email = _opt(head, "email", file=file, line=1) if proofs else None
     account = _opt(head, "account", file=file, line=1)
     platform = _str(head, "platform", file=file, line=1)
     declared = head["records"]
@@ -353,7 +417,14 @@ def load_canonical(
         raise InvalidStructure(
             f"the header declares {declared} records but {count} lines follow", file=file, line=1
         )
-    if text != _header_line(None if account is None else _norm(account), _norm(platform), declared):
+    canonical_header = _header_line(
+        None if account is None else _norm(account),
+        _norm(platform),
+        declared,
+        None if email is None else _norm(email),
+        tuple(sorted(set(proofs))),
+    )
+    if text != canonical_header:
         raise NotCanonical("header is not in canonical form", file=file, line=1)
 
     records: list[Record] = []
@@ -388,4 +459,49 @@ def load_canonical(
         account=account,
         records=tuple(records),
         source=file,
+        email=email,
+        proofs=proofs,
     )
+
+
+def _load_proofs(value: object, *, file: str) -> tuple[AttachedProof, ...]:
+    """The header's ``proofs`` list, type-checked and decoded (order is checked by the caller,
+    which compares the whole header with what :func:`canonicalize` writes)."""
+
+    def bad(reason: str) -> InvalidStructure:
+        return InvalidStructure(reason, file=file, line=1, path="$.proofs")
+
+    if not isinstance(value, list) or not 1 <= len(value) <= MAX_PROOFS:
+        raise bad(f"'proofs' must be a list of 1 to {MAX_PROOFS} proofs")
+    out = []
+    for item in value:
+        if not isinstance(item, dict) or set(item) != {"data", "method"}:
+            raise bad("a proof must be an object with exactly 'data' and 'method'")
+        method, data = item["method"], item["data"]
+        if not isinstance(method, str) or not isinstance(data, str):
+            raise bad("a proof's 'data' and 'method' must be strings")
+        if len(data) > 4 * MAX_PROOF_BYTES // 3 + 4:
+            raise bad(f"a proof is larger than {MAX_PROOF_BYTES} bytes")
+        try:
+            out.append(AttachedProof(method, base64.b64decode(data, validate=True)))
+        except (binascii.Error, ValueError) as err:
+            raise bad(f"a proof is not valid ({str(err)[:80]})") from None
+    return tuple(out)
+
+
+def export_commitment(data: bytes) -> ContentCommitment:
+    """``sha256`` of canonical ``data`` without its proofs (see the module docstring).
+
+    ``data`` must be bytes :func:`load_canonical` accepted; this only rewrites the header.
+    """
+    view = memoryview(data)
+    end = bytes(view[:_MAX_HEADER]).find(b"\n")
+    if end < 0:
+        raise InvalidStructure("no header line", file="<canonical>", line=1)
+    head = json.loads(bytes(view[:end]).decode("utf-8"))
+    if "proofs" not in head:
+        return ContentCommitment(hashlib.sha256(view).digest())
+    plain = _header_line(head["account"], head["platform"], head["records"]) + "\n"
+    digest = hashlib.sha256(plain.encode("utf-8"))
+    digest.update(view[end + 1 :])
+    return ContentCommitment(digest.digest())
