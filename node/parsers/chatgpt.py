@@ -16,7 +16,9 @@ array of conversations::
                                                    "metadata": {…}}}}}, …]
 
 ``user.json`` (``{"id": "user-…", "email": …}``) is read, when present, for the account handle;
-we use the opaque ``id``, deliberately not the e-mail address.
+we use the opaque ``id``, deliberately not the e-mail address. The e-mail is reported apart
+(``ParsedExport.email``) because ownership proofs are checked against it; it reaches the
+canonical form only when the contributor attaches a proof (``node/parsers/canonical.py``).
 
 Quirks handled
 --------------
@@ -149,26 +151,33 @@ class ChatGPTParser:
         if not records:
             raise EmptyExport("no messages with text", file=file)
         report_records(on_records, len(records), final=True)
+        account, email = _account(source, limits)
         return ParsedExport(
             platform=self.name,
-            account=_account(source, limits),
+            account=account,
             records=tuple(records),
             source=source.label,
+            email=email,
         )
 
 
-def _account(source: ExportSource, limits: Limits) -> str | None:
+def _account(source: ExportSource, limits: Limits) -> tuple[str | None, str | None]:
+    """``(id, email)`` from ``user.json``, each None when absent or damaged."""
     member = source.find("user.json")
     if member is None or source.size(member) > min(limits.max_record_bytes, 1 << 20):
-        return None
+        return None, None
     with source.open(member) as fh:
         raw = fh.read()
     try:
         user = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        return None  # the handle is optional; a damaged user.json does not spoil the export
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None, None  # the handle is optional; a damaged user.json does not spoil the export
     uid = user.get("id") if isinstance(user, dict) else None
-    return clean_text(uid) if isinstance(uid, str) and uid else None
+    mail = user.get("email") if isinstance(user, dict) else None
+    return (
+        clean_text(uid) if isinstance(uid, str) and uid else None,
+        clean_text(mail) if isinstance(mail, str) and "@" in mail else None,
+    )
 
 
 def _conversation(item: JsonItem, file: str) -> list[Record]:

@@ -12,7 +12,8 @@ A zip (or extracted folder) of UTF-8 CSV files with a header row. We read:
   ``id, permalink, thread_id, date, ip, from, to, subject, body`` (required: ``id``, ``date``,
   ``body``), when present;
 * ``statistics.csv`` (``statistic, value``), when present, for the account name
-  (``account name`` or ``username`` row).
+  (``account name`` or ``username`` row) and the account e-mail (``email address`` row), which
+  ownership proofs are checked against (``ParsedExport.email``).
 
 At least one of ``comments.csv`` and ``posts.csv`` must be there. The many other files of the
 export (votes, saved items, IP logs, …) are not imported: they are not the user's text, and some
@@ -124,7 +125,7 @@ class RedditParser:
             raise WrongPlatform(
                 "not a Reddit export: neither comments.csv nor posts.csv", file=source.label
             )
-        account = _account(source, limits)
+        account, email = _account(source, limits)
         records: list[Record] = []
         for member, kind in members:
             prefix, required = _KINDS[kind]
@@ -166,14 +167,20 @@ class RedditParser:
             raise EmptyExport("no comments, posts or messages with text", file=source.label)
         report_records(on_records, len(records), final=True)
         return ParsedExport(
-            platform=self.name, account=account, records=tuple(records), source=source.label
+            platform=self.name,
+            account=account,
+            records=tuple(records),
+            source=source.label,
+            email=email,
         )
 
 
-def _account(source: ExportSource, limits: Limits) -> str | None:
+def _account(source: ExportSource, limits: Limits) -> tuple[str | None, str | None]:
+    """``(account name, email address)`` from ``statistics.csv``, each None when absent."""
     member = source.find("statistics.csv")
     if member is None:
-        return None
+        return None, None
+    account = email = None
     with source.open(member) as fh:
         rows = iter_csv(
             fh,
@@ -183,7 +190,9 @@ def _account(source: ExportSource, limits: Limits) -> str | None:
         )
         for row in rows:
             key = row.values["statistic"].strip().lower()
-            if key in ("account name", "username", "account_name"):
-                value = row.values["value"].strip()
-                return clean_text(value) or None
-    return None
+            value = row.values["value"].strip()
+            if key in ("account name", "username", "account_name") and account is None:
+                account = clean_text(value) or None
+            elif key in ("email", "email address", "email_address") and "@" in value:
+                email = email or clean_text(value)
+    return account, email

@@ -43,6 +43,7 @@ __all__ = [
     "generators",
     "generic_jsonl",
     "reddit_export",
+    "synthetic_email",
     "telegram_export",
     "twitter_export",
 ]
@@ -132,6 +133,8 @@ class SyntheticExport:
         by_kind: those records per kind.
         pii: PII planted in those records, per scrub kind (``email``, ``phone``, ``url_secret``).
         size_bytes: uncompressed size of the main data file.
+        email: the account e-mail the parser should report (None where the platform's export
+            states none).
     """
 
     path: Path
@@ -141,6 +144,12 @@ class SyntheticExport:
     by_kind: Mapping[str, int]
     pii: Mapping[str, int]
     size_bytes: int
+    email: str | None = None
+
+
+def synthetic_email(seed: int) -> str:
+    """The account e-mail a synthetic export of ``seed`` states (``example.org``: never real)."""
+    return f"user{seed}@example.org"
 
 
 class _Text:
@@ -212,8 +221,11 @@ def chatgpt_export(
     conversations: int | None = None,
     size_bytes: int | None = None,
     pii_rate: float = 0.05,
+    email: str | None = None,
 ) -> SyntheticExport:
-    """A ChatGPT export: ``conversations.json`` (indented like OpenAI's) and ``user.json``."""
+    """A ChatGPT export: ``conversations.json`` (indented like OpenAI's) and ``user.json``
+    (``id`` and ``email``, default :func:`synthetic_email`)."""
+    email = email or synthetic_email(seed)
     rng = random.Random(seed)  # noqa: S311 -- reproducible test data, not secrets
     gen = _Text(rng, pii_rate)
     more = _plan(size_bytes, conversations, 20)
@@ -232,7 +244,8 @@ def chatgpt_export(
                 records += n
                 made += 1
             fh.write(b"]")
-        _write_small(zf, "user.json", json.dumps({"id": f"user-{seed:08d}synthetic"}).encode())
+        user = {"id": f"user-{seed:08d}synthetic", "email": email}
+        _write_small(zf, "user.json", json.dumps(user).encode())
     return SyntheticExport(
         path,
         "chatgpt",
@@ -241,6 +254,7 @@ def chatgpt_export(
         {"message": records},
         dict(gen.pii),
         written + 2,
+        email,
     )
 
 
@@ -406,7 +420,12 @@ def reddit_export(
                 handle.seek(0)
                 with _zip_member(zf, name) as out:
                     shutil.copyfileobj(handle, out, 1 << 20)
-            stats = [["statistic", "value"], ["account name", account], ["is_deleted", "False"]]
+            stats = [
+                ["statistic", "value"],
+                ["account name", account],
+                ["email address", synthetic_email(seed)],
+                ["is_deleted", "False"],
+            ]
             _write_small(zf, "statistics.csv", _csv_bytes(stats))
             ip_log = [["date", "ip"], ["2024-01-01", "203.0.113.9"]]
             _write_small(zf, "ip_logs.csv", _csv_bytes(ip_log))
@@ -418,6 +437,7 @@ def reddit_export(
         dict(sorted(kinds.items())),
         dict(gen.pii),
         written,
+        synthetic_email(seed),
     )
 
 
@@ -429,12 +449,14 @@ def twitter_export(
     size_bytes: int | None = None,
     pii_rate: float = 0.05,
     part_size: int | None = None,
+    email: str | None = None,
 ) -> SyntheticExport:
     """An X/Twitter archive: data/tweets.js (+ tweets-partN.js every ``part_size`` tweets)."""
     rng = random.Random(seed)  # noqa: S311 -- reproducible test data, not secrets
     gen = _Text(rng, pii_rate)
     more = _plan(size_bytes, tweets, 50)
     handle = f"synthetic_{seed}"
+    email = email or synthetic_email(seed)
     kinds: Counter[str] = Counter()
     written = 0
     path = Path(path)
@@ -444,7 +466,16 @@ def twitter_export(
             "data/account.js",
             b"window.YTD.account.part0 = "
             + json.dumps(
-                [{"account": {"username": handle, "accountId": str(seed), "createdVia": "web"}}],
+                [
+                    {
+                        "account": {
+                            "username": handle,
+                            "email": email,
+                            "accountId": str(seed),
+                            "createdVia": "web",
+                        }
+                    }
+                ],
                 indent=2,
             ).encode(),
         )
@@ -475,6 +506,7 @@ def twitter_export(
         dict(sorted(kinds.items())),
         dict(gen.pii),
         written,
+        email,
     )
 
 

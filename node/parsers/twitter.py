@@ -11,7 +11,8 @@ each is one assignment whose right-hand side is a JSON array::
       …]
 
 ``data/account.js`` (``window.YTD.account.part0 = [{"account": {"username": "…", …}}]``) gives
-the handle, when present.
+the handle, when present, and the account's ``email`` (``ParsedExport.email``, which ownership
+proofs are checked against; it reaches the canonical form only together with a proof).
 
 Quirks handled
 --------------
@@ -128,9 +129,11 @@ class TwitterParser:
         if not records:
             raise EmptyExport("no tweets", file=source.describe(files[0]))
         report_records(on_records, len(records), final=True)
+        account, email = _account(source, limits)
         return ParsedExport(
             platform=self.name,
-            account=_account(source, limits),
+            account=account,
+            email=email,
             records=tuple(records),
             source=source.label,
         )
@@ -233,7 +236,8 @@ def _tweet(item: JsonItem, file: str) -> Record:
     )
 
 
-def _account(source: ExportSource, limits: Limits) -> str | None:
+def _account(source: ExportSource, limits: Limits) -> tuple[str | None, str | None]:
+    """``(username, email)`` from ``data/account.js``, each None when absent."""
     member = source.find("data/account.js")
     if member is None:  # renamed: the file that opens as the account file
         found = [
@@ -242,11 +246,14 @@ def _account(source: ExportSource, limits: Limits) -> str | None:
             if _ACCOUNT_PREFIX.match(source.head_text(n) or "") is not None
         ]
         if len(found) != 1:
-            return None  # the handle is optional; two candidates would be a guess
+            return None, None  # the handle is optional; two candidates would be a guess
         member = found[0]
     for item in _ytd_items(source, member, limits):
         entry = item.value.get("account") if isinstance(item.value, dict) else None
         username = entry.get("username") if isinstance(entry, dict) else None
+        mail = entry.get("email") if isinstance(entry, dict) else None
         if isinstance(username, str) and username:
-            return clean_text(username)
-    return None
+            return clean_text(username), (
+                clean_text(mail) if isinstance(mail, str) and "@" in mail else None
+            )
+    return None, None
