@@ -18,8 +18,8 @@ the user visits, any other local user and any DNS-rebinding trick must not be ab
   (the upload's ``--max-upload-mb``, 64 KiB for every other form; else 413) before the app
   reads a byte of it.
 * **Headers.** A CSP allowing only this origin's scripts, styles, images and connections (no
-  inline script, no CDN), no framing, no referrer (the token never leaks in a Referer), no
-  caching.
+  inline script, no CDN), no framing, no referrer to other sites (the token never leaks in a
+  Referer), no caching.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ _HEADERS = [
     (b"content-security-policy", CSP.encode()),
     (b"x-frame-options", b"DENY"),
     (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
+    (b"referrer-policy", b"same-origin"),
     (b"cache-control", b"no-store"),
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"cross-origin-resource-policy", b"same-origin"),

@@ -141,7 +141,7 @@ class ContributionView:
 
     row: Submission
     on_chain: bool = False
-    registered_at: int | None = None
+    registered_at: int | None = None  # the block it was registered in
     epoch_finalized: bool = False
     score_bps: int | None = None
     reward: int = 0

@@ -56,22 +56,24 @@ class Ui:
 
 @pytest.fixture
 def ui(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ui]:
-    from node.ui import app as app_module
     from node.ui.app import create_app
+    from node.ui.services import contributor, governance, renter
 
     monkeypatch.setenv("DATADAO_CONFIG", str(tmp_path / "no-config.toml"))
     home = tmp_path / "home"
     settings = NodeSettings(home=home, deployment_file=tmp_path / "no-deployment.json")
     spies = Spies()
     for module, names in (
-        (app_module.contributor, ("claim", "contribute")),
-        (app_module.governance, ("delegate", "propose_grant", "vote", "queue", "execute")),
-        (app_module.renter, ("request_access", "fetch")),
+        (contributor, ("claim", "contribute")),
+        (governance, ("delegate", "propose_grant", "vote", "queue", "execute")),
+        (renter, ("request_access", "fetch")),
     ):
         for name in names:
             monkeypatch.setattr(module, name, spies.make(f"{module.__name__}.{name}"))
     config = UiConfig(
-        port=PORT, max_upload_bytes=64 << 10, renter_passphrase=RENTER_PASSPHRASE,
+        port=PORT,
+        max_upload_bytes=64 << 10,
+        renter_passphrase=RENTER_PASSPHRASE,
         secrets=UiSecrets(),
     )
     node = UiNode(settings, None)
