@@ -64,6 +64,7 @@ from node.pipeline import (
     crash_after_from_env,
 )
 from node.pipeline import Progress as PipelineProgress
+from node.proofs.attach import read_proof_file
 from node.settings import NodeSettings
 from node.types import DatasetId, Epoch
 from node.wiring import blob_store, connect, load_account
@@ -277,6 +278,14 @@ def _on_chain_json(record: SubmissionRecord | None) -> dict[str, Any]:
     is_flag=True,
     help="Keep e-mails, phone numbers and URL secrets (scrubbing is on by default).",
 )
+@click.option(
+    "--proof",
+    "proof_files",
+    multiple=True,
+    metavar="[METHOD:]FILE",
+    help="An ownership proof sealed with the export (the platform's export e-mail .eml, a "
+    "Reclaim JSON); check it first with datadao inspect --proof.",
+)
 @account_index_option
 @json_option
 @click.pass_context
@@ -285,6 +294,7 @@ def contribute(
     path: Path,
     platform: str,
     no_scrub: bool,
+    proof_files: tuple[str, ...],
     account_index: int | None,
     as_json: bool,
 ) -> None:
@@ -296,6 +306,7 @@ def contribute(
     """
     if not path.exists():  # before connecting: a typo must not read as "the chain is down"
         raise ExportUnreadable(path, "no such file or directory")
+    proofs = tuple(read_proof_file(p) for p in proof_files)  # bad proof files: before the chain
     settings = settings_of(ctx)
     out = console(stderr=as_json)  # with --json, stdout carries only the JSON
     crash_after = crash_after_from_env()
@@ -313,7 +324,9 @@ def contribute(
             crash_after=crash_after,
         )
         with _Bars(out) as bars:
-            result = pipeline.run(path, platform=platform, scrub=not no_scrub, progress=bars)
+            result = pipeline.run(
+                path, platform=platform, scrub=not no_scrub, progress=bars, proofs=proofs
+            )
     if as_json:
         resumed = result.resumed_from
         print_json(

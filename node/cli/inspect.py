@@ -5,11 +5,22 @@ platform, account, record counts by kind, time span, PII removed per kind, the c
 commitment and a few sample records. Nothing is sealed, stored or sent. ``--json`` prints a
 stable summary for scripts (keys: ``platform``, ``account``, ``records``, ``by_kind``,
 ``first_ts``, ``last_ts``, ``pii_removed``, plus ``scrubbed``, ``content_commitment``,
-``source``). Parse failures are ``ParseError``s, which the root command turns into exit code 4 (bad input).
+``source``, ``email``, ``proofs``). Parse failures are ``ParseError``s, which the root
+command turns into exit code 4 (bad input).
+
+Ownership proofs (DESIGN.md §10): ``--proof FILE`` (repeatable; ``METHOD:FILE`` names the method)
+attaches a proof as ``contribute --proof`` would, and inspect reports, before anything is sent,
+whether each proof would verify: the same verifiers validators run, against the ``proofs``
+policy of the dataset's ValuationSpec (``--spec``, default the devnet's) and for the contributor
+address ``--contributor`` (a Reclaim claim names it). ``proofs`` in the JSON is a list of
+``{"method", "status", "reason"}`` (status ``verified``, ``not_verified`` or
+``not_applicable``); ``email`` is the account e-mail the export states, which proofs are
+checked against and which is sealed (validators see it) only when a proof is attached.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -19,16 +30,23 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from node.devnet.validation import SPEC_FILE
 from node.parsers import Limits, ParsedExport, canonicalize, parse_export, scrub_export
 from node.parsers.canonical import format_timestamp
 from node.parsers.scrub import PII_KINDS
+from node.proofs.attach import policy_from_spec, preview, read_proof_file
+from node.proofs.base import Verdict
+
+_NO_CONTRIBUTOR = "0x" + "00" * 20
 
 __all__ = ["inspect", "summarize"]
 
 _SAMPLE_CHARS = 160
 
 
-def summarize(export: ParsedExport, commitment_hex: str) -> dict[str, Any]:
+def summarize(
+    export: ParsedExport, commitment_hex: str, verdicts: tuple[Verdict, ...] = ()
+) -> dict[str, Any]:
     """The machine-readable summary printed by ``--json`` (keys documented in the module)."""
     span = export.time_span()
     return {
@@ -42,6 +60,8 @@ def summarize(export: ParsedExport, commitment_hex: str) -> dict[str, Any]:
         "scrubbed": export.scrubbed,
         "content_commitment": commitment_hex,
         "source": export.source,
+        "email": export.email,
+        "proofs": [{"method": v.method, "status": v.status, "reason": v.reason} for v in verdicts],
     }
 
 
@@ -73,6 +93,27 @@ def summarize(export: ParsedExport, commitment_hex: str) -> dict[str, Any]:
     type=click.IntRange(1),
     help="Cap on the total uncompressed size (default: Limits.max_total_bytes).",
 )
+@click.option(
+    "--proof",
+    "proof_files",
+    multiple=True,
+    metavar="[METHOD:]FILE",
+    help="An ownership proof to check (the platform's export e-mail .eml, a Reclaim JSON).",
+)
+@click.option(
+    "--spec",
+    "spec_file",
+    default=SPEC_FILE,
+    show_default="the devnet's",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The dataset's ValuationSpec JSON, whose 'proofs' section pins keys and attestors.",
+)
+@click.option(
+    "--contributor",
+    default=_NO_CONTRIBUTOR,
+    metavar="ADDRESS",
+    help="The address you will contribute from (a Reclaim claim must name it).",
+)
 def inspect(
     path: Path,
     platform: str,
@@ -81,8 +122,13 @@ def inspect(
     text_column: str | None,
     samples: int,
     max_size_mb: int | None,
+    proof_files: tuple[str, ...],
+    spec_file: Path,
+    contributor: str,
 ) -> None:
     """Parse an export and show what would be shared; nothing is sealed or sent."""
+    proofs = tuple(read_proof_file(p) for p in proof_files)  # refused before any parsing
+    policy = policy_from_spec(spec_file)
     options: dict[str, Any] = {}
     if text_column is not None:
         if platform != "generic":
@@ -95,8 +141,14 @@ def inspect(
     export = parse_export(path, platform=platform, limits=limits, options=options)
     if not no_scrub:
         export = scrub_export(export)
-    commitment = canonicalize(export).commitment_hex
-    summary = summarize(export, commitment)
+    plain = canonicalize(export)
+    commitment = plain.commitment_hex
+    verdicts: tuple[Verdict, ...] = ()
+    if proofs:
+        export = dataclasses.replace(export, proofs=proofs)
+        commitment = canonicalize(export).commitment_hex
+        verdicts = preview(export, plain.commitment, contributor, policy)
+    summary = summarize(export, commitment, verdicts)
     if as_json:
         click.echo(json.dumps(summary, sort_keys=True, ensure_ascii=False))
         return
@@ -119,6 +171,13 @@ def _print_human(export: ParsedExport, summary: dict[str, Any], samples: int) ->
     else:
         facts.add_row("PII removed", "[yellow]scrubbing is off (--no-scrub)[/yellow]")
     facts.add_row("commitment", summary["content_commitment"])
+    facts.add_row("account e-mail", Text(export.email or "(not stated in the export)"))
+    if not export.proofs:
+        facts.add_row("proofs", "none attached (add one with --proof FILE)")
+    for row in summary["proofs"]:
+        style = "green" if row["status"] == "verified" else "yellow"
+        verdict = Verdict(row["method"], row["status"], row["reason"]).describe()
+        facts.add_row("proof", Text(verdict, style=style))
     console.print(facts)
     if samples:
         table = Table(title="sample records", show_lines=False)

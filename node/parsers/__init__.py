@@ -12,12 +12,13 @@ quirks. Every failure is a typed :class:`~node.parsers.errors.ExportError` (a
 Importing this package builds nothing: the registry is built on first use.
 """
 
-from node.parsers.base import ExportParser, Limits, ParsedExport, Record
+from node.parsers.base import AttachedProof, ExportParser, Limits, ParsedExport, Record
 from node.parsers.canonical import CanonicalExport, canonicalize, load_canonical
 from node.parsers.registry import ParserRegistry, load_registry, parse_export
 from node.parsers.scrub import ScrubOptions, scrub_export, scrub_text
 
 __all__ = [
+    "AttachedProof",
     "CanonicalExport",
     "ExportParser",
     "Limits",

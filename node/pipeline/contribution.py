@@ -28,6 +28,12 @@ next epoch), and a ``WrongEpoch``/``Expired``/inclusion-time revert re-signs wit
 and nonce. The sealed file is reused: its context (chain, registry, dataset, file id, ritual,
 commitment) has no epoch in it.
 
+Ownership proofs (``run(proofs=…)``, DESIGN.md §10) are attached to the export before it is
+canonicalized, so they are inside the sealed bytes and the content commitment covers them. The
+source key the database resumes by is the export's sha256 mixed with the proofs' (the same
+export with another proof is another contribution); resume a cut-short run with the same
+proofs, or the re-parse refuses with ``SourceChanged``.
+
 Test hook: with ``crash_after=<step>`` (the CLI reads ``DATADAO_CRASH_AFTER``) the process calls
 ``os._exit(137)`` right after that step is committed: one of ``parsed``, ``sealed``, ``stored``,
 ``signed``, ``sent`` (transaction broadcast and its hash recorded) or ``registered``. It exists
@@ -43,7 +49,7 @@ import logging
 import os
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import BinaryIO, Protocol, cast, runtime_checkable
@@ -59,6 +65,7 @@ from node.db.engine import SessionFactory
 from node.db.models import Submission, SubmissionCreate, SubmissionPublic, SubmissionStatus
 from node.errors import ChainError, ConfigError, ParseError
 from node.parsers import (
+    AttachedProof,
     CanonicalExport,
     Limits,
     ParsedExport,
@@ -288,6 +295,7 @@ class ContributionPipeline:
         self._margin = window_margin_blocks
         self._deadline_s = deadline_s
         self._max_attempts = max_register_attempts
+        self._proofs: tuple[AttachedProof, ...] = ()  # of the current run (one at a time)
 
     # -------------------------------------------------------------------------- entry point
 
@@ -298,8 +306,11 @@ class ContributionPipeline:
         platform: str = "auto",
         scrub: bool = True,
         progress: ProgressCallback | None = None,
+        proofs: tuple[AttachedProof, ...] = (),
     ) -> ContributionResult:
         """Contribute the export at ``path``, or finish a contribution of it that was cut short.
+
+        ``proofs`` are sealed with the export (see the module docstring).
 
         Returns:
             ``submitted`` when this run saw the registration mined, ``already_submitted`` when
@@ -314,6 +325,12 @@ class ContributionPipeline:
         report = progress or _ignore
         source = Path(path)
         sha256 = self._hash_source(source, report)
+        self._proofs = tuple(sorted(set(proofs)))
+        if self._proofs:
+            mixed = hashlib.sha256(bytes.fromhex(sha256))
+            for proof in self._proofs:
+                mixed.update(proof.method.encode() + b"\0" + hashlib.sha256(proof.data).digest())
+            sha256 = mixed.hexdigest()
         with self._sessions() as session:
             canon: CanonicalExport | None = None
             row = crud.get_by_source(
@@ -379,6 +396,8 @@ class ContributionPipeline:
         report(Progress("parse-records", total, total))  # now the total is known
         if scrub:
             export = scrub_export(export, ScrubOptions(), on_records=records("scrub", total))
+        if self._proofs:
+            export = replace(export, proofs=self._proofs)
         canon = canonicalize(export, on_records=records("canonicalize", total))
         report(Progress("parse", 1, 1, note=f"{canon.records} records ({export.platform})"))
         return export, canon
