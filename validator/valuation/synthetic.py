@@ -12,13 +12,22 @@ import numpy as np
 
 from validator.valuation.data import Record
 
-__all__ = ["chat_records", "shuffled_records"]
+__all__ = [
+    "chat_records",
+    "made_up_words",
+    "paraphrase",
+    "prose_records",
+    "shuffle_sentences",
+    "shuffled_records",
+    "templated_records",
+]
 
 _VERBS = ["install", "configure", "debug", "deploy", "update", "test", "profile", "rename"]
 _NOUNS = ["database", "server", "router", "package", "notebook", "cluster", "script", "cache"]
 _LANGS = ["python", "rust", "go", "java", "bash", "sql"]
 _OPENERS = ["hi", "hello", "hey there", "quick question", "good morning"]
 _SYLLABLES = ["ka", "lo", "mi", "ne", "ru", "sa", "to", "vi", "be", "do", "fu", "ga", "hi", "ju"]
+_WIDE_SYLLABLES = [c + v for c in "bcdfghjklmnprstvwz" for v in "aeiou"] + ["st", "tr", "ng"]
 _ADVICE = [
     "first check the logs, then restart the {noun}",
     "you can {verb} the {noun} with the command line tool",
@@ -63,4 +72,85 @@ def shuffled_records(records: list[Record], rng: np.random.Generator) -> list[Re
         chars = list(r.text)
         rng.shuffle(chars)
         out.append(Record("".join(chars), r.label))
+    return out
+
+
+def made_up_words(rng: np.random.Generator, n: int, syllables: int = 3) -> list[str]:
+    """``n`` distinct invented words of 1..``syllables`` syllables (never real vocabulary)."""
+    out: dict[str, None] = {}
+    while len(out) < n:
+        k = int(rng.integers(1, syllables + 1))
+        out["".join(rng.choice(_WIDE_SYLLABLES, size=k))] = None
+    return list(out)
+
+
+def prose_records(
+    rng: np.random.Generator,
+    n: int,
+    shared: list[str],
+    own: list[str],
+    own_rate: float = 0.2,
+) -> list[Record]:
+    """``n`` paragraphs of 3-5 sentences over a domain vocabulary ``shared`` (Zipf-weighted, so
+    a few words are very common, as in real text) mixed with a source's ``own`` words at
+    ``own_rate``: sources of one domain share most words but each has its topics and style,
+    which is what separates honest same-domain data from a paraphrase of the validation set."""
+    ranks = np.arange(1, len(shared) + 1, dtype=np.float64)
+    zipf = (1.0 / ranks) / (1.0 / ranks).sum()
+    out: list[Record] = []
+    for _ in range(n):
+        sentences = []
+        for _ in range(int(rng.integers(3, 6))):
+            length = int(rng.integers(6, 13))
+            own_mask = rng.random(length) < own_rate
+            words = [
+                str(rng.choice(own)) if o else shared[int(rng.choice(len(shared), p=zipf))]
+                for o in own_mask
+            ]
+            sentences.append(" ".join(words))
+        out.append(Record(". ".join(sentences) + "."))
+    return out
+
+
+def templated_records(rng: np.random.Generator, n: int, names: list[str]) -> list[Record]:
+    """Package-index-like descriptions: one fixed template, a name, a version and two topic
+    words. Independent sources of such text match each other almost word for word outside the
+    name, so whole-record similarity calls them copies; they are honest data."""
+    topics = ["parsing", "plotting", "testing", "logging", "caching", "hashing", "routing"]
+    out: list[Record] = []
+    for _ in range(n):
+        name = str(rng.choice(names))
+        a, b = rng.choice(topics, size=2, replace=False)
+        ver = f"{int(rng.integers(0, 5))}.{int(rng.integers(0, 20))}.{int(rng.integers(0, 9))}"
+        out.append(
+            Record(
+                f"{name} {ver}: a small library for {a} and {b}. install it with pip install "
+                f"{name}. it is released under the mit license and supports python 3.9 and "
+                f"later. see the documentation of {name} for examples of {a}."
+            )
+        )
+    return out
+
+
+def paraphrase(
+    records: list[Record], rng: np.random.Generator, rate: float, vocab: list[str]
+) -> list[Record]:
+    """Replace each word with probability ``rate`` by a word of ``vocab`` (an attacker's
+    paraphraser that keeps sentence shapes)."""
+    out: list[Record] = []
+    for r in records:
+        words = r.text.split(" ")
+        hit = rng.random(len(words)) < rate
+        new = [str(rng.choice(vocab)) if h else w for w, h in zip(words, hit, strict=True)]
+        out.append(Record(" ".join(new), r.label))
+    return out
+
+
+def shuffle_sentences(records: list[Record], rng: np.random.Generator) -> list[Record]:
+    """The same sentences of each record in another order."""
+    out: list[Record] = []
+    for r in records:
+        parts = [s.strip() for s in r.text.split(".") if s.strip()]
+        rng.shuffle(parts)
+        out.append(Record(". ".join(parts) + ".", r.label))
     return out

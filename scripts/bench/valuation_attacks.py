@@ -1,0 +1,224 @@
+"""Attack bench for the valuation checks (issue #18): who is paid when contributors game it.
+
+Run (fixed seeds; about a minute on one busy core):
+
+    .venv/bin/python scripts/bench/valuation_attacks.py --threads 1
+
+A text task of one domain: five honest sources (four prose sources that share a Zipf-weighted
+vocabulary but each have their own topic words, one of package-index-like templated
+descriptions) and a validation set drawn from four of them (one prose source is in the domain
+but not in the validation set). Each attack is valued in its own epoch against the same honest
+contributors, registered after them, with the spec given (default: the devnet's, the default
+``ValuationSpec``). Printed per attack: the attacker's basis points and flags, and the victim's
+change (for copies: the original's pay over its unattacked pay; otherwise: the honest
+contributors' total pay over theirs without the attack). ``--stability`` adds the L1 distance
+between payout shares under different epoch seeds on the bench tasks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import hashlib
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from validator.valuation.backends import LocalBackend, device_label, resolve_device
+from validator.valuation.data import Contribution, Record
+from validator.valuation.pipeline import ValuationResult, value_epoch
+from validator.valuation.spec import ValuationSpec
+from validator.valuation.synthetic import (
+    made_up_words,
+    paraphrase,
+    prose_records,
+    shuffle_sentences,
+    templated_records,
+)
+
+HONEST = ("hA", "hB", "hC", "hD", "hT")
+
+
+@dataclass(frozen=True)
+class World:
+    """One data seed's honest sources, validation set and pool, and material for attacks."""
+
+    honest: list[Contribution]
+    validation: list[Record]
+    pool: list[Record]
+    shared: list[str]
+    fresh_a: list[Record]  # more honest text of source A (attack filler)
+
+
+def world(seed: int, per: int = 40, val_per: int = 25) -> World:
+    rng = np.random.default_rng(7_000 + seed)
+    words = made_up_words(rng, 1500 + 4 * 150 + 300, syllables=3)
+    shared, own = words[:1500], [words[1500 + 150 * k : 1650 + 150 * k] for k in range(4)]
+    names = words[2100:]
+
+    def src(k: int, n: int) -> list[Record]:
+        return prose_records(rng, n, shared, own[k])
+
+    honest = [Contribution(f"h{'ABCD'[k]}", tuple(src(k, per))) for k in range(4)]
+    honest.append(Contribution("hT", tuple(templated_records(rng, per, names[150:]))))
+    validation = [r for k in range(3) for r in src(k, val_per)]
+    validation += templated_records(rng, val_per, names[:150])
+    pool = [r for k in range(3) for r in src(k, 4)] + templated_records(rng, 4, names[:150])
+    return World(honest, validation, pool, shared, src(0, per))
+
+
+Attack = Callable[[World, np.random.Generator], list[Contribution]]
+
+
+def _one(name: str, recs: list[Record]) -> list[Contribution]:
+    return [Contribution(name, tuple(recs))]
+
+
+def attacks() -> dict[str, tuple[Attack, str]]:
+    """name -> (builder, victim): victim 'honest' = all honest contributors' total pay."""
+    out: dict[str, tuple[Attack, str]] = {
+        "val exact copy": (lambda w, r: _one("x", list(w.validation)), "honest"),
+    }
+
+    def para(p: float) -> Attack:
+        return lambda w, r: _one("x", paraphrase(w.validation, r, p, w.shared))
+
+    for p in (0.1, 0.2, 0.25, 0.4, 0.6):
+        out[f"val paraphrase {int(p * 100)}%"] = (para(p), "honest")
+    out["val sentence shuffle"] = (
+        lambda w, r: _one("x", shuffle_sentences(w.validation, r)),
+        "honest",
+    )
+    out["val shuffle + 40% paraphrase"] = (
+        lambda w, r: _one("x", paraphrase(shuffle_sentences(w.validation, r), r, 0.4, w.shared)),
+        "honest",
+    )
+    out["val halves (partial copies)"] = (
+        lambda w, r: _one("x", [Record(" ".join(v.text.split()[: len(v.text.split()) // 2]))
+                                for v in w.validation]),
+        "honest",
+    )  # fmt: skip
+    out["20% of val + honest filler"] = (
+        lambda w, r: _one("x", list(w.validation[::5]) + w.fresh_a),
+        "honest",
+    )
+    out["exact copy of hA"] = (lambda w, r: _one("x", list(w.honest[0].records)), "hA")
+    out["30% paraphrase of hA"] = (
+        lambda w, r: _one("x", paraphrase(list(w.honest[0].records), r, 0.3, w.shared)),
+        "hA",
+    )
+    out["word-shuffled noise"] = (
+        lambda w, r: _one(
+            "x", [Record(" ".join(r.permutation(v.text.split()))) for v in w.fresh_a]
+        ),
+        "honest",
+    )
+    return out
+
+
+def epoch_seed(label: str) -> bytes:
+    return hashlib.sha256(f"datadao attack bench {label}".encode()).digest()
+
+
+def run(spec: ValuationSpec, w: World, extra: list[Contribution], seed: bytes,
+        backend: LocalBackend, drop: str | None = None) -> ValuationResult:  # fmt: skip
+    honest = [c for c in w.honest if c.contributor != drop]
+    contribs = honest + extra
+    return value_epoch(spec, contribs, w.validation, w.pool, seed, backend,
+                       registered=list(range(len(contribs))))  # fmt: skip
+
+
+def bps_of(res: ValuationResult) -> dict[str, int]:
+    return {c.contributor: int(c.bps) for c in res.contributors}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--seeds", type=int, default=3, help="data seeds (worlds)")
+    ap.add_argument("--spec", type=Path, default=None, help="spec JSON (default: ValuationSpec())")
+    ap.add_argument("--models", type=int, default=None, help="override n_models")
+    ap.add_argument("--write-results", type=Path, default=None)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    spec = ValuationSpec.from_json(args.spec.read_text()) if args.spec else ValuationSpec()
+    if args.models is not None:
+        spec = dataclasses.replace(spec, n_models=args.models)
+    device = resolve_device(args.device)
+    backend = LocalBackend(args.device)
+    lines: list[str] = []
+
+    def out(text: str = "") -> None:
+        print(text, flush=True)
+        lines.append(text)
+
+    out("# Valuation attack bench")
+    out("")
+    out(f"command: `.venv/bin/python {' '.join(sys.argv)}`")
+    out(f"spec digest {spec.digest()} (model {spec.model}, M={spec.n_models}); ")
+    out(f"{device_label(device)}; data seeds 0..{args.seeds - 1}")
+    out("")
+    worlds = [world(s) for s in range(args.seeds)]
+    base = [run(spec, w, [], epoch_seed(f"w{s}"), backend) for s, w in enumerate(worlds)]
+    fp = [c.contributor for b in base for c in b.contributors if c.flags]
+    out(f"no attack: honest bps per seed {[list(bps_of(b).values()) for b in base]}; "
+        f"honest flagged: {fp or 'none'}")  # fmt: skip
+    for b in base:
+        for c in b.contributors:
+            if c.flags:
+                out(f"  {c.contributor}: {'; '.join(c.flags)}")
+    out("")
+    out("| attack | attacker bps (per seed) | attacker flagged | victim | victim pay / unattacked"
+        " | honest flagged |")  # fmt: skip
+    out("|---|---|---|---|---|---|")
+    for name, (build, victim) in attacks().items():
+        abps: list[int] = []
+        ratio: list[float] = []
+        reasons: set[str] = set()
+        aflag = hflag = 0
+        for s, w in enumerate(worlds):
+            rng = np.random.default_rng(hash_int(name, s))
+            res = run(spec, w, build(w, rng), epoch_seed(f"w{s}"), backend)
+            got, was = bps_of(res), bps_of(base[s])
+            abps.append(got["x"])
+            flags = next(c.flags for c in res.contributors if c.contributor == "x")
+            aflag += bool(flags)
+            reasons.update(f.split(":")[0] for f in flags)
+            hflag += sum(bool(c.flags) for c in res.contributors if c.contributor in HONEST)
+            if victim == "honest":
+                ratio.append(sum(got[h] for h in HONEST) / max(sum(was[h] for h in HONEST), 1))
+            else:
+                ratio.append(got[victim] / max(was[victim], 1))
+        out(f"| {name} | {np.mean(abps):.0f} ({', '.join(map(str, abps))}) | "
+            f"{aflag}/{len(worlds)} {'/'.join(sorted(reasons))} | {victim} | "
+            f"{np.mean(ratio):.3f} (min {min(ratio):.3f}) | {hflag} |")  # fmt: skip
+    out("")
+    # sybil: hB split into k identities registered where hB was
+    out("| sybil split of hB | paid to identities / paid unsplit (per seed) | mean |")
+    out("|---|---|---|")
+    for k in (2, 4):
+        ratios = []
+        for s, w in enumerate(worlds):
+            recs = list(w.honest[1].records)
+            parts = [Contribution(f"hB{i}", tuple(recs[i::k])) for i in range(k)]
+            res = run(spec, w, parts, epoch_seed(f"w{s}"), backend, drop="hB")
+            got = bps_of(res)
+            ratios.append(sum(got[f"hB{i}"] for i in range(k)) / max(bps_of(base[s])["hB"], 1))
+        out(f"| k={k} | {', '.join(f'{r:.3f}' for r in ratios)} | {np.mean(ratios):.3f} |")
+    out("")
+    if args.write_results is not None:
+        args.write_results.write_text("\n".join(lines) + "\n")
+    return 0
+
+
+def hash_int(name: str, s: int) -> int:
+    return int.from_bytes(hashlib.sha256(f"{name} {s}".encode()).digest()[:8], "big")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
