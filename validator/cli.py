@@ -93,7 +93,34 @@ def validator() -> None:
     show_default=True,
     help="Shares per second per requester (burst: twice that).",
 )
-@click.option("--quiet", is_flag=True, help="Log warnings only (the audit log goes too).")
+@click.option(
+    "--read-timeout",
+    type=click.FloatRange(min=0.5),
+    default=10.0,
+    show_default=True,
+    help="A whole request must arrive within this many seconds, or the connection is cut.",
+)
+@click.option(
+    "--max-connections-per-ip",
+    type=click.IntRange(1, 100_000),
+    default=64,
+    show_default=True,
+    help="Open connections one client address may hold.",
+)
+@click.option(
+    "--limit-concurrency",
+    type=click.IntRange(1, 1_000_000),
+    default=512,
+    show_default=True,
+    help="Connections plus in-flight requests before the service answers 503.",
+)
+@click.option(
+    "--audit-log",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The hash-chained audit file (default: <home>/validator/<address>/audit.jsonl).",
+)
+@click.option("--quiet", is_flag=True, help="Log warnings only (the audit file is kept).")
 def serve_shares(
     home: Path | None,
     address: str,
@@ -101,6 +128,10 @@ def serve_shares(
     port: int,
     confirmations: int,
     rate: float,
+    read_timeout: float,
+    max_connections_per_ip: int,
+    limit_concurrency: int,
+    audit_log: Path | None,
     quiet: bool,
 ) -> None:
     """Serve this validator's decryption shares (POST /v1/shares)."""
@@ -117,8 +148,61 @@ def serve_shares(
             confirmations=confirmations,
             requester_rate=rate,
             log_level="warning" if quiet else "info",
+            read_timeout_s=read_timeout,
+            max_connections_per_ip=max_connections_per_ip,
+            limit_concurrency=limit_concurrency,
+            audit_path=audit_log,
         )
     )
+
+
+@validator.group("audit")
+def audit() -> None:
+    """The share service's hash-chained audit log."""
+
+
+@audit.command("verify")
+@_home_opt
+@click.option("--validator", "address", default=None, help="Whose default audit file to check.")
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+def audit_verify(home: Path | None, address: str | None, path: Path | None, as_json: bool) -> None:
+    """Check that no line of an audit log was removed, altered, moved or cut.
+
+    PATH defaults to ``<home>/validator/<address>/audit.jsonl`` (give --validator). Prints the
+    head hash when intact: record it elsewhere, so a rewrite of the whole file is noticed too.
+    Exits 4 (bad input) at the first bad line.
+    """
+    import json
+
+    from node.errors import ConfigError, InputError
+    from validator.shares.audit import verify_audit_log
+    from validator.shares.serve import default_audit_path
+
+    if path is None:
+        if address is None:
+            raise ConfigError("give the audit file's PATH, or --validator ADDRESS for its default")
+        path = default_audit_path(_settings(home).home, address)
+    if not path.is_file():
+        raise InputError(f"no audit log at {path}")
+    result = verify_audit_log(path)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "path": str(path),
+                    "ok": result.ok,
+                    "lines": result.lines,
+                    "first_bad_line": result.first_bad_line,
+                    "reason": result.reason,
+                    "head": result.head,
+                }
+            )
+        )
+    elif result.ok:
+        click.echo(f"ok: {result.lines} lines intact, head {result.head}")
+    if not result.ok:
+        raise InputError(f"{path}: line {result.first_bad_line}: {result.reason}")
 
 
 @validator.command("ritual")

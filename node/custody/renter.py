@@ -205,6 +205,11 @@ class Renter:
         except ContractRevert:
             raise RenterStateError(f"access request {req_id} is not granted") from None
         if not self.access.isGranted(rid):
+            revoked = self.access.revokedAtBlock(rid)
+            if revoked:
+                raise RenterStateError(
+                    f"access request {req_id}'s grant was revoked by governance at block {revoked}"
+                )
             raise RenterStateError(f"access request {req_id}'s grant has expired")
         dataset = DatasetId(access.dataset_id)
         last = min(access.to_epoch, self.config.currentEpoch(dataset))

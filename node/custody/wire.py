@@ -56,6 +56,7 @@ class Refusal(StrEnum):
     REPLAYED_NONCE = "replayed_nonce"
     NOT_GRANTED = "not_granted"
     GRANT_EXPIRED = "grant_expired"
+    GRANT_REVOKED = "grant_revoked"
     WRONG_DATASET = "wrong_dataset"
     WRONG_SIGNER = "wrong_signer"
     WRONG_REQUESTER_KEY = "wrong_requester_key"

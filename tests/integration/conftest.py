@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from eth_account.signers.local import LocalAccount
+from eth_typing import ChecksumAddress
 
 from node.chain.anvil import devnet_account
 from node.chain.client import ChainClient
@@ -33,7 +34,7 @@ class Devnet:
     def time(self) -> TimeTravel:
         return TimeTravel(self.chain.w3)
 
-    def address(self, name: str) -> str:
+    def address(self, name: str) -> ChecksumAddress:
         return self.deployment.address(name)
 
     def revert(self, snap: str) -> None:

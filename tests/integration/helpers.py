@@ -11,8 +11,10 @@ import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from eth_account.signers.local import LocalAccount
+from web3.types import TxReceipt
 
 from node.chain.dataset_config import DatasetConfig
 from node.chain.eip712 import SubmissionMessage, sign
@@ -202,6 +204,21 @@ def grant_through_governance(devnet: Devnet, req_id: ReqId, holders: list[LocalA
     governor.execute(proposal)
 
 
+def transact_as_timelock(devnet: Devnet, call: Any) -> TxReceipt:
+    """Send the contract call ``call`` (``contract.functions.f(...)``) as the timelock, i.e. as
+    an executed governance proposal would, impersonated on anvil."""
+    w3 = devnet.chain.w3
+    timelock = devnet.address("TimelockController")
+    w3.provider.make_request("anvil_impersonateAccount", [timelock])  # type: ignore[arg-type]
+    try:
+        devnet.time.set_balance(timelock, 10**18)
+        tx = call.transact({"from": timelock})
+        receipt: TxReceipt = w3.eth.wait_for_transaction_receipt(tx)
+    finally:
+        w3.provider.make_request("anvil_stopImpersonatingAccount", [timelock])  # type: ignore[arg-type]
+    return receipt
+
+
 def initiate_ritual_as_timelock(
     devnet: Devnet, *, size: int, threshold: int, timeout_s: int
 ) -> tuple[RitualId, int]:
@@ -211,17 +228,9 @@ def initiate_ritual_as_timelock(
     """
     from node.chain.dkg import DKGCoordinator
 
-    w3 = devnet.chain.w3
-    timelock = devnet.address("TimelockController")
     dkg = DKGCoordinator(devnet.chain, devnet.address("DKGCoordinator"))
-    w3.provider.make_request("anvil_impersonateAccount", [timelock])  # type: ignore[arg-type]
-    try:
-        devnet.time.set_balance(timelock, 10**18)
-        tx = dkg.contract.functions.initiateRitual(size, threshold, timeout_s).transact(
-            {"from": timelock}
-        )
-        receipt = w3.eth.wait_for_transaction_receipt(tx)
-    finally:
-        w3.provider.make_request("anvil_stopImpersonatingAccount", [timelock])  # type: ignore[arg-type]
+    receipt = transact_as_timelock(
+        devnet, dkg.contract.functions.initiateRitual(size, threshold, timeout_s)
+    )
     (event,) = dkg._logs(receipt, "RitualInitiated")
     return RitualId(event["args"]["ritualId"]), int(receipt["blockNumber"])

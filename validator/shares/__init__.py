@@ -6,6 +6,6 @@ requester is entitled (a granted renter, or a committee validator scoring the fi
 that the header in storage is the one registered on chain. See :mod:`validator.shares.app`.
 """
 
-from validator.shares.app import ServedRitual, ShareContracts, ShareServiceSettings, create_app
+from validator.shares.app import ServedRitual, ShareServiceSettings, create_app
 
-__all__ = ["ServedRitual", "ShareContracts", "ShareServiceSettings", "create_app"]
+__all__ = ["ServedRitual", "ShareServiceSettings", "create_app"]

@@ -43,13 +43,10 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
-from node.chain.access import AccessRegistry
 from node.chain.client import ChainClient
-from node.chain.dataset_config import DatasetConfig
-from node.chain.deployment import Deployment
+from node.chain.contracts import Contracts
 from node.chain.eip712 import DecryptionRequest, Purpose, digest, recover_signer
-from node.chain.registry import SubmissionRecord, SubmissionRegistry
-from node.chain.scoreboard import ScoreBoard
+from node.chain.registry import SubmissionRecord
 from node.custody.session import seal_to
 from node.custody.wire import (
     MAX_REQUEST_BYTES,
@@ -69,7 +66,7 @@ from validator.shares.checks import STATUS, ChainView, Refused, authorize, load_
 from validator.shares.nonces import NonceStore
 from validator.shares.ratelimit import LRU, RateLimiter, TokenBucket
 
-__all__ = ["ServedRitual", "ShareContracts", "ShareServiceSettings", "create_app"]
+__all__ = ["ServedRitual", "ShareServiceSettings", "create_app"]
 
 log = logging.getLogger(__name__)
 
@@ -112,26 +109,6 @@ class ShareServiceSettings:
     max_nonces_per_signer: int = 200_000
 
 
-@dataclass(frozen=True, slots=True)
-class ShareContracts:
-    """Addresses the service reads: the registry (also the EIP-712 domain), access, scores, and
-    DatasetConfig (the validation set's CID and hashes)."""
-
-    submission_registry: str
-    access_registry: str
-    score_board: str
-    dataset_config: str
-
-    @classmethod
-    def from_deployment(cls, d: Deployment) -> ShareContracts:
-        return cls(
-            submission_registry=d.address("SubmissionRegistry"),
-            access_registry=d.address("AccessRegistry"),
-            score_board=d.address("ScoreBoard"),
-            dataset_config=d.address("DatasetConfig"),
-        )
-
-
 @dataclass(frozen=True)
 class ServedRitual:
     """This validator's material for one ACTIVE ritual: its member state and the aggregate."""
@@ -148,7 +125,7 @@ class _Service:
         self,
         *,
         chain: ChainClient,
-        contracts: ShareContracts,
+        contracts: Contracts,
         store: BlobStore,
         rituals: Mapping[int, ServedRitual],
         me: str,
@@ -162,13 +139,13 @@ class _Service:
         self.me = me
         self.settings = settings
         self.audit = audit
-        self.registry = contracts.submission_registry
+        self.registry = contracts.registry.address
         self.view = ChainView(
             chain=chain,
-            registry=SubmissionRegistry(chain, contracts.submission_registry),
-            access=AccessRegistry(chain, contracts.access_registry),
-            score_board=ScoreBoard(chain, contracts.score_board),
-            config=DatasetConfig(chain, contracts.dataset_config),
+            registry=contracts.registry,
+            access=contracts.access,
+            score_board=contracts.board,
+            config=contracts.config,
             confirmations=settings.confirmations,
             cache_size=settings.read_cache,
         )
@@ -312,7 +289,7 @@ def _refusal(code: Refusal, detail: str, status: int) -> JSONResponse:
 def create_app(
     *,
     chain: ChainClient,
-    contracts: ShareContracts,
+    contracts: Contracts,
     store: BlobStore,
     rituals: Mapping[int, ServedRitual],
     me: str,

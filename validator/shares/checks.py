@@ -6,8 +6,9 @@ cached by its hash (:class:`ChainView`). In order:
 
 * **access** (a renter): ``AccessRegistry.access(reqId)`` exists (else *not granted*), the
   EIP-712 signer is the renter (checked first: a stranger costs one cached read), the dataset
-  matches, ``isGranted(reqId)`` (else *grant expired*), the ``requesterKey`` is the ``renterKey``
-  governance approved (the share is sealed only to that key), and ``inScope(reqId, fileId)``;
+  matches, ``isGranted(reqId)`` (else *grant revoked* or *grant expired*), the
+  ``requesterKey`` is the ``renterKey`` governance approved (the share is sealed only to that
+  key), and ``inScope(reqId, fileId)``;
 * **scoring** (a validator): the signer is in ``ScoreBoard.committee(datasetId, epoch)`` and the
   file was submitted to that dataset in that epoch, or the file is the dataset's secret
   validation set (its id derived by :func:`node.protocol.ids.validation_file_id`): committee
@@ -53,6 +54,7 @@ STATUS: Final[dict[Refusal, int]] = {
     Refusal.DEADLINE_TOO_FAR: 403,
     Refusal.NOT_GRANTED: 403,
     Refusal.GRANT_EXPIRED: 403,
+    Refusal.GRANT_REVOKED: 403,
     Refusal.WRONG_DATASET: 403,
     Refusal.WRONG_SIGNER: 403,
     Refusal.WRONG_REQUESTER_KEY: 403,
@@ -264,6 +266,13 @@ def _authorize_access(view: ChainView, m: DecryptionRequest, signer: str, block:
     if int(dataset_id) != m.datasetId:
         raise Refused(Refusal.WRONG_DATASET, f"request {m.reqId} is for dataset {dataset_id}")
     if not view._read(fns.isGranted(m.reqId), block):
+        # governance can end a grant early (a leaked renter key): say which, so the renter knows
+        revoked = int(view._read(fns.revokedAtBlock(m.reqId), block))  # type: ignore[call-overload]
+        if revoked:
+            raise Refused(
+                Refusal.GRANT_REVOKED,
+                f"access request {m.reqId} was revoked by governance at block {revoked}",
+            )
         raise Refused(Refusal.GRANT_EXPIRED, f"access request {m.reqId} has expired")
     if not hmac.compare_digest(bytes(renter_key), m.requesterKey):
         raise Refused(

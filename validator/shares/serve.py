@@ -26,7 +26,6 @@ Put TLS in front with a reverse proxy listening publicly and forwarding to ``127
 from __future__ import annotations
 
 import asyncio
-import os
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,14 +37,12 @@ from fastapi import FastAPI
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from web3 import Web3
 
-from node.chain.client import ChainClient
-from node.chain.deployment import Deployment
 from node.errors import ConfigError
 from node.protocol.keystore import load_secret
-from node.storage.base import BlobStore
-from node.storage.local import LocalBlockstore
+from node.settings import NodeSettings
+from node.wiring import ValidatorSettings, blob_store, connect, validator_dir
 from validator.dkg_watcher import FERVEO_KIND
-from validator.shares.app import ShareContracts, ShareServiceSettings, create_app
+from validator.shares.app import ShareServiceSettings, create_app
 from validator.shares.audit import AuditLog
 from validator.shares.material import load_served_rituals
 from validator.shares.nonces import NonceStore
@@ -63,14 +60,9 @@ AUDIT_FILE = "audit.jsonl"
 NONCES_FILE = "share-nonces.sqlite3"
 
 
-def data_dir(home: Path, validator: str) -> Path:
-    """``<home>/validator/<checksum address>``: where one validator's service writes."""
-    return home / "validator" / Web3.to_checksum_address(validator)
-
-
 def default_audit_path(home: Path, validator: str) -> Path:
     """Where ``serve`` writes the audit log unless told otherwise (for ``audit verify``)."""
-    return data_dir(home, validator) / AUDIT_FILE
+    return validator_dir(home, Web3.to_checksum_address(validator)) / AUDIT_FILE
 
 
 @dataclass(frozen=True)
@@ -113,31 +105,28 @@ class ServeConfig:
         return f"ServeConfig(home={self.home}, validator={self.validator}, passphrase=<redacted>)"
 
 
-def open_store(home: Path, kubo_api_url: str | None) -> BlobStore:
-    """The blockstore the contributors used: Kubo if configured, else ``<home>/blocks``."""
-    if kubo_api_url:
-        from node.storage.kubo import KuboStore
-
-        return KuboStore(kubo_api_url)
-    return LocalBlockstore(home / "blocks")
-
-
 def build_app(cfg: ServeConfig) -> FastAPI:
-    """Load everything a share service needs and build its app (no server started)."""
-    deployment = Deployment.load(cfg.deployment_file or cfg.home / "devnet" / "deployment.json")
+    """Load everything a share service needs and build its app (no server started).
+
+    The chain, contracts and storage come from :mod:`node.wiring` (the node's settings, with
+    ``cfg``'s explicit values on top), as for every other command: the same RPC timeout, the
+    same Kubo with its token, the same deployment file.
+    """
+    overrides: dict[str, Any] = {"home": cfg.home}
+    for name in ("deployment_file", "rpc_url", "kubo_api_url"):
+        if getattr(cfg, name) is not None:
+            overrides[name] = getattr(cfg, name)
+    settings = NodeSettings(**overrides)
+    c = connect(settings, signer=False)
     me = Web3.to_checksum_address(cfg.validator)
-    key_dir = cfg.home / "devnet" / "validators" / me
-    for v in deployment.extra.get("validators", []):
-        if str(v.get("address", "")).lower() == me.lower() and v.get("key_dir"):
-            key_dir = Path(v["key_dir"])
+    key_dir = ValidatorSettings().ferveo_key_dir(cfg.home, c.deployment, me)
     if not (key_dir / "ferveo.json").is_file():
         raise ConfigError(f"no Ferveo keystore for {me} at {key_dir / 'ferveo.json'}")
-    chain = ChainClient.connect(cfg.rpc_url or deployment.rpc_url)
     seed = load_secret(key_dir / "ferveo.json", passphrase=cfg.passphrase, kind=FERVEO_KIND)
     rituals = load_served_rituals(
-        chain, deployment.address("DKGCoordinator"), me=me, key_dir=key_dir, seed=seed
+        c.chain, c.address("DKGCoordinator"), me=me, key_dir=key_dir, seed=seed
     )
-    settings = ShareServiceSettings(
+    service = ShareServiceSettings(
         confirmations=cfg.confirmations,
         requester_rate=cfg.requester_rate,
         requester_burst=2 * cfg.requester_rate,
@@ -147,16 +136,16 @@ def build_app(cfg: ServeConfig) -> FastAPI:
         stranger_burst=4 * cfg.requester_rate,
         body_timeout_s=cfg.read_timeout_s,
     )
-    where = cfg.data_dir or data_dir(cfg.home, me)
+    where = cfg.data_dir or validator_dir(cfg.home, me)
     return create_app(
-        chain=chain,
-        contracts=ShareContracts.from_deployment(deployment),
-        store=open_store(cfg.home, cfg.kubo_api_url or os.environ.get("DATADAO_KUBO_API_URL")),
+        chain=c.chain,
+        contracts=c.contracts,
+        store=blob_store(settings),
         rituals=rituals,
         me=me,
-        settings=settings,
+        settings=service,
         audit=AuditLog(cfg.audit_path or where / AUDIT_FILE),
-        nonces=NonceStore(where / NONCES_FILE, max_per_signer=settings.max_nonces_per_signer),
+        nonces=NonceStore(where / NONCES_FILE, max_per_signer=service.max_nonces_per_signer),
     )
 
 

@@ -12,10 +12,11 @@ from typing import Any
 import httpx
 import pytest
 
+from node.chain.access import AccessRegistry
 from node.chain.contracts import Contracts
 from node.chain.eip712 import DecryptionRequest, Purpose, sign
 from node.chain.escrow import RentalEscrow
-from node.custody.errors import NotEnoughShares
+from node.custody.errors import NotEnoughShares, RenterStateError
 from node.custody.files import committee_peers, decrypt_file
 from node.custody.gather import GatherPolicy, Peer, ShareAsk, ShareClient
 from node.custody.renter import Renter
@@ -25,7 +26,7 @@ from node.devnet.bootstrap import validator_passphrase
 from node.protocol.keystore import load_secret
 from node.types import DatasetId, Epoch
 from tests.integration.custody.conftest import World
-from tests.integration.helpers import chain_now
+from tests.integration.helpers import chain_now, transact_as_timelock
 from validator.dkg_watcher import FERVEO_KIND
 from validator.shares.app import ServedRitual
 
@@ -290,6 +291,22 @@ def test_refuses_an_expired_grant(world: World, snapshot: None) -> None:
     body, _ = _signed_body(world, world.in_scope[0].file_id)
     # the request deadline is in chain time, so it is still valid: only the grant expired
     _refused(_post(world, body), 403, "grant_expired")
+
+
+def test_refuses_a_revoked_grant_from_the_next_chain_read(world: World, snapshot: None) -> None:
+    """Governance ends a grant early (a leaked renter key): every share service refuses the
+    renter as soon as it reads the chain again, with a code that says why."""
+    d = world.devnet
+    body, _ = _signed_body(world, world.in_scope[0].file_id)
+    assert _post(world, body).status_code == 200  # granted: served
+    access = AccessRegistry(d.chain, d.address("AccessRegistry"))
+    transact_as_timelock(d, access.contract.functions.revoke(world.req_id))
+    world.settle()
+    for validator in range(len(d.validators)):
+        again, _ = _signed_body(world, world.in_scope[0].file_id)
+        _refused(_post(world, again, validator), 403, "grant_revoked")
+    with pytest.raises(RenterStateError, match="revoked by governance"):
+        _renter(world).files_in_scope(world.req_id)
 
 
 def test_refuses_a_file_outside_the_scope(world: World) -> None:
