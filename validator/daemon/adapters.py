@@ -27,8 +27,8 @@ from node.custody.streams import IteratorReader
 from node.protocol.crypto import read_header
 from node.storage.base import BlobStore
 from node.types import Cid, DatasetId, Epoch
+from validator.daemon.availability import FileNotInEpoch
 from validator.daemon.driver import MAX_VALIDATION_SET_BYTES
-from validator.daemon.scoring import ScoringError
 
 __all__ = ["ChainEpochView", "CustodyOpener"]
 
@@ -151,7 +151,7 @@ class CustodyOpener:
     def __call__(self, dataset_id: DatasetId, epoch: Epoch, file_id: bytes) -> bytes:
         sub = self._view.registry.submissionOf(file_id)
         if sub.dataset_id != dataset_id or sub.epoch != epoch:
-            raise ScoringError(f"file {file_id.hex()} is not in epoch {epoch}")
+            raise FileNotInEpoch(file_id.hex(), int(epoch))
         return self._open(sub, epoch)
 
     def validation_set(self, dataset_id: DatasetId, epoch: Epoch) -> bytes:

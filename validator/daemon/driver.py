@@ -13,6 +13,30 @@ journal write that makes it repeatable with the *same* bytes, and every tick fir
 the journal with the chain (:func:`validator.epoch.decide_recovery`) before acting. Plaintexts
 live only in this process's memory; after a restart in ``FETCHED`` they are fetched again.
 
+Nothing a contributor sends, and no failure of one epoch, stops the daemon:
+
+* a file that cannot be opened is retried until the epoch's availability deadline unless the
+  failure is a fact about the file itself (:mod:`validator.daemon.availability` defines both),
+  and then scores 0 with the reason; ``ASSIGNED`` waits for that, so a temporary refusal never
+  becomes a committed 0;
+* a file that opens but cannot be read is flagged and scores 0 (:mod:`validator.daemon.scoring`);
+* any other exception in an epoch's step, in or outside the project's error tree, is logged
+  (with its traceback when it is outside the tree), counted (:class:`DaemonStats`) and the
+  epoch retried with a backoff counted in ticks (1, 2, 4, … up to :data:`MAX_BACKOFF_TICKS`)
+  until its window closes; it then ends MISSED with the last error in the reason. Only
+  base exceptions that are not ``Exception`` (Ctrl-C, SystemExit) leave
+  :meth:`ValidatorDaemon.tick`;
+* a journal record that cannot be read back is moved aside and its epoch recorded MISSED.
+
+The epoch seed is ``keccak(blockhash(close_block - 1), dataset, epoch)``, and ``blockhash`` only
+reaches 256 blocks back, so ``ScoreBoard.fixSeed`` reverts for ever once a fixing transaction
+would land past ``close_block + 255``. Then nobody can commit (``commit`` fixes the seed too),
+finalization finds no committee and no quorum, and the epoch pays nobody: the contract has no
+way back. So every committee candidate fixes the seed itself, after its own short delay
+(:func:`seed_delay_for`) during the first :data:`SEED_URGENT_BLOCKS` blocks after the close, and
+from then on at once whatever its delay; past the blockhash window it records the epoch MISSED
+instead of sending a transaction that must revert.
+
 Everything the daemon touches is injected (chain view, journal, file opener, validation-set
 loader, scorer, salt source), so tests drive ticks deterministically with fakes.
 """
@@ -31,14 +55,18 @@ from node.chain.dataset_config import EpochWindows
 from node.chain.scoreboard import EpochStatus
 from node.errors import DataDaoError
 from node.types import Bps, DatasetId, Epoch
+from validator.daemon.availability import availability_deadline, is_invalid
 from validator.daemon.commitment import ScoreCommitment, new_salt
-from validator.daemon.journal import EpochRecord, Journal, JournalError
+from validator.daemon.journal import CorruptRecord, EpochRecord, Journal, JournalError
 from validator.daemon.scoring import EpochScores, FileInput
 from validator.daemon.state import ZERO32, EpochState, RecoveryAction, decide_recovery
 
 __all__ = [
+    "MAX_BACKOFF_TICKS",
     "MAX_VALIDATION_SET_BYTES",
+    "SEED_URGENT_BLOCKS",
     "DaemonConfig",
+    "DaemonStats",
     "EpochChain",
     "Scorer",
     "ValidatorDaemon",
@@ -46,6 +74,13 @@ __all__ = [
 ]
 
 MAX_VALIDATION_SET_BYTES = 1 << 30  # the header is read from the front; this caps the stream
+MAX_BACKOFF_TICKS = 8
+"""The longest wait, in ticks, before an epoch step or a file that failed is tried again."""
+SEED_URGENT_BLOCKS = 32
+"""Blocks after the close during which a validator leaves fixing the seed to whoever's delay is
+shorter; afterwards it sends the transaction at once (see the module doc: 256 is the end)."""
+BLOCKHASH_WINDOW = 256
+"""``blockhash(n)`` is non-zero only in blocks ``n + 1 .. n + 256``."""
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +161,35 @@ class DaemonStats:
     last_tick_at: float = 0.0  # clock() at the end of the last completed tick
     transitions: dict[str, int] = field(default_factory=dict)
     missed: int = 0
+    unexpected: int = field(
+        default=0,
+        metadata={
+            "help": "Exceptions outside the error tree (bugs reached by data or the network), "
+            "contained in an epoch step or a file open and logged with their traceback."
+        },
+    )
+    file_retries: int = field(
+        default=0,
+        metadata={
+            "help": "File opens that failed transiently before the availability deadline "
+            "(share refusals, storage timeouts) and will be tried again."
+        },
+    )
+    files_zeroed: dict[str, int] = field(
+        default_factory=dict,
+        metadata={
+            "help": "Files scored 0 because they could not be opened, by verdict: invalid "
+            "(a fact about the stored bytes) or unavailable (still failing at the deadline).",
+            "label": "verdict",
+        },
+    )
+    quarantined: int = field(
+        default=0,
+        metadata={"help": "Corrupt journal records moved aside (their epoch recorded MISSED)."},
+    )
+    seeds_fixed: int = field(
+        default=0, metadata={"help": "ScoreBoard.fixSeed transactions this daemon sent."}
+    )
     # wall seconds by phase: "decrypt" (storage + shares + decryption, validation set included),
     # "value" (the engine), "tick" (whole ticks: the rest is chain calls and journal writes)
     seconds: dict[str, float] = field(default_factory=dict)
@@ -137,6 +201,33 @@ class DaemonStats:
         self.seconds[phase] = self.seconds.get(phase, 0.0) + seconds
         for observe in self.timers:
             observe(phase, seconds)
+
+
+@dataclass
+class _Opening:
+    """One epoch's files while they are being opened: memory only (plaintexts never hit disk)."""
+
+    file_ids: tuple[bytes, ...]
+    done: dict[bytes, FileInput] = field(default_factory=dict)  # opened, or judged (a zero)
+    failures: dict[bytes, int] = field(default_factory=dict)  # consecutive transient failures
+    not_before: dict[bytes, int] = field(default_factory=dict)  # tick of the next attempt
+
+    def complete(self) -> list[FileInput] | None:
+        if len(self.done) < len(self.file_ids):
+            return None
+        return [self.done[f] for f in self.file_ids]
+
+
+def _describe(err: BaseException) -> str:
+    """An error for a reason or a log line: class and message, bounded (messages of the
+    project's errors name ids and causes, never data)."""
+    text = str(err)
+    return f"{type(err).__name__}: {text[:300]}" if text else type(err).__name__
+
+
+def _backoff(failures: int) -> int:
+    """Ticks to wait after the n-th consecutive failure: 1 (the next tick), 2, 4, ..."""
+    return int(min(2 ** max(failures - 1, 0), MAX_BACKOFF_TICKS))
 
 
 class ValidatorDaemon:
@@ -163,32 +254,74 @@ class ValidatorDaemon:
         self._salt = salt_source
         self._clock = clock
         self._report = reporter
-        self._plaintexts: dict[int, list[FileInput]] = {}  # epoch -> opened files, memory only
+        self._opening: dict[int, _Opening] = {}  # epoch -> its files being opened, memory only
         self._validation: bytes | None = None  # the secret set, memory only
         self._seed_due: dict[int, float] = {}  # epoch -> when we fix its seed if nobody has
+        self._failures: dict[int, int] = {}  # epoch -> consecutive failed steps
+        self._not_before: dict[int, int] = {}  # epoch -> tick of its next attempt
+        self._last_error: dict[int, str] = {}  # epoch -> the last failure, for a MISSED reason
         self.stats = DaemonStats()
 
     def tick(self) -> None:
-        """One pass over recent epochs. Per-epoch failures are logged and retried next tick."""
+        """One pass over recent epochs.
+
+        Never raises an ``Exception``: a head that cannot be read skips the tick, and a failed
+        epoch step is logged, counted and retried with a backoff (see the module doc).
+        """
         t0 = time.perf_counter()
-        head = self._chain.head()
         self.stats.ticks += 1
+        try:
+            head = self._chain.head()
+            current = int(self._chain.current_epoch(self._cfg.dataset_id))
+        except Exception as err:  # an RPC that does not answer must not end the process
+            self._count_failure(None, err, "cannot read the chain head; skipping this tick")
+            return
         self.stats.last_head = head
-        current = int(self._chain.current_epoch(self._cfg.dataset_id))
         for e in range(max(0, current - self._cfg.lookback), current + 1):
-            epoch = Epoch(e)
+            if self._not_before.get(e, 0) > self.stats.ticks:
+                continue  # backing off after a failure
             try:
-                self._advance(epoch, head)
-            except DataDaoError as err:
-                self.stats.errors += 1
-                name = type(err).__name__
-                self.stats.errors_by_class[name] = self.stats.errors_by_class.get(name, 0) + 1
-                log.warning(
-                    "epoch step failed; retrying next tick",
-                    extra={"epoch": e, "error": type(err).__name__, "detail": str(err)},
-                )
+                self._advance(Epoch(e), head)
+            except Exception as err:  # contained per epoch: see the module doc
+                n = self._failures[e] = self._failures.get(e, 0) + 1
+                self._not_before[e] = self.stats.ticks + _backoff(n)
+                self._last_error[e] = _describe(err)
+                self._count_failure(e, err, "epoch step failed; retrying with backoff")
+            else:
+                self._failures.pop(e, None)
+                self._not_before.pop(e, None)
+        tracked = {*self._opening, *self._failures, *self._last_error, *self._seed_due}
+        for e in [k for k in tracked if k < current - self._cfg.lookback]:
+            self._forget(e)  # out of sight: drop its bookkeeping
         self.stats.last_tick_at = self._clock()
         self.stats.add_time("tick", time.perf_counter() - t0)
+
+    def _count_failure(self, epoch: int | None, err: Exception, msg: str) -> None:
+        self.stats.errors += 1
+        name = type(err).__name__
+        self.stats.errors_by_class[name] = self.stats.errors_by_class.get(name, 0) + 1
+        extra = {
+            "epoch": epoch,
+            "error": name,
+            "detail": _describe(err),
+            "failures": self._failures.get(epoch, 0) if epoch is not None else 0,
+        }
+        if isinstance(err, DataDaoError):
+            log.warning(msg, extra=extra)
+        else:  # a bug, reached by data or the network: keep the traceback for the post-mortem
+            self.stats.unexpected += 1
+            log.error(msg, extra=extra, exc_info=err)
+
+    def _forget(self, epoch: int) -> None:
+        self._opening.pop(epoch, None)
+        self._failures.pop(epoch, None)
+        self._not_before.pop(epoch, None)
+        self._last_error.pop(epoch, None)
+        self._seed_due.pop(epoch, None)
+
+    def _miss_reason(self, epoch: Epoch, reason: str) -> str:
+        last = self._last_error.get(int(epoch))
+        return f"{reason} (last error: {last})" if last else reason
 
     @property
     def journal(self) -> Journal:
@@ -220,12 +353,26 @@ class ValidatorDaemon:
         ds, me = self._cfg.dataset_id, self._cfg.validator
         if head + 1 >= w.reveal_start:
             return None  # an epoch we never started and can no longer commit in: not ours
+        rec = EpochRecord(dataset_id=int(ds), epoch=int(epoch))
         if self._chain.epoch_seed(ds, epoch) == ZERO32:
+            # the next block is the earliest a fixSeed can land; blockhash(close - 1) is gone
+            # from block close + 256 on, and then fixSeed (and commit) revert for ever
+            if head + 1 > w.close_block - 1 + BLOCKHASH_WINDOW:
+                self._journal.save(rec)
+                return self._save(
+                    rec,
+                    rec.miss(
+                        "nobody fixed the epoch seed within 256 blocks of the close; "
+                        "blockhash(close - 1) is gone and the epoch can no longer be scored"
+                    ),
+                )
             due = self._seed_due.setdefault(int(epoch), self._clock() + self._cfg.fix_seed_delay_s)
-            if self._clock() < due:
+            urgent = head >= w.close_block + SEED_URGENT_BLOCKS
+            if self._clock() < due and not urgent:
                 return None  # give the validators with a shorter delay their turn
             self._chain.fix_seed(ds, epoch)  # also fixes the committee; permissionless
-        rec = EpochRecord(dataset_id=int(ds), epoch=int(epoch))
+            self.stats.seeds_fixed += 1
+            log.info("fixed the epoch seed", extra={"epoch": int(epoch), "urgent": urgent})
         self._journal.save(rec)
         if me not in self._chain.committee(ds, epoch):
             return self._save(rec, rec.miss("not on the committee for this epoch"))
@@ -236,7 +383,10 @@ class ValidatorDaemon:
         w = self._chain.windows(ds, epoch)
         if head < w.close_block + self._cfg.confirmations:
             return  # still open for submissions, or not yet deep enough to be reorg-safe
-        rec = self._journal.load(int(ds), int(epoch))
+        try:
+            rec = self._journal.load(int(ds), int(epoch))
+        except CorruptRecord as err:
+            rec = self._quarantine(epoch, err)
         if rec is None:
             rec = self._begin(epoch, w, head)
             if rec is None:
@@ -255,13 +405,29 @@ class ValidatorDaemon:
                 commit_open=commit_open,
             )
             if d.action is RecoveryAction.MISS:
-                self._plaintexts.pop(int(epoch), None)
+                self._opening.pop(int(epoch), None)
                 rec = self._save(rec, rec.miss(d.reason))
                 return
             nxt = self._step(rec, d.action, epoch, w, head, commit_open)
             if nxt is rec:
                 return  # waiting for a window
             rec = nxt
+
+    def _quarantine(self, epoch: Epoch, err: CorruptRecord) -> EpochRecord:
+        """Move a corrupt record aside and record the epoch MISSED with why (see journal.py:
+        the lost record may have held the salt of a commitment already on chain)."""
+        ds = int(self._cfg.dataset_id)
+        moved = self._journal.quarantine(ds, int(epoch))
+        self.stats.quarantined += 1
+        log.error(
+            "corrupt journal record moved aside",
+            extra={"epoch": int(epoch), "reason": str(err), "moved_to": moved.name},
+        )
+        fresh = EpochRecord(dataset_id=ds, epoch=int(epoch))
+        self._opening.pop(int(epoch), None)
+        return self._save(
+            fresh, fresh.miss(f"journal record was corrupt ({err}); moved aside to {moved.name}")
+        )
 
     def _step(
         self,
@@ -276,17 +442,19 @@ class ValidatorDaemon:
         s = rec.state
         if s is EpochState.ASSIGNED:
             if not commit_open:
-                return self._save(rec, rec.miss("commit window closed before scoring"))
-            files = self._fetch(epoch)
+                return self._missed(rec, epoch, "commit window closed before scoring")
+            files = self._fetch(epoch, w, head)
+            if files is None:
+                return rec  # some file failed transiently: retried until the deadline
             if not files:  # nothing to score; committing empty arrays would only cost gas
-                return self._save(rec, rec.miss("no submissions in this epoch"))
+                return self._missed(rec, epoch, "no submissions in this epoch")
             return self._save(
                 rec, rec.advance(EpochState.FETCHED, file_ids=tuple(f.file_id for f in files))
             )
         if s is EpochState.FETCHED:
             if not commit_open:
-                return self._save(rec, rec.miss("commit window closed before scoring"))
-            return self._value(rec, epoch)
+                return self._missed(rec, epoch, "commit window closed before scoring")
+            return self._value(rec, epoch, w, head)
         if s is EpochState.VALUED:
             if action is RecoveryAction.SEND_REVEAL:  # the commit landed before a crash
                 return self._save(rec, rec.advance(EpochState.COMMITTED))
@@ -308,30 +476,81 @@ class ValidatorDaemon:
             return self._claim(rec, epoch, w, head)
         return rec
 
-    def _fetch(self, epoch: Epoch) -> list[FileInput]:
+    def _missed(self, rec: EpochRecord, epoch: Epoch, reason: str) -> EpochRecord:
+        self._opening.pop(int(epoch), None)
+        return self._save(rec, rec.miss(self._miss_reason(epoch, reason)))
+
+    def _fetch(self, epoch: Epoch, w: EpochWindows, head: int) -> list[FileInput] | None:
+        """Open every file of the epoch, or judge it (see :mod:`validator.daemon.availability`).
+
+        Returns the files in chain order once each one is opened or judged, else ``None``
+        (some file failed transiently before the deadline; later ticks try it again, and the
+        ones already opened stay in memory).
+        """
         ds = self._cfg.dataset_id
-        out: list[FileInput] = []
-        for fid in self._chain.epoch_files(ds, epoch):
+        file_ids = tuple(self._chain.epoch_files(ds, epoch))
+        op = self._opening.get(int(epoch))
+        if op is None or op.file_ids != file_ids:
+            op = self._opening[int(epoch)] = _Opening(file_ids)
+        deadline = availability_deadline(w)
+        final = head >= deadline  # a failure now is the verdict: no backoff to wait out
+        for fid in file_ids:
+            if fid in op.done or (not final and op.not_before.get(fid, 0) > self.stats.ticks):
+                continue
             t0 = time.perf_counter()
             try:
-                out.append(FileInput(fid, self._open(ds, epoch, fid)))
-            except DataDaoError as err:
-                # the reason names the failure, never the data (errors here are opaque)
-                out.append(FileInput(fid, failure=f"{type(err).__name__}: {err}"))
-                log.warning(
-                    "file unavailable; it scores 0",
-                    extra={"epoch": int(epoch), "file_id": fid.hex(), "error": type(err).__name__},
-                )
+                op.done[fid] = FileInput(fid, self._open(ds, epoch, fid))
+            except Exception as err:  # a file must never take the epoch down: judge or retry
+                self._open_failed(op, epoch, fid, err, final=final, deadline=deadline)
             finally:
                 self.stats.add_time("decrypt", time.perf_counter() - t0)
-        self._plaintexts[int(epoch)] = out
-        return out
+        return op.complete()
 
-    def _value(self, rec: EpochRecord, epoch: Epoch) -> EpochRecord:
+    def _open_failed(
+        self,
+        op: _Opening,
+        epoch: Epoch,
+        fid: bytes,
+        err: Exception,
+        *,
+        final: bool,
+        deadline: int,
+    ) -> None:
+        # the reason names the failure, never the data (the project's errors here are opaque)
+        extra = {
+            "epoch": int(epoch),
+            "file_id": fid.hex(),
+            "error": type(err).__name__,
+            "detail": _describe(err),
+            "deadline": deadline,
+        }
+        if not isinstance(err, DataDaoError):
+            self.stats.unexpected += 1
+            log.error("unexpected error opening a file", extra=extra, exc_info=err)
+        if is_invalid(err):
+            verdict, reason = "invalid", f"invalid: {_describe(err)}"
+        elif final:
+            verdict, reason = "unavailable", f"unavailable by block {deadline}: {_describe(err)}"
+        else:
+            n = op.failures[fid] = op.failures.get(fid, 0) + 1
+            op.not_before[fid] = self.stats.ticks + _backoff(n)
+            self.stats.file_retries += 1
+            log.info("file not available yet; retrying until the deadline", extra=extra)
+            return
+        op.done[fid] = FileInput(fid, failure=reason)
+        self.stats.files_zeroed[verdict] = self.stats.files_zeroed.get(verdict, 0) + 1
+        log.warning(f"file {verdict}; it scores 0", extra=extra)
+
+    def _value(self, rec: EpochRecord, epoch: Epoch, w: EpochWindows, head: int) -> EpochRecord:
         ds = self._cfg.dataset_id
-        files = self._plaintexts.get(int(epoch))
-        if files is None or tuple(f.file_id for f in files) != rec.file_ids:
-            files = self._fetch(epoch)  # after a restart: plaintexts were never on disk
+        op = self._opening.get(int(epoch))
+        files = op.complete() if op is not None and op.file_ids == rec.file_ids else None
+        if files is None:
+            files = self._fetch(epoch, w, head)  # after a restart: plaintexts were never on disk
+            if files is None:
+                return rec  # a transient failure before the deadline: try again later
+            if tuple(f.file_id for f in files) != rec.file_ids:
+                return self._missed(rec, epoch, "the epoch's file list changed after FETCHED")
         if self._validation is None:
             t0 = time.perf_counter()
             self._validation = self._load_validation(ds, epoch)
@@ -340,7 +559,7 @@ class ValidatorDaemon:
         t0 = time.perf_counter()
         scores = self._score(files, self._validation, seed)
         self.stats.add_time("value", time.perf_counter() - t0)
-        self._plaintexts.pop(int(epoch), None)
+        self._opening.pop(int(epoch), None)
         salt = self._salt()
         commitment = ScoreCommitment(
             chain_id=self._cfg.chain_id,
@@ -367,7 +586,7 @@ class ValidatorDaemon:
         if self._report is not None:
             try:
                 self._report(epoch, scores)
-            except (OSError, ValueError, DataDaoError) as err:  # a label must not cost a commit
+            except Exception as err:  # a label must never cost a commit
                 log.warning(
                     "nutrition label not written",
                     extra={"epoch": int(epoch), "error": type(err).__name__, "detail": str(err)},

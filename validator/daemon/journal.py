@@ -32,11 +32,13 @@ from typing import Any
 
 from node.errors import DataDaoError
 from validator.daemon.state import EpochState, check_transition
+from validator.valuation.data import first_line_nested_deeper
 
 __all__ = ["CorruptRecord", "EpochRecord", "Journal", "JournalError"]
 
 FORMAT = "datadao.validator-journal/1"
 MAX_RECORD_BYTES = 1 << 24  # a record holds one score per file; 16 MiB is far past any epoch
+_MAX_DEPTH = 4  # a record is an object of lists and flat objects: depth 2
 
 log = logging.getLogger(__name__)
 
@@ -171,6 +173,8 @@ class Journal:
             raise JournalError(f"cannot read {path.name}: {err.strerror}") from None
         if len(data) > MAX_RECORD_BYTES:
             raise CorruptRecord(f"{path.name} is over {MAX_RECORD_BYTES} bytes")
+        if first_line_nested_deeper(data.replace(b"\n", b" "), _MAX_DEPTH) is not None:
+            raise CorruptRecord(f"{path.name} is not a record (unbalanced or over-nested JSON)")
         try:
             raw = json.loads(data.decode("utf-8"))
         except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError included

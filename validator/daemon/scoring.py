@@ -17,19 +17,24 @@ it, whatever exception the loader raised (a :class:`~node.errors.ParseError` as 
 ``TypeError``/``RecursionError``/... from a loader bug), into one typed
 :class:`ContributorFileError`, and :func:`score_epoch` turns that into a ``malformed`` flag and a
 0 for that file alone. The scorer does not rely on the loader being perfect: one file must never
-take the epoch, or the daemon, down.
+take the epoch, or the daemon, down. Nesting is refused before the loader's JSON decoder runs,
+because a deep enough nesting does not raise there but kills the process (see
+:func:`validator.valuation.data.first_line_nested_deeper`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from node.errors import ParseError, ValuationError
 from node.parsers.canonical import load_canonical
+from node.parsers.errors import MalformedJSON
 from node.types import Bps
+from validator.proofs import apply_proof_policy
 from validator.valuation.backends import Backend
-from validator.valuation.data import Contribution, Record
+from validator.valuation.data import Contribution, Record, first_line_nested_deeper
 from validator.valuation.pipeline import ValuationResult, value_epoch
 from validator.valuation.spec import ValuationSpec
 
@@ -44,6 +49,7 @@ __all__ = [
 ]
 
 SEED_BYTES = 32
+CANONICAL_DEPTH = 1  # canonical JSONL lines are flat objects of strings, nulls and one count
 
 
 class ScoringError(ValuationError):
@@ -70,6 +76,7 @@ class FileInput:
     file_id: bytes
     plaintext: bytes | None = field(default=None, repr=False)
     failure: str | None = None
+    contributor: str | None = None  # the chain record's; ownership proofs may name it
 
     def __post_init__(self) -> None:
         if (self.plaintext is None) == (self.failure is None):
@@ -84,6 +91,7 @@ class EpochScores:
     scores_bps: tuple[Bps, ...]
     reasons: dict[str, str]  # file id hex -> why it scored 0 (absent for valued, unflagged)
     result: ValuationResult | None  # None when no file could be valued
+    proofs: dict[str, Any] | None = None  # the label's proof counts (validator/proofs.py)
 
 
 def records_of(canonical: bytes, *, file: str = "<canonical>") -> tuple[Record, ...]:
@@ -92,6 +100,9 @@ def records_of(canonical: bytes, *, file: str = "<canonical>") -> tuple[Record, 
     Raises:
         ParseError: not canonical JSONL version 1.
     """
+    deep = first_line_nested_deeper(canonical, CANONICAL_DEPTH)
+    if deep is not None:  # before any JSON decoder: see first_line_nested_deeper
+        raise MalformedJSON("nesting too deep (the format has none)", file=file, line=deep)
     export = load_canonical(canonical, file=file)
     return tuple(Record(r.text) for r in export.records if r.text)
 
@@ -174,9 +185,16 @@ def score_epoch(
                 reasons[c.contributor] = "; ".join(c.flags)
             elif c.bps == 0:  # valued, but it did not improve the model on the validation set
                 reasons[c.contributor] = f"no positive value ({c.value:+.4f} nats)"
+    proofs = None
+    if not spec.proofs.is_default():  # ownership proofs (DESIGN.md §10): the pinned policy
+        plaintexts = {f.file_id.hex(): f.plaintext for f in files if f.plaintext is not None}
+        contributors = {f.file_id.hex(): f.contributor for f in files}
+        label = apply_proof_policy(plaintexts, contributors, bps, reasons, spec.proofs)
+        proofs = label.to_dict()
     return EpochScores(
         file_ids=tuple(f.file_id for f in files),
         scores_bps=tuple(bps.get(f.file_id.hex(), Bps(0)) for f in files),
         reasons=reasons,
         result=result,
+        proofs=proofs,
     )

@@ -3,11 +3,13 @@ and the refusals (disagreeing journal, closed windows, not on the committee)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 from eth_typing import ChecksumAddress
 from fastapi.testclient import TestClient
@@ -15,15 +17,32 @@ from web3 import Web3
 
 from node.chain.dataset_config import EpochWindows
 from node.chain.scoreboard import EpochStatus
-from node.errors import ChainError, StorageError
+from node.custody.errors import FileHeaderMismatch, NotEnoughShares
+from node.errors import ChainError, EnvelopeError, StorageError
+from node.parsers.base import ParsedExport
+from node.parsers.base import Record as ExportRecord
+from node.parsers.canonical import canonicalize
+from node.storage.errors import MalformedBlock
 from node.types import Bps, DatasetId, Epoch
+from validator.daemon.availability import FileNotInEpoch
 from validator.daemon.commitment import ScoreCommitment
-from validator.daemon.driver import DaemonConfig, ValidatorDaemon, seed_delay_for
+from validator.daemon.driver import (
+    MAX_BACKOFF_TICKS,
+    SEED_URGENT_BLOCKS,
+    DaemonConfig,
+    FileOpener,
+    Scorer,
+    ValidatorDaemon,
+    seed_delay_for,
+)
 from validator.daemon.journal import EpochRecord, Journal
 from validator.daemon.logs import JsonLogFormatter
 from validator.daemon.metrics import create_metrics_app
-from validator.daemon.scoring import EpochScores, FileInput
+from validator.daemon.scoring import EpochScores, FileInput, score_epoch
 from validator.daemon.state import EpochState
+from validator.valuation.backends import LocalBackend
+from validator.valuation.spec import FeaturizerSpec, ValuationSpec
+from validator.valuation.synthetic import chat_records
 
 DS = DatasetId(1)
 ME = Web3.to_checksum_address("0x" + "aa" * 20)
@@ -37,9 +56,11 @@ class Crash(BaseException):
 
 
 class FakeChain:
-    """Epoch e: submit [10e, 10e+10), commit [10e+10, 10e+15), reveal [.., 10e+20), then final."""
+    """Epoch e: submit [10e, 10e+10), commit [10e+10, 10e+10+commit_len) (5 blocks unless told),
+    reveal for 5 more blocks, then final."""
 
-    def __init__(self) -> None:
+    def __init__(self, commit_len: int = 5) -> None:
+        self.commit_len = commit_len
         self.block = 0
         self.seeds: dict[int, bytes] = {}
         self.committee_members = [ME]
@@ -52,7 +73,7 @@ class FakeChain:
 
     def windows(self, dataset_id: DatasetId, epoch: Epoch) -> EpochWindows:
         b = 10 * epoch
-        return EpochWindows(b, b + 10, b + 15, b + 20)
+        return EpochWindows(b, b + 10, b + 10 + self.commit_len, b + 15 + self.commit_len)
 
     def head(self) -> int:
         return self.block
@@ -198,7 +219,8 @@ def test_happy_path_to_claimed(tmp_path: Path) -> None:
     rec = record(tmp_path)
     assert rec.state is EpochState.CLAIMED
     assert rec.scores_bps == (5000, 5000, 0)
-    assert rec.reasons[FILES[2].hex()] == "StorageError: CID mismatch"
+    # a transient storage failure, still there at the availability deadline (block 12 here)
+    assert rec.reasons[FILES[2].hex()] == "unavailable by block 12: StorageError: CID mismatch"
     assert rec.tx == {"commit": "0xcommit0", "reveal": "0xreveal0", "claim": "0xclaim0"}
     assert chain.commit_calls == 1
     assert 0 in chain.finalized
@@ -436,3 +458,354 @@ def test_seed_delays_spread_validators_apart() -> None:
     delays = {seed_delay_for(f"0x{i:040x}") for i in range(1, 5)}
     assert len(delays) == 4
     assert all(0.0 <= x < 2.0 for x in delays)
+
+
+# -- availability: a temporary refusal is never a permanent verdict ------------------------------
+
+
+def refused_not_committee(file_id: bytes) -> NotEnoughShares:
+    """What gathering raises when the peers' share services do not see the committee yet."""
+    peers = [f"0x{i:040x}" for i in (1, 2, 3)]
+    return NotEnoughShares(
+        file_id=file_id.hex(),
+        threshold=3,
+        valid=0,
+        unreachable={},
+        refused=dict.fromkeys(peers, "not_committee: not on the committee of this epoch"),
+        bad=[],
+    )
+
+
+class LaggingPeers:
+    """Wraps an opener: every share request is refused ``not_committee`` until block ``until``
+    (the peers' services read the chain a few blocks behind)."""
+
+    def __init__(self, chain: FakeChain, inner: FileOpener, until: int) -> None:
+        self.chain, self.inner, self.until = chain, inner, until
+        self.attempts: list[tuple[int, bytes]] = []
+
+    def __call__(self, dataset_id: DatasetId, epoch: Epoch, file_id: bytes) -> bytes:
+        self.attempts.append((self.chain.block, file_id))
+        if self.chain.block < self.until:
+            raise refused_not_committee(file_id)
+        return self.inner(dataset_id, epoch, file_id)
+
+
+def open_all(dataset_id: DatasetId, epoch: Epoch, file_id: bytes) -> bytes:
+    return b"plaintext of " + file_id[:1]
+
+
+def make_with(
+    chain: FakeChain,
+    root: Path,
+    *,
+    opener: FileOpener = opener,
+    scorer: Scorer = scorer,
+    clock: Callable[[], float] = lambda: 0.0,
+    fix_seed_delay_s: float = 0.0,
+) -> ValidatorDaemon:
+    return ValidatorDaemon(
+        DaemonConfig(
+            chain_id=1,
+            score_board=BOARD,
+            dataset_id=DS,
+            validator=ME,
+            fix_seed_delay_s=fix_seed_delay_s,
+        ),
+        chain,
+        Journal(root),
+        opener,
+        lambda ds, ep: b"validation set",
+        scorer,
+        CountingSalts(),
+        clock,
+    )
+
+
+def test_lagging_peers_do_not_turn_into_a_committed_zero(tmp_path: Path) -> None:
+    """Issue #17: the honest validator whose share requests were refused ``not_committee`` at
+    first commits exactly what its peers commit, instead of zeros for the refused files."""
+    peer_chain, lagging_chain = FakeChain(commit_len=20), FakeChain(commit_len=20)
+    peer = make_with(peer_chain, tmp_path / "peer", opener=open_all)
+    lag = LaggingPeers(lagging_chain, open_all, until=16)  # deadline: 10 + 20 // 2 = 20
+    lagging = make_with(lagging_chain, tmp_path / "lagging", opener=lag)
+    run_to(peer, peer_chain, 40)
+    run_to(lagging, lagging_chain, 40)
+
+    ours, theirs = record(tmp_path / "lagging"), record(tmp_path / "peer")
+    assert ours.state is theirs.state is EpochState.CLAIMED
+    assert ours.scores_bps == theirs.scores_bps == (3333, 3333, 3333)
+    assert ours.reasons == theirs.reasons == {}
+    assert lagging.stats.file_retries > 0  # it was refused, and asked again
+    assert lagging.stats.files_zeroed == {}
+    refused = [b for b, _ in lag.attempts if b < 16]
+    assert refused  # the refusals really happened before the peers caught up
+    assert 0 in lagging_chain.commitments
+    assert lagging_chain.reveals[0][0] == peer_chain.reveals[0][0]
+
+
+def test_retries_back_off_and_no_verdict_before_the_deadline(tmp_path: Path) -> None:
+    chain = FakeChain(commit_len=20)
+    lag = LaggingPeers(chain, open_all, until=10_000)  # never serves
+    d = make_with(chain, tmp_path, opener=lag)
+    run_to(d, chain, 19)  # the deadline is block 20
+    assert record(tmp_path).state is EpochState.ASSIGNED
+    assert chain.commitments == {}
+    ticks = sorted({b for b, f in lag.attempts if f == FILES[0]})
+    # first attempt at block 12 (2 confirmations), then after 1, 2, 4, 4... ticks (capped)
+    gaps = [b - a for a, b in itertools.pairwise(ticks)]
+    assert gaps[:3] == [1, 2, 4]
+    assert all(g <= MAX_BACKOFF_TICKS for g in gaps)
+
+
+def test_still_refused_at_the_deadline_is_unavailable_and_scores_zero(tmp_path: Path) -> None:
+    chain = FakeChain(commit_len=20)
+
+    def one_never_served(dataset_id: DatasetId, epoch: Epoch, file_id: bytes) -> bytes:
+        if file_id == FILES[1]:
+            raise refused_not_committee(file_id)
+        return open_all(dataset_id, epoch, file_id)
+
+    d = make_with(chain, tmp_path, opener=one_never_served)
+    run_to(d, chain, 20)
+    rec = record(tmp_path)
+    assert rec.state is EpochState.COMMITTED  # judged at the deadline, committed in the window
+    assert rec.scores_bps == (5000, 0, 5000)
+    why = rec.reasons[FILES[1].hex()]
+    assert why.startswith("unavailable by block 20: NotEnoughShares")
+    assert "not_committee" in why
+    assert d.stats.files_zeroed == {"unavailable": 1}
+    run_to(d, chain, 40)
+    assert record(tmp_path).state is EpochState.CLAIMED
+
+
+@pytest.mark.parametrize(
+    "err",
+    [
+        FileHeaderMismatch("f"),
+        EnvelopeError("file f: plaintext does not match its commitment"),
+        MalformedBlock("bafy", "not dag-pb"),
+        FileNotInEpoch("f", 3),
+    ],
+    ids=lambda e: type(e).__name__,
+)
+def test_invalid_files_are_judged_at_once(tmp_path: Path, err: Exception) -> None:
+    """A fact about the registered bytes needs no deadline: every validator fetching the same
+    CID sees the same bytes."""
+    chain = FakeChain(commit_len=20)
+    calls: list[int] = []
+
+    def invalid_third(dataset_id: DatasetId, epoch: Epoch, file_id: bytes) -> bytes:
+        if file_id == FILES[2]:
+            calls.append(chain.block)
+            raise err
+        return open_all(dataset_id, epoch, file_id)
+
+    d = make_with(chain, tmp_path, opener=invalid_third)
+    run_to(d, chain, 12)
+    rec = record(tmp_path)
+    assert rec.state is EpochState.COMMITTED  # long before the deadline (block 20)
+    assert calls == [12]  # asked once
+    assert rec.reasons[FILES[2].hex()] == f"invalid: {type(err).__name__}: {err}"
+    assert d.stats.files_zeroed == {"invalid": 1}
+
+
+def test_an_opener_bug_is_contained_counted_and_retried(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    chain = FakeChain(commit_len=20)
+    calls = {"n": 0}
+
+    def buggy(dataset_id: DatasetId, epoch: Epoch, file_id: bytes) -> bytes:
+        if file_id == FILES[0]:
+            calls["n"] += 1
+            if calls["n"] <= 2:
+                raise TypeError("a bug reached by hostile bytes")
+        return open_all(dataset_id, epoch, file_id)
+
+    d = make_with(chain, tmp_path, opener=buggy)
+    with caplog.at_level(logging.INFO, logger="validator.daemon.driver"):
+        run_to(d, chain, 40)
+    rec = record(tmp_path)
+    assert rec.state is EpochState.CLAIMED
+    assert rec.scores_bps == (3333, 3333, 3333)  # a bug is not evidence against the file
+    assert d.stats.unexpected == 2
+    logged = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(logged) == 2
+    assert all(getattr(r, "file_id", None) == FILES[0].hex() for r in logged)
+    assert all(r.exc_info is not None for r in logged)  # the traceback is kept
+
+
+def test_a_scorer_bug_is_contained_and_retried_with_backoff(tmp_path: Path) -> None:
+    chain = FakeChain(commit_len=20)
+    calls: list[int] = []
+
+    def flaky(files: Sequence[FileInput], validation: bytes, seed: bytes) -> EpochScores:
+        calls.append(chain.block)
+        if len(calls) <= 2:
+            raise RecursionError("maximum recursion depth exceeded")
+        return scorer(files, validation, seed)
+
+    d = make_with(chain, tmp_path, opener=open_all, scorer=flaky)
+    run_to(d, chain, 40)
+    assert record(tmp_path).state is EpochState.CLAIMED
+    assert calls[:3] == [12, 13, 15]  # then after 1 tick, then after 2 ticks
+    assert d.stats.unexpected == 2
+    assert d.stats.errors == 2
+    assert d.stats.errors_by_class == {"RecursionError": 2}
+
+
+def test_a_scorer_that_always_fails_ends_missed_with_the_error_and_never_raises(
+    tmp_path: Path,
+) -> None:
+    chain = FakeChain()
+
+    def broken(files: Sequence[FileInput], validation: bytes, seed: bytes) -> EpochScores:
+        raise MemoryError
+
+    d = make_with(chain, tmp_path, scorer=broken)
+    run_to(d, chain, 30)  # no exception out of tick()
+    rec = record(tmp_path)
+    assert rec.state is EpochState.MISSED
+    assert rec.missed_reason == "commit window closed before scoring (last error: MemoryError)"
+    assert chain.commitments == {}
+
+
+def test_an_unreadable_head_skips_the_tick(tmp_path: Path) -> None:
+    chain = FakeChain()
+    d = make_with(chain, tmp_path)
+    run_to(d, chain, 3)
+
+    def dead() -> int:
+        raise ChainError("RPC unreachable")
+
+    chain.head = dead  # type: ignore[method-assign]
+    before = d.stats.last_tick_at, d.stats.last_head
+    d.tick()
+    assert d.stats.errors == 1
+    assert (d.stats.last_tick_at, d.stats.last_head) == before  # /healthz goes stale
+
+
+def test_a_corrupt_journal_record_is_quarantined_once_and_the_epoch_missed(tmp_path: Path) -> None:
+    chain = FakeChain()
+    d = make_with(chain, tmp_path)
+    run_to(d, chain, 12)
+    assert record(tmp_path).state is EpochState.COMMITTED
+    (tmp_path / "1-0.json").write_bytes(b'{"format": "datadao.validator-journal/1", "sta')
+    app = TestClient(create_metrics_app(d))
+    assert app.get("/metrics").status_code == 200  # one bad file does not break /metrics
+    run_to(d, chain, 25)
+    rec = record(tmp_path)
+    assert rec.state is EpochState.MISSED
+    assert rec.missed_reason.startswith("journal record was corrupt")
+    assert "1-0.json.corrupt-1" in rec.missed_reason
+    assert (tmp_path / "1-0.json.corrupt-1").read_bytes().endswith(b'"sta')
+    assert d.stats.quarantined == 1
+    assert d.stats.errors == 0  # not retried for ever: handled once
+    assert 0 not in chain.reveals  # the salt is gone; it does not guess
+    assert [r.epoch for r in Journal(tmp_path).records()][:1] == [0]
+    assert app.get("/metrics").status_code == 200
+
+
+def test_the_seed_is_fixed_whatever_the_delay_once_it_is_urgent(tmp_path: Path) -> None:
+    chain = FakeChain(commit_len=100)
+    fixed: list[int] = []
+    real_fix = chain.fix_seed
+
+    def counting_fix(dataset_id: DatasetId, epoch: Epoch) -> str:
+        fixed.append(chain.block)
+        return real_fix(dataset_id, epoch)
+
+    chain.fix_seed = counting_fix  # type: ignore[method-assign]
+    # a clock that never reaches its (absurd) delay: politeness alone would never fix it
+    d = make_with(chain, tmp_path, fix_seed_delay_s=1e9)
+    run_to(d, chain, 10 + SEED_URGENT_BLOCKS - 1)
+    assert fixed == []
+    run_to(d, chain, 10 + SEED_URGENT_BLOCKS)
+    assert fixed == [10 + SEED_URGENT_BLOCKS]
+    assert d.stats.seeds_fixed == 1
+
+
+def test_past_the_blockhash_window_the_epoch_is_missed_without_a_doomed_fix(
+    tmp_path: Path,
+) -> None:
+    chain = FakeChain(commit_len=400)
+    fixed: list[int] = []
+
+    def fix(dataset_id: DatasetId, epoch: Epoch) -> str:
+        fixed.append(int(epoch))
+        raise ChainError("ScoreBoardSeedUnavailable")
+
+    chain.fix_seed = fix  # type: ignore[method-assign]
+    d = make_with(chain, tmp_path)
+    chain.block = 10 + 254  # the daemon was down until now; a fix would land at close + 255
+    chain.current_epoch = lambda dataset_id: Epoch(0)  # type: ignore[method-assign]
+    d.tick()
+    assert fixed == [0]  # still in time: it tries
+    fixed.clear()
+    chain.block = 10 + 255
+    d.tick()
+    rec = record(tmp_path)
+    assert rec.state is EpochState.MISSED
+    assert "256 blocks" in rec.missed_reason
+    assert fixed == []
+
+
+def test_hostile_plaintext_through_the_real_scorer_scores_zero_and_the_daemon_runs_on(
+    tmp_path: Path,
+) -> None:
+    """End to end at unit level: the real ``score_epoch`` behind the daemon, one file a
+    hostile canonical file (a 10,000-deep nested text); it is committed as a flagged 0 and the
+    honest files share the epoch."""
+    rng = np.random.default_rng(5)
+    spec = ValuationSpec(
+        model="ngram", featurizer=FeaturizerSpec(kind="bytes", order=2), n_models=8, model_chunk=8
+    )
+    backend = LocalBackend("cpu", threads=1)
+
+    def canonical(account: str, n: int) -> bytes:
+        return canonicalize(
+            ParsedExport(
+                platform="chatgpt",
+                account=account,
+                records=tuple(
+                    ExportRecord(
+                        id=f"{account}-{i}",
+                        timestamp=None,
+                        kind="message",
+                        text=r.text,
+                        author="user",
+                        thread=None,
+                    )
+                    for i, r in enumerate(chat_records(rng, n))
+                ),
+            )
+        ).data
+
+    head = b'{"account":null,"format":"datadao.export/1","platform":"chatgpt","records":1}\n'
+    plain = {
+        FILES[0]: canonical("a", 12),
+        FILES[1]: head + b'{"text":' + b"[" * 10_000 + b"]" * 10_000 + b"}\n",
+        FILES[2]: canonical("c", 12),
+    }
+    validation = canonical("dao", 30)
+
+    def real_scorer(files: Sequence[FileInput], val: bytes, seed: bytes) -> EpochScores:
+        return score_epoch(files, val, spec, seed, backend)
+
+    chain = FakeChain()
+    d = ValidatorDaemon(
+        DaemonConfig(chain_id=1, score_board=BOARD, dataset_id=DS, validator=ME),
+        chain,
+        Journal(tmp_path),
+        lambda ds, ep, fid: plain[fid],
+        lambda ds, ep: validation,
+        real_scorer,
+    )
+    run_to(d, chain, 21)
+    rec = record(tmp_path)
+    assert rec.state is EpochState.CLAIMED
+    assert rec.scores_bps[1] == 0
+    assert rec.reasons[FILES[1].hex()].startswith("malformed: not canonical JSONL")
+    assert sum(rec.scores_bps) == 10_000
+    assert d.stats.errors == 0

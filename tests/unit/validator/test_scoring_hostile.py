@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable
 
 import numpy as np
+import py_ecc  # noqa: F401 - raises the recursion limit to 100,000, as in every web3 process
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -77,6 +78,9 @@ NAMED_HOSTILE = {
     "header without platform": _line({k: v for k, v in HEAD.items() if k != "platform"})
     + _line(ROW),
     "10,000-deep nesting": _line(HEAD) + b'{"text":' + b"[" * 10_000 + b"]" * 10_000 + b"}\n",
+    # with py_ecc's recursion limit (below) this killed the process in the C JSON decoder
+    "200,000-deep nesting": _line(HEAD) + b'{"text":' + b"[" * 200_000 + b"]" * 200_000 + b"}\n",
+    "nested in the header": b'{"account":' + b"{" * 50 + b"}" * 50 + b"}\n",
     "text is a list": _line(HEAD) + _line({**ROW, "text": [1, 2]}),
     "huge integer": _line(HEAD) + b'{"text":' + b"9" * 5_000 + b"}\n",
     "not UTF-8": _line(HEAD) + b'{"text":"\xff\xfe"}\n',

@@ -4,13 +4,15 @@ be wrong is a DataFormatError naming the line, and a contributor's bad file is r
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from validator.valuation.data import load_contributions, parse_jsonl
+from validator.valuation.data import first_line_nested_deeper, load_contributions, parse_jsonl
 from validator.valuation.errors import DataFormatError
 
 HOSTILE = {
@@ -55,3 +57,41 @@ def test_random_bytes_parse_or_raise_data_format_error(raw: bytes) -> None:
     for r in records:
         r.text.encode("utf-8")  # whatever loads is usable by every featurizer
         assert r.label is None or isinstance(r.label, str)
+
+
+@pytest.mark.parametrize(
+    ("data", "limit", "line"),
+    [
+        (b'{"a":1}\n{"b":[1,{"c":2}]}\n', 2, None),
+        (b'{"a":1}\n{"b":[1,{"c":2}]}\n', 1, 2),
+        (b'{"t":"[[[[{{{{"}\n', 1, None),  # brackets inside strings do not count
+        (b'{"t":"\\"[[["}\n', 1, None),  # nor after an escaped quote
+        (b"[" * 100_000 + b"]" * 100_000 + b"\n", 32, 1),
+        (b"{}\n" + b"[{" * 50_000 + b"}]" * 50_000 + b"\n", 32, 2),
+        (b'{"a":[}\n', 4, 1),  # unbalanced: refused too (never valid JSON)
+        (b"", 1, None),
+    ],
+)
+def test_first_line_nested_deeper(data: bytes, limit: int, line: int | None) -> None:
+    assert first_line_nested_deeper(data, limit) == line
+
+
+def test_deep_nesting_is_refused_without_the_json_decoder_in_a_web3_process() -> None:
+    """py_ecc (imported with web3) raises the recursion limit to 100,000, so the C JSON decoder
+    overflows the C stack on 100,000 nested brackets and the process dies with SIGSEGV instead
+    of raising RecursionError. In such a process, the guard must refuse the line first."""
+    code = (
+        "import py_ecc, sys\n"
+        "assert sys.getrecursionlimit() >= 100000\n"
+        "from validator.valuation.data import parse_jsonl\n"
+        "from validator.valuation.errors import DataFormatError\n"
+        "try:\n"
+        "    parse_jsonl(b'{\"text\":' + b'[' * 200000 + b']' * 200000 + b'}\\n')\n"
+        "except DataFormatError as err:\n"
+        "    print('refused:', err)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "refused: line 1: nested deeper than" in out.stdout
