@@ -16,7 +16,7 @@ import click
 from rich.table import Table
 from web3 import Web3
 
-from node.chain.escrow import RequestStatus
+from node.chain.escrow import GrantProposal, RequestStatus
 from node.chain.governor import (
     DataDAOGovernor,
     ProposalInfo,
@@ -179,6 +179,29 @@ def propose_access(ctx: click.Context, req: int, account_index: int | None) -> N
         f"proposed grant of request #{req} (fee {_eth(request.fee)} ETH, renter "
         f"{request.renter}): proposal {pid}"
     )
+
+
+@gov.command("propose-revoke")
+@click.argument("req", type=click.IntRange(min=1))
+@click.option("--reason", default="", help="Why, for the voters (part of the description).")
+@account_index_option
+@click.pass_context
+def propose_revoke(ctx: click.Context, req: int, reason: str, account_index: int | None) -> None:
+    """Propose revoking granted access request REQ before its expiry (a leaked renter key, broken
+    terms): once executed, every share service refuses the renter."""
+    c = connect(settings_of(ctx), account_index, signer=True)
+    access = c.contracts.access
+    if not access.isGranted(ReqId(req)):
+        raise GovernanceError(f"request #{req} is not granted now (never, expired or revoked)")
+    call = access.contract.functions.revoke(req)
+    proposal = GrantProposal(
+        targets=[access.address],
+        values=[0],
+        calldatas=[bytes.fromhex(call._encode_transaction_data()[2:])],
+        description=f"Revoke access request #{req}" + (f": {reason}" if reason else ""),
+    )
+    pid = _governor(c).propose(proposal)
+    click.echo(f"proposed revoking request #{req}: proposal {pid}")
 
 
 @gov.command()

@@ -27,8 +27,8 @@ datadao — node software for a Data DAO
 
   contributor   datadao contribute PATH · submissions · rewards [--claim] · inspect PATH · cid PATH
   validator     datadao validator stake | unstake | withdraw | status | run · datadao value
-  holder        datadao gov delegate | proposals | propose-access REQ | vote ID …
-                            | queue ID | execute ID
+  holder        datadao gov delegate | proposals | propose-access REQ | propose-revoke REQ
+                            | vote ID … | queue ID | execute ID
   renter        datadao renter request | status REQ | fetch REQ --out DIR
   operator      datadao demo · datadao devnet up | down | status | mine | advance | sample-export
   storage       datadao storage car | pin | pins

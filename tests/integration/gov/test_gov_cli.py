@@ -95,6 +95,30 @@ def test_gov_commands_end_to_end_with_bad_input(devnet: Devnet, snapshot: None) 
     listed = gov(devnet, "proposals")
     assert "EXECUTED" in listed.output
 
+    # a leaked renter key: holders revoke the grant before its expiry
+    access = AccessRegistry(devnet.chain, devnet.address("AccessRegistry"))
+    unknown = gov(devnet, "propose-revoke", "999", "--account-index", h0)
+    assert unknown.exit_code == ExitCode.CHAIN
+    assert "not granted now" in unknown.output
+    revoking = gov(
+        devnet, "propose-revoke", str(req), "--reason", "key leaked", "--account-index", h0
+    )
+    assert revoking.exit_code == 0, revoking.output
+    rid = re.search(r"proposal (\d+)", revoking.output)
+    assert rid is not None
+    rident = rid.group(1)[:12]
+    devnet.time.mine(governor.votingDelay() + 1)
+    for h in (h0, h1):
+        assert gov(devnet, "vote", rident, "for", "--account-index", h).exit_code == 0
+    devnet.time.mine(governor.votingPeriod() + 1)
+    assert gov(devnet, "queue", rident, "--account-index", h0).exit_code == 0
+    devnet.time.increase_time(delay + 1)
+    assert access.isGranted(req)
+    revoked = gov(devnet, "execute", rident, "--account-index", h0)
+    assert revoked.exit_code == 0, revoked.output
+    assert not access.isGranted(req)
+    assert access.revokedAtBlock(req) > 0
+
     delegated = gov(devnet, "delegate", "--to", holders[0].address, "--account-index", h2)
     assert delegated.exit_code == 0, delegated.output
     assert "voting power of" in delegated.output
