@@ -22,15 +22,16 @@ Scrub first, then canonicalize: the commitment is over what is shared.
 Ownership proofs (``node/proofs``, DESIGN.md §10) ride in the header, so they are sealed with
 the export and only those who decrypt it see them. When an export carries proofs, and only then,
 the header gains two keys, still sorted: ``"email"`` (the account e-mail the export states, or
-``null``; proofs are checked against it, and a proof discloses it anyway) and ``"proofs"``, a
-list of ``{"data":<standard base64, padded>,"method":…}`` sorted by ``(method, bytes)`` without
-duplicates, 1 to ``MAX_PROOFS`` entries of at most ``MAX_PROOF_BYTES`` bytes each. The format
-string is unchanged: a proof-less export's bytes, and so its commitment, are exactly what they
-were before proofs existed. The *export commitment* a proof names is ``sha256`` of the bytes
-without proofs (the header rewritten without ``email`` and ``proofs``), which is the
-``contentCommitment`` the same export would have unproven; :func:`export_commitment` recomputes
-it from the sealed bytes. Nothing but the header holds proof bytes, so valuation (which reads
-records) never sees them.
+``null``; proofs are checked against it, and a proof discloses it anyway) and ``"proofs"``, one
+string of space-separated ``<method>:<standard base64, padded>`` entries sorted by ``(method,
+bytes)`` without duplicates, 1 to ``MAX_PROOFS`` entries of at most ``MAX_PROOF_BYTES`` bytes
+each. A string, not a list of objects: every line of the format stays a flat object, which
+validators check before any JSON decoder runs (deep nesting is an attack). The format string is
+unchanged: a proof-less export's bytes, and so its commitment, are exactly what they were before
+proofs existed. The *export commitment* a proof names is ``sha256`` of the bytes without proofs
+(the header rewritten without ``email`` and ``proofs``), which is the ``contentCommitment`` the
+same export would have unproven; :func:`export_commitment` recomputes it from the sealed bytes.
+Nothing but the header holds proof bytes, so valuation (which reads records) never sees them.
 """
 
 from __future__ import annotations
@@ -157,9 +158,9 @@ def _header_line(
     }
     if proofs:
         head["email"] = email
-        head["proofs"] = [
-            {"data": base64.b64encode(p.data).decode("ascii"), "method": p.method} for p in proofs
-        ]
+        head["proofs"] = " ".join(
+            f"{p.method}:{base64.b64encode(p.data).decode('ascii')}" for p in proofs
+        )
     return json.dumps(head, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -471,15 +472,16 @@ def _load_proofs(value: object, *, file: str) -> tuple[AttachedProof, ...]:
     def bad(reason: str) -> InvalidStructure:
         return InvalidStructure(reason, file=file, line=1, path="$.proofs")
 
-    if not isinstance(value, list) or not 1 <= len(value) <= MAX_PROOFS:
-        raise bad(f"'proofs' must be a list of 1 to {MAX_PROOFS} proofs")
+    if not isinstance(value, str):
+        raise bad("'proofs' must be a string of METHOD:BASE64 entries")
+    entries = value.split(" ")
+    if not 1 <= len(entries) <= MAX_PROOFS:
+        raise bad(f"'proofs' must hold 1 to {MAX_PROOFS} proofs")
     out = []
-    for item in value:
-        if not isinstance(item, dict) or set(item) != {"data", "method"}:
-            raise bad("a proof must be an object with exactly 'data' and 'method'")
-        method, data = item["method"], item["data"]
-        if not isinstance(method, str) or not isinstance(data, str):
-            raise bad("a proof's 'data' and 'method' must be strings")
+    for entry in entries:
+        method, sep, data = entry.partition(":")
+        if not sep:
+            raise bad("a proof must be METHOD:BASE64")
         if len(data) > 4 * MAX_PROOF_BYTES // 3 + 4:
             raise bad(f"a proof is larger than {MAX_PROOF_BYTES} bytes")
         try:
