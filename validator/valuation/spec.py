@@ -17,6 +17,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast, get_args
 
+from node.proofs.params import ProofPolicy, ProofPolicyError
 from validator.valuation.errors import SpecError
 
 __all__ = [
@@ -113,6 +114,10 @@ class ValuationSpec:
         curve_fractions: extra subsets (inclusion probability p, over the contributors of
             non-negative value) that anchor the learning curve.
         decimals: values are rounded to this many decimals (nats) before they become scores.
+        proofs: ownership-proof parameters and the policy for unproven files
+            (``node/proofs/params.py``, applied by ``validator/proofs.py``). Omitted from the
+            canonical JSON while it is the default (no proof required), so the digests of specs
+            written before proofs existed do not change.
     """
 
     model: ModelKind = "ngram"
@@ -126,6 +131,7 @@ class ValuationSpec:
     utility: Utility = "val_loglik"
     decimals: int = 4
     version: int = SPEC_VERSION
+    proofs: ProofPolicy = field(default_factory=ProofPolicy)
 
     def __post_init__(self) -> None:
         if self.version != SPEC_VERSION:
@@ -165,9 +171,10 @@ class ValuationSpec:
 
     def canonical_json(self) -> str:
         """The exact string the digest is taken over."""
-        return json.dumps(
-            dataclasses.asdict(self), sort_keys=True, separators=(",", ":"), allow_nan=False
-        )
+        raw = dataclasses.asdict(self)
+        if self.proofs.is_default():
+            del raw["proofs"]
+        return json.dumps(raw, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
     def digest(self) -> str:
         """0x-prefixed sha256 of :meth:`canonical_json`; registered on chain per dataset."""
@@ -186,11 +193,12 @@ class ValuationSpec:
                 "featurizer": FeaturizerSpec(**top.pop("featurizer", {})),
                 "training": TrainSpec(**top.pop("training", {})),
                 "checks": CheckSpec(**top.pop("checks", {})),
+                "proofs": ProofPolicy.from_dict(top.pop("proofs", {})),
             }
             if "curve_fractions" in top:
                 top["curve_fractions"] = tuple(float(p) for p in top["curve_fractions"])
             return cls(**top, **parts)
-        except TypeError as err:
+        except (TypeError, ProofPolicyError) as err:
             raise SpecError(f"bad ValuationSpec: {err}") from err
 
     @classmethod
