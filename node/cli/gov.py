@@ -16,59 +16,14 @@ import click
 from rich.table import Table
 from web3 import Web3
 
-from node.chain.escrow import GrantProposal, RequestStatus
-from node.chain.governor import (
-    DataDAOGovernor,
-    ProposalInfo,
-    ProposalState,
-    VoteType,
-)
 from node.cli.options import account_index_option, console, settings_of
 from node.cli.output import id_column, json_option, print_json, uint
-from node.errors import ChainError, ConflictError, InputError
+from node.errors import InputError
+from node.services import governance
 from node.types import ReqId
-from node.wiring import ChainContext, connect
+from node.wiring import connect
 
 __all__ = ["gov"]
-
-_SUPPORT = {"for": VoteType.FOR, "against": VoteType.AGAINST, "abstain": VoteType.ABSTAIN}
-
-
-class GovernanceError(ChainError):
-    """A governance action that would fail or mislead now (wrong proposal state, no voting
-    power); nothing was sent."""
-
-
-class UnknownProposal(InputError):
-    """No proposal (or no single one) matches the id given; nothing was sent."""
-
-
-class UnknownRequest(InputError):
-    """No access request with this id; nothing was sent."""
-
-
-class AlreadyVoted(ConflictError):
-    """This account has voted on the proposal already; a vote cannot be changed."""
-
-
-def _governor(c: ChainContext) -> DataDAOGovernor:
-    return c.contracts.governor
-
-
-def _find(c: ChainContext, ident: str) -> ProposalInfo:
-    """A proposal by full decimal id or unique prefix."""
-    found = [
-        p
-        for p in _governor(c).proposals(c.deployment.start_block)
-        if str(p.proposal_id).startswith(ident)
-    ]
-    if not found:
-        raise UnknownProposal(f"no proposal with id {ident}; see `datadao gov proposals`")
-    if len(found) > 1:
-        raise UnknownProposal(
-            f"id prefix {ident} is ambiguous ({len(found)} proposals); give more digits"
-        )
-    return found[0]
 
 
 def _eth(wei: int) -> str:
@@ -89,9 +44,8 @@ def delegate(ctx: click.Context, to: str | None, account_index: int | None) -> N
     if to is not None and not Web3.is_address(to):  # before connecting: no key, no RPC needed
         raise InputError(f"--to is not an address: {to}")
     c = connect(settings_of(ctx), account_index, signer=True)
-    target = c.chain.address if to is None else to
+    target = governance.delegate(c, to)
     token = c.contracts.token
-    token.delegate(target)
     click.echo(f"delegated {_eth(token.balanceOf(c.chain.address))} {token.symbol()} to {target}")
     click.echo(f"voting power of {target}: {_eth(token.getVotes(target))}")
 
@@ -107,7 +61,7 @@ def proposals(ctx: click.Context, account_index: int | None, as_json: bool) -> N
     queue and execute); piped, and in --json, the full id.
     """
     c = connect(settings_of(ctx), account_index, signer=False)
-    governor = _governor(c)
+    governor = c.contracts.governor
     head = c.chain.block_number()
     found: list[dict[str, Any]] = []
     for p in governor.proposals(c.deployment.start_block):
@@ -163,18 +117,8 @@ def proposals(ctx: click.Context, account_index: int | None, as_json: bool) -> N
 def propose_access(ctx: click.Context, req: int, account_index: int | None) -> None:
     """Propose granting access request REQ (the canonical grant; nothing else)."""
     c = connect(settings_of(ctx), account_index, signer=True)
-    escrow = c.contracts.escrow
-    if req > escrow.requestCount():
-        raise UnknownRequest(f"no access request #{req}; see `datadao renter status`")
-    request = escrow.request(ReqId(req))
-    if request.status is not RequestStatus.OPEN:
-        raise GovernanceError(
-            f"request #{req} is {request.status.name}: only open requests can be proposed"
-        )
-    proposal = escrow.grantProposal(ReqId(req))
-    if proposal.targets != [c.address("AccessRegistry")] or proposal.values != [0]:
-        raise GovernanceError("the escrow returned a proposal that is not an access grant")
-    pid = escrow.proposeGrant(ReqId(req))
+    pid = governance.propose_grant(c, req)
+    request = c.contracts.escrow.request(ReqId(req))
     click.echo(
         f"proposed grant of request #{req} (fee {_eth(request.fee)} ETH, renter "
         f"{request.renter}): proposal {pid}"
@@ -190,23 +134,13 @@ def propose_revoke(ctx: click.Context, req: int, reason: str, account_index: int
     """Propose revoking granted access request REQ before its expiry (a leaked renter key, broken
     terms): once executed, every share service refuses the renter."""
     c = connect(settings_of(ctx), account_index, signer=True)
-    access = c.contracts.access
-    if not access.isGranted(ReqId(req)):
-        raise GovernanceError(f"request #{req} is not granted now (never, expired or revoked)")
-    call = access.contract.functions.revoke(req)
-    proposal = GrantProposal(
-        targets=[access.address],
-        values=[0],
-        calldatas=[bytes.fromhex(call._encode_transaction_data()[2:])],
-        description=f"Revoke access request #{req}" + (f": {reason}" if reason else ""),
-    )
-    pid = _governor(c).propose(proposal)
+    pid = governance.propose_revoke(c, req, reason)
     click.echo(f"proposed revoking request #{req}: proposal {pid}")
 
 
 @gov.command()
 @click.argument("ident", metavar="ID")
-@click.argument("support", type=click.Choice(sorted(_SUPPORT)))
+@click.argument("support", type=click.Choice(sorted(governance.SUPPORT)))
 @click.option("--reason", default="", help="Recorded on chain with the vote.")
 @account_index_option
 @click.pass_context
@@ -215,29 +149,7 @@ def vote(
 ) -> None:
     """Vote for, against or abstain on proposal ID."""
     c = connect(settings_of(ctx), account_index, signer=True)
-    governor = _governor(c)
-    p = _find(c, ident)
-    state = governor.state(p.proposal_id)
-    if state is not ProposalState.ACTIVE:
-        raise GovernanceError(
-            f"proposal {ident} is {state.name}; votes are taken only while ACTIVE"
-        )
-    if governor.hasVoted(p.proposal_id, c.chain.address):
-        raise AlreadyVoted(f"{c.chain.address} has already voted on proposal {ident}")
-    token = c.contracts.token
-    snapshot = governor.proposalSnapshot(p.proposal_id)
-    weight = token.getPastVotes(c.chain.address, snapshot)
-    if weight == 0:
-        raise GovernanceError(
-            f"{c.chain.address} had no voting power at the proposal's snapshot (block "
-            f"{snapshot}); voting power counts only if delegated before a proposal starts "
-            "(`datadao gov delegate`)"
-        )
-    choice = _SUPPORT[support]
-    if reason:
-        governor.castVoteWithReason(p.proposal_id, choice, reason)
-    else:
-        governor.castVote(p.proposal_id, choice)
+    weight = governance.vote(c, ident, support, reason)
     click.echo(f"voted {support} on {ident} with {_eth(weight)} votes")
 
 
@@ -248,13 +160,7 @@ def vote(
 def queue(ctx: click.Context, ident: str, account_index: int | None) -> None:
     """Queue a succeeded proposal in the timelock."""
     c = connect(settings_of(ctx), account_index, signer=True)
-    governor = _governor(c)
-    p = _find(c, ident)
-    state = governor.state(p.proposal_id)
-    if state is not ProposalState.SUCCEEDED:
-        raise GovernanceError(f"proposal {ident} is {state.name}; only SUCCEEDED can be queued")
-    governor.queue(p.as_grant)
-    delay = c.contracts.timelock.getMinDelay()
+    delay = governance.queue(c, ident)
     click.echo(f"queued {ident}; executable in {delay}s")
 
 
@@ -265,18 +171,6 @@ def queue(ctx: click.Context, ident: str, account_index: int | None) -> None:
 def execute(ctx: click.Context, ident: str, account_index: int | None) -> None:
     """Execute a queued proposal once its timelock delay has passed."""
     c = connect(settings_of(ctx), account_index, signer=True)
-    governor = _governor(c)
-    p = _find(c, ident)
-    state = governor.state(p.proposal_id)
-    if state is not ProposalState.QUEUED:
-        raise GovernanceError(f"proposal {ident} is {state.name}; only QUEUED can be executed")
-    eta = governor.proposalEta(p.proposal_id)
-    now = int(c.chain.w3.eth.get_block("latest")["timestamp"])
-    if now < eta:
-        raise GovernanceError(
-            f"proposal {ident} is in the timelock until "
-            f"{datetime.fromtimestamp(eta, UTC):%Y-%m-%d %H:%M:%S} UTC ({eta - now}s from now)"
-        )
     t0 = time.monotonic()
-    governor.execute(p.as_grant)
+    p = governance.execute(c, ident)
     click.echo(f"executed {ident} in {time.monotonic() - t0:.1f}s: {p.description}")

@@ -1,4 +1,4 @@
-"""The web app: FastAPI routes over :mod:`node.ui.services`, rendered with Jinja2 templates.
+"""The web app: FastAPI routes over :mod:`node.services`, rendered with Jinja2 templates.
 
 Pages read; actions are POST forms (CSRF-checked, :mod:`node.ui.security`) that redirect back
 to their page with a one-time message (post/redirect/get), so reloading never sends twice.
@@ -36,10 +36,10 @@ from node.errors import DataDaoError, InputError
 from node.pipeline import ContributionOutcome, Progress
 from node.ui.jobs import Job, JobBoard
 from node.ui.security import Guard, UiSecrets, require_csrf
-from node.ui.services import contributor, dataset, governance, renter, validator
-from node.ui.services.node import UiNode
-from node.ui.services.uploads import UploadStore, UploadTooLarge
-from node.ui.services.validator_files import label_file, validator_dirs
+from node.services import contributor, dataset, governance, renter, validator
+from node.services.node import UiNode
+from node.services.uploads import UploadStore, UploadTooLarge
+from node.services.validator_files import label_file, validator_dirs
 
 __all__ = ["UiConfig", "create_app"]
 

@@ -12,7 +12,7 @@ import uvicorn
 from node.errors import ConfigError
 from node.ui.app import UiConfig, create_app
 from node.ui.security import is_loopback
-from node.ui.services.node import UiNode
+from node.services.node import UiNode
 
 __all__ = ["RunningApp", "check_bind", "exposure_warning", "serve", "start_in_thread"]
 

@@ -26,9 +26,9 @@ from node.pipeline import (
     ContributionResult,
     ProgressCallback,
 )
+from node.services.node import UiNode
+from node.services.validator_files import file_reasons
 from node.types import Epoch
-from node.ui.services.node import UiNode
-from node.ui.services.validator_files import file_reasons
 
 __all__ = [
     "ContributionView",

@@ -13,8 +13,8 @@ from node.chain.staking import ValidatorInfo
 from node.devnet.processes import load_records
 from node.devnet.validators import DAEMON, processes_file
 from node.errors import ConfigError
-from node.ui.services.node import UiNode
-from node.ui.services.validator_files import AuditLine, JournalScan, audit_tail, journal
+from node.services.node import UiNode
+from node.services.validator_files import AuditLine, JournalScan, audit_tail, journal
 
 __all__ = ["DaemonView", "ValidatorView", "daemon_view", "validator_view"]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from node.services.node import UiNode
+from node.services.validator_files import Label, labels
 from node.types import Epoch
-from node.ui.services.node import UiNode
-from node.ui.services.validator_files import Label, labels
 
 __all__ = ["EpochView", "FileScore", "epochs"]
 

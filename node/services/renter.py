@@ -20,8 +20,8 @@ from typing import Any
 from node.custody.renter import FetchReport, Renter, SessionVault
 from node.custody.session import SessionKey
 from node.errors import ConfigError, InputError
+from node.services.node import UiNode
 from node.types import DatasetId, ReqId
-from node.ui.services.node import UiNode
 
 __all__ = [
     "RequestInfo",

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from web3 import Web3
 
-from node.chain.escrow import Request, RequestStatus
+from node.chain.escrow import GrantProposal, Request, RequestStatus
 from node.chain.governor import ProposalInfo, ProposalState, VoteType
 from node.errors import ChainError, ConflictError, InputError
 from node.types import ReqId
@@ -32,6 +32,7 @@ __all__ = [
     "find_proposal",
     "overview",
     "propose_grant",
+    "propose_revoke",
     "queue",
     "vote",
 ]
@@ -168,9 +169,11 @@ def find_proposal(c: ChainContext, ident: str) -> ProposalInfo:
         if str(p.proposal_id).startswith(ident)
     ]
     if not found:
-        raise UnknownProposal(f"no proposal with id {ident}")
+        raise UnknownProposal(f"no proposal with id {ident}; see `datadao gov proposals`")
     if len(found) > 1:
-        raise UnknownProposal(f"id prefix {ident} is ambiguous ({len(found)} proposals)")
+        raise UnknownProposal(
+            f"id prefix {ident} is ambiguous ({len(found)} proposals); give more digits"
+        )
     return found[0]
 
 
@@ -200,6 +203,22 @@ def propose_grant(c: ChainContext, req: int) -> int:
     return escrow.proposeGrant(ReqId(req))
 
 
+def propose_revoke(c: ChainContext, req: int, reason: str = "") -> int:
+    """Propose ``AccessRegistry.revoke(req)`` (a leaked renter key, broken terms): once executed,
+    every share service refuses the renter. Only a grant that is live now can be revoked."""
+    access = c.contracts.access
+    if not access.isGranted(ReqId(req)):
+        raise GovernanceError(f"request #{req} is not granted now (never, expired or revoked)")
+    call = access.contract.functions.revoke(req)
+    proposal = GrantProposal(
+        targets=[access.address],
+        values=[0],
+        calldatas=[bytes.fromhex(call._encode_transaction_data()[2:])],
+        description=f"Revoke access request #{req}" + (f": {reason}" if reason else ""),
+    )
+    return c.contracts.governor.propose(proposal)
+
+
 def vote(c: ChainContext, ident: str, support: str, reason: str = "") -> int:
     """Vote on a proposal; returns the weight counted."""
     if support not in SUPPORT:
@@ -216,7 +235,8 @@ def vote(c: ChainContext, ident: str, support: str, reason: str = "") -> int:
     if weight == 0:
         raise GovernanceError(
             f"{c.chain.address} had no voting power at the proposal's snapshot (block "
-            f"{snapshot}); voting power counts only if delegated before a proposal starts"
+            f"{snapshot}); voting power counts only if delegated before a proposal starts "
+            "(`datadao gov delegate`)"
         )
     if reason:
         governor.castVoteWithReason(p.proposal_id, SUPPORT[support], reason)
