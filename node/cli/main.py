@@ -26,7 +26,8 @@ ROLE_MAP = """\
 datadao — node software for a Data DAO
 
   contributor   datadao contribute PATH · submissions · rewards [--claim] · inspect PATH · cid PATH
-  validator     datadao validator stake | unstake | withdraw | status | run · datadao value
+  validator     datadao validator stake | unstake | withdraw | status | run | serve-shares
+                | audit verify · datadao value
   holder        datadao gov delegate | proposals | propose-access REQ | propose-revoke REQ
                             | vote ID … | queue ID | execute ID
   renter        datadao renter request | status REQ | fetch REQ --out DIR

@@ -66,7 +66,7 @@ def ui(
     from node.errors import ConfigError
     from node.ui.app import UiConfig
     from node.ui.server import check_bind, exposure_warning, serve
-    from node.ui.services.node import UiNode
+    from node.services.node import UiNode
 
     try:
         check_bind(host, allow_remote=allow_remote)
