@@ -26,7 +26,7 @@ from node.chain.anvil import devnet_account, free_port
 from node.settings import NodeSettings
 from node.ui.app import UiConfig
 from node.ui.server import RunningApp, start_in_thread
-from node.ui.services.node import UiNode
+from node.services.node import UiNode
 from tests.integration.conftest import Devnet, devnet  # noqa: F401  (the session devnet fixture)
 
 UI_ACCOUNT = 5

@@ -20,7 +20,7 @@ from node.chain.scoreboard import ScoreBoard
 from node.parsers import parse_export
 from node.parsers.synthetic import chatgpt_export
 from node.types import Bps, DatasetId, Epoch, ReqId
-from node.ui.services import contributor
+from node.services import contributor
 from tests.browser.conftest import RENTER_PASSPHRASE, App, shoot
 from tests.integration.conftest import Devnet
 from tests.integration.helpers import chain_now, close_and_fix_seed

@@ -154,7 +154,7 @@ def test_the_csrf_header_or_field_lets_an_action_through(ui: Ui) -> None:
         ui.client.post(
             "/contributions/claim", data={**POSTS["/contributions/claim"], "csrf_token": ui.csrf}
         )
-    assert [name for name, _ in ui.spies.calls] == ["node.ui.services.contributor.claim"]
+    assert [name for name, _ in ui.spies.calls] == ["node.services.contributor.claim"]
 
 
 def test_an_oversized_upload_is_refused_and_nothing_is_kept(ui: Ui) -> None:

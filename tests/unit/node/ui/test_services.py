@@ -12,8 +12,8 @@ import pytest
 
 from node.errors import InputError, StorageError
 from node.ui.jobs import Job, JobBoard, JobBusy
-from node.ui.services.uploads import UnknownUpload, UploadStore, UploadTooLarge, safe_name
-from node.ui.services.validator_files import (
+from node.services.uploads import UnknownUpload, UploadStore, UploadTooLarge, safe_name
+from node.services.validator_files import (
     UnknownValidator,
     audit_tail,
     file_reasons,
