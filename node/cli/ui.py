@@ -64,9 +64,9 @@ def ui(
     """
     from node.chain.anvil import free_port
     from node.errors import ConfigError
+    from node.services.node import UiNode
     from node.ui.app import UiConfig
     from node.ui.server import check_bind, exposure_warning, serve
-    from node.services.node import UiNode
 
     try:
         check_bind(host, allow_remote=allow_remote)

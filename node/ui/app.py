@@ -34,12 +34,12 @@ from node.db import crud
 from node.db.models import SubmissionStatus
 from node.errors import DataDaoError, InputError
 from node.pipeline import ContributionOutcome, Progress
-from node.ui.jobs import Job, JobBoard
-from node.ui.security import Guard, UiSecrets, require_csrf
 from node.services import contributor, dataset, governance, renter, validator
 from node.services.node import UiNode
 from node.services.uploads import UploadStore, UploadTooLarge
 from node.services.validator_files import label_file, validator_dirs
+from node.ui.jobs import Job, JobBoard
+from node.ui.security import Guard, UiSecrets, require_csrf
 
 __all__ = ["UiConfig", "create_app"]
 

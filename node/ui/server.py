@@ -10,9 +10,9 @@ from dataclasses import dataclass
 import uvicorn
 
 from node.errors import ConfigError
+from node.services.node import UiNode
 from node.ui.app import UiConfig, create_app
 from node.ui.security import is_loopback
-from node.services.node import UiNode
 
 __all__ = ["RunningApp", "check_bind", "exposure_warning", "serve", "start_in_thread"]
 

@@ -23,10 +23,10 @@ from typing import Any
 import pytest
 
 from node.chain.anvil import devnet_account, free_port
+from node.services.node import UiNode
 from node.settings import NodeSettings
 from node.ui.app import UiConfig
 from node.ui.server import RunningApp, start_in_thread
-from node.services.node import UiNode
 from tests.integration.conftest import Devnet, devnet  # noqa: F401  (the session devnet fixture)
 
 UI_ACCOUNT = 5

@@ -19,8 +19,8 @@ from node.chain.rewards import RewardDistributor
 from node.chain.scoreboard import ScoreBoard
 from node.parsers import parse_export
 from node.parsers.synthetic import chatgpt_export
-from node.types import Bps, DatasetId, Epoch, ReqId
 from node.services import contributor
+from node.types import Bps, DatasetId, Epoch, ReqId
 from tests.browser.conftest import RENTER_PASSPHRASE, App, shoot
 from tests.integration.conftest import Devnet
 from tests.integration.helpers import chain_now, close_and_fix_seed

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from node.services.node import UiNode
 from node.settings import NodeSettings
 from node.ui.app import UiConfig
 from node.ui.security import UiSecrets
-from node.services.node import UiNode
 
 PORT = 8765
 BASE = f"http://127.0.0.1:{PORT}"
@@ -56,8 +56,8 @@ class Ui:
 
 @pytest.fixture
 def ui(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ui]:
-    from node.ui.app import create_app
     from node.services import contributor, governance, renter
+    from node.ui.app import create_app
 
     monkeypatch.setenv("DATADAO_CONFIG", str(tmp_path / "no-config.toml"))
     home = tmp_path / "home"

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from node.errors import InputError, StorageError
-from node.ui.jobs import Job, JobBoard, JobBusy
 from node.services.uploads import UnknownUpload, UploadStore, UploadTooLarge, safe_name
 from node.services.validator_files import (
     UnknownValidator,
@@ -21,6 +20,7 @@ from node.services.validator_files import (
     label_file,
     labels,
 )
+from node.ui.jobs import Job, JobBoard, JobBusy
 
 ADDRESS = "0x" + "Ab" * 20
 SALT = "5a" * 32
