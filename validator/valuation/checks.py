@@ -38,6 +38,7 @@ from dataclasses import dataclass
 
 from datasketch import MinHash, MinHashLSH
 
+from validator.valuation.containment import ContainmentIndex, words
 from validator.valuation.data import Contribution, Record
 from validator.valuation.spec import CheckSpec
 
@@ -84,21 +85,37 @@ def _minhash(text: str, cs: CheckSpec) -> MinHash | None:
 
 
 class _Index:
-    """Exact-hash set plus an LSH index over one collection of records."""
+    """Exact-hash set plus a near-match index over one collection of records: word containment
+    margins (weights from ``trusted``) when the spec sets ``containment_margin``, else MinHash
+    LSH."""
 
-    def __init__(self, records: Sequence[Record], cs: CheckSpec) -> None:
+    def __init__(self, records: Sequence[Record], cs: CheckSpec, trusted: Sequence[str]) -> None:
         self.exact = {_exact(r.text) for r in records}
         self.lsh: MinHashLSH | None = None
-        if cs.near_dup_threshold is not None:
+        self.cs = cs
+        self.contain: ContainmentIndex | None = None
+        if cs.containment_margin is not None and len(records) >= cs.containment_min_reference:
+            self.contain = ContainmentIndex([r.text for r in records], trusted)
+        elif cs.near_dup_threshold is not None:
             self.lsh = MinHashLSH(threshold=cs.near_dup_threshold, num_perm=cs.num_perm)
             for i, r in enumerate(records):
                 mh = _minhash(r.text, cs)
                 if mh is not None:
                     self.lsh.insert(str(i), mh)
 
-    def hit(self, key: bytes, mh: MinHash | None) -> bool:
+    def margin(self, text: str) -> float | None:
+        """Containment margin of ``text`` (None: containment off or the record is too short)."""
+        if self.contain is None or len(words(text)) < self.cs.containment_min_words:
+            return None
+        best, second = self.contain.scores(text)
+        return best - second
+
+    def hit(self, key: bytes, mh: MinHash | None, margin: float | None = None) -> bool:
         if key in self.exact:
             return True
+        if self.contain is not None:
+            limit = self.cs.containment_margin
+            return margin is not None and limit is not None and margin >= limit
         return self.lsh is not None and mh is not None and bool(self.lsh.query(mh))
 
 
@@ -129,8 +146,9 @@ def run_checks(
         """Does holder ``k`` take a record contested with ``j`` from ``j``?"""
         return not first_wins or registered[k] < registered[j]  # type: ignore[index]
 
-    val_index = _Index(validation, cs)
-    pool_index = _Index(pool, cs)
+    trusted = [r.text for r in validation] + [r.text for r in pool]
+    val_index = _Index(validation, cs, trusted)
+    pool_index = _Index(pool, cs, trusted)
     near = cs.near_dup_threshold is not None
 
     # Own-file exact repeats are dropped first; what is left is what contributors "hold".
@@ -160,11 +178,15 @@ def run_checks(
     for j, (c, rows) in enumerate(zip(contributions, held, strict=True)):
         kept: list[Record] = []
         overlap = dup_pool = dup_epoch = 0
+        margins: list[float] = []
         for r, key, mh in rows:
-            if val_index.hit(key, mh):
+            margin = val_index.margin(r.text)
+            if margin is not None:
+                margins.append(margin)
+            if val_index.hit(key, mh, margin):
                 overlap += 1
                 continue
-            if pool_index.hit(key, mh):
+            if pool_index.hit(key, mh, pool_index.margin(r.text)):
                 dup_pool += 1
                 continue
             shared = {k for k in owners[key] - {j} if earlier(k, j)}
@@ -179,8 +201,17 @@ def run_checks(
         flags: list[str] = []
         if c.malformed is not None:
             flags.append(f"malformed: {c.malformed}")
+        mean_margin = sum(margins) / len(margins) if margins else 0.0
         if overlap / n > cs.max_validation_overlap:
-            flags.append(f"validation_overlap: {overlap} of {len(rows)} records")
+            flags.append(
+                f"validation_overlap: {overlap} of {len(rows)} records match a validation record"
+            )
+        elif val_index.contain is not None and mean_margin >= cs.containment_mean:
+            flags.append(
+                f"validation_overlap: its records share {mean_margin:.0%} more of their "
+                f"weighted words with one validation record than with any other, on average "
+                f"(limit {cs.containment_mean:.0%}; paraphrased validation text)"
+            )
         if (dup_pool + dup_epoch) / n > cs.max_duplicate_fraction:
             flags.append(
                 f"duplicate: {dup_pool} records in the pool, {dup_epoch} shared with "
@@ -200,6 +231,7 @@ def run_checks(
                     "pool_duplicates": dup_pool,
                     "epoch_duplicates": dup_epoch,
                     "kept": len(kept),
+                    "validation_margin_permille": round(1000 * mean_margin),
                 },
             )
         )

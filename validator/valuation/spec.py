@@ -89,7 +89,17 @@ class CheckSpec:
     """Thresholds of the checks that zero a contributor before it is valued (see checks.py).
 
     ``contested`` says who keeps a record that several contributors of an epoch hold: the one
-    registered first on chain (``first_registered``), or nobody (``everyone_loses``)."""
+    registered first on chain (``first_registered``), or nobody (``everyone_loses``).
+
+    ``containment_margin`` switches near matching against the validation set and the pool from
+    MinHash to word containment (containment.py): a record of ``containment_min_words`` words or
+    more matches when its weighted containment in its best reference record exceeds that in the
+    second best by this margin (template text matches many references equally and cancels; a
+    paraphrase matches one). A contributor whose records' mean margin against the validation set
+    reaches ``containment_mean`` is flagged even when few records cross the record threshold
+    (heavy paraphrases). ``None`` keeps MinHash, and so do validation sets and pools of fewer
+    than ``containment_min_reference`` records, where word weights and the second-best match
+    are too noisy to tell a template from a copy."""
 
     min_chars: int = 1
     shingle: int = 5
@@ -99,6 +109,10 @@ class CheckSpec:
     max_duplicate_fraction: float = 0.5
     max_validation_overlap: float = 0.05
     contested: Contested = "first_registered"
+    containment_margin: float | None = 0.25
+    containment_mean: float = 0.08
+    containment_min_words: int = 8
+    containment_min_reference: int = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +173,9 @@ class ValuationSpec:
             raise SpecError(f"unknown precision {self.training.precision!r}; use fp64 or fp32")
         if not 0 <= self.decimals <= 9:
             raise SpecError("decimals must be 0..9")
+        cm = self.checks.containment_margin
+        if (cm is not None and not 0.0 < cm <= 1.0) or not self.checks.containment_mean > 0.0:
+            raise SpecError("containment_margin must be in (0, 1] or null, containment_mean > 0")
         if self.checks.contested not in get_args(Contested):
             raise SpecError(
                 f"unknown contested rule {self.checks.contested!r}; "

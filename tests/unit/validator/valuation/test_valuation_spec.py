@@ -9,7 +9,7 @@ import json
 import pytest
 
 from validator.valuation.errors import SpecError
-from validator.valuation.spec import FeaturizerSpec, TrainSpec, ValuationSpec
+from validator.valuation.spec import CheckSpec, FeaturizerSpec, TrainSpec, ValuationSpec
 
 
 def test_digest_is_sha256_of_canonical_json() -> None:
@@ -34,10 +34,22 @@ def test_default_digest_is_pinned() -> None:
         {"featurizer": FeaturizerSpec(order=4)},
         {"curve_fractions": (0.5, 1.0)},
         {"antithetic": False},
+        {"checks": CheckSpec(containment_margin=0.3)},
+        {"checks": CheckSpec(containment_margin=None)},
+        {"checks": CheckSpec(containment_mean=0.1)},
+        {"checks": CheckSpec(containment_min_reference=10)},
     ],
 )
 def test_every_knob_changes_the_digest(change: dict[str, object]) -> None:
     assert dataclasses.replace(ValuationSpec(), **change).digest() != ValuationSpec().digest()
+
+
+@pytest.mark.parametrize(
+    "checks", [{"containment_margin": 0.0}, {"containment_margin": 1.5}, {"containment_mean": 0}]
+)
+def test_containment_thresholds_out_of_range_are_refused(checks: dict[str, object]) -> None:
+    with pytest.raises(SpecError):
+        ValuationSpec.from_dict({"checks": checks})
 
 
 def test_json_round_trip_keeps_digest() -> None:
@@ -74,4 +86,4 @@ def test_bad_specs_are_refused(raw: str) -> None:
         ValuationSpec.from_json(raw)
 
 
-PINNED_DEFAULT_DIGEST = "0x6e0723744a9153474a0973452568de8a27e0b81aef1973afda8fb854dd44a453"
+PINNED_DEFAULT_DIGEST = "0x014b6a26fa8df4b95c1f44897733aadbb3139c3d731b12212e76f7689bd9c04c"
