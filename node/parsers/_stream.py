@@ -37,6 +37,7 @@ from node.parsers.errors import (
     MissingColumn,
     RecordTooLarge,
 )
+from node.safejson import too_deep
 
 CHUNK = 1 << 20
 _NONWS = re.compile(r"[^ \t\n\r]")
@@ -211,6 +212,8 @@ class JsonCursor:
         """Decode one complete value at the current position."""
         while True:
             start = self.pos
+            if too_deep(self.buf, start=start):  # the C decoder would overflow its stack
+                raise self.malformed("nesting too deep", start)
             try:
                 value, end = self._dec.raw_decode(self.buf, start)
             except json.JSONDecodeError as err:

@@ -47,6 +47,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from node import safejson
 from node.parsers._stream import clean_text, nfc
 from node.parsers.base import (
     MAX_PROOF_BYTES,
@@ -67,6 +68,7 @@ from node.parsers.errors import (
     RecordTooLarge,
     TooManyRecords,
 )
+from node.safejson import too_deep
 from node.types import ContentCommitment
 
 __all__ = [
@@ -303,6 +305,8 @@ def _object(raw: bytes, *, file: str, line: int, offset: int, max_line: int) -> 
         raise InvalidEncoding(
             "not valid UTF-8", file=file, line=line, offset=offset + err.start
         ) from None
+    if too_deep(text):  # before decoding: deep nesting would overflow the C stack (safejson)
+        raise MalformedJSON("nesting too deep", file=file, line=line)
     try:
         obj = _DECODER.decode(text)
     except json.JSONDecodeError as err:
@@ -500,7 +504,7 @@ def export_commitment(data: bytes) -> ContentCommitment:
     end = bytes(view[:_MAX_HEADER]).find(b"\n")
     if end < 0:
         raise InvalidStructure("no header line", file="<canonical>", line=1)
-    head = json.loads(bytes(view[:end]).decode("utf-8"))
+    head = safejson.loads(bytes(view[:end]).decode("utf-8"))
     if "proofs" not in head:
         return ContentCommitment(hashlib.sha256(view).digest())
     plain = _header_line(head["account"], head["platform"], head["records"]) + "\n"

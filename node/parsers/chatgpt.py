@@ -47,12 +47,12 @@ The array is streamed one conversation at a time, so memory holds one conversati
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from node import safejson
 from node.parsers._stream import (
     JsonCursor,
     JsonItem,
@@ -169,7 +169,7 @@ def _account(source: ExportSource, limits: Limits) -> tuple[str | None, str | No
     with source.open(member) as fh:
         raw = fh.read()
     try:
-        user = json.loads(raw)
+        user = safejson.loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError):
         return None, None  # the handle is optional; a damaged user.json does not spoil the export
     uid = user.get("id") if isinstance(user, dict) else None

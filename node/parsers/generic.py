@@ -34,6 +34,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+from node import safejson
 from node.parsers._stream import (
     TOO_MANY_DIGITS,
     clean_text,
@@ -96,7 +97,7 @@ class GenericParser:
         first = (source.head_text(member) or "").lstrip().split("\n", 1)[0]
         if self._is_jsonl(source, member):
             try:
-                obj = json.loads(first)
+                obj = safejson.loads(first)
             except (ValueError, RecursionError):
                 return False  # a cut first line (over the head size) or not JSON
             return isinstance(obj, dict) and isinstance(obj.get(self.text_field), str)
@@ -161,7 +162,9 @@ class GenericParser:
             if not line.strip():
                 continue
             try:
-                obj = json.loads(line)
+                obj = safejson.loads(line)
+            except safejson.JsonTooDeep:
+                raise MalformedJSON("nesting too deep", file=file, line=lineno) from None
             except json.JSONDecodeError as err:
                 raise MalformedJSON(err.msg, file=file, line=lineno, column=err.colno) from None
             except ValueError:  # an integer over Python's 4,300-digit conversion limit

@@ -14,9 +14,9 @@ validators' verdict is the one that counts.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+from node import safejson
 from node.parsers.base import MAX_PROOF_BYTES, AttachedProof, ParsedExport
 from node.proofs.base import Verdict
 from node.proofs.errors import ProofFileError
@@ -68,7 +68,7 @@ def policy_from_spec(path: Path) -> ProofPolicy:
         ProofPolicyError: the section is malformed.
     """
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw = safejson.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as err:
         raise ProofFileError(f"spec {path}: {type(err).__name__}") from None
     if not isinstance(raw, dict):

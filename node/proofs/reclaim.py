@@ -46,6 +46,7 @@ from eth_hash.auto import keccak
 
 from node.proofs.base import ProofSubject, Verdict
 from node.proofs.params import ProofPolicy
+from node.safejson import too_deep
 
 __all__ = ["METHOD", "ClaimInfo", "ReclaimVerifier", "claim_identifier", "sign_claim"]
 
@@ -132,28 +133,12 @@ MAX_DEPTH = 16
 def _loads(text: str) -> Any:
     """``json.loads`` after refusing nesting deeper than :data:`MAX_DEPTH`.
 
-    The C decoder recurses once per level; deep enough nesting overflows the C stack in some
-    hosts (a crash, not a RecursionError), so depth is measured first, outside strings, in one
-    linear pass (a regex for strings backtracks quadratically on unterminated ones).
+    The C decoder recurses once per level and web3 lifts the recursion limit, so deep nesting
+    would overflow the C stack (a crash, not a RecursionError): depth is measured first
+    (:mod:`node.safejson`).
     """
-    depth = 0
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise _Refusal(f"JSON nested deeper than {MAX_DEPTH}")
-        elif ch in "]}":
-            depth -= 1
+    if too_deep(text, limit=MAX_DEPTH):
+        raise _Refusal(f"JSON nested deeper than {MAX_DEPTH}")
     try:
         return json.loads(text)
     except (ValueError, RecursionError):

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from node.errors import InputError
+from node.safejson import too_deep
 
 __all__ = [
     "JOURNAL_FORMAT",
@@ -73,28 +74,12 @@ def _read_json(path: Path) -> Any:
             data = fh.read(_MAX_JSON + 1)
     except OSError:
         return None
-    if len(data) > _MAX_JSON or _too_deep(data):
+    if len(data) > _MAX_JSON or too_deep(data):
         return None
     try:
         return json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         return None
-
-
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_BRACKET = re.compile(rb"[\[\]{}]")
-_MAX_DEPTH = 64
-
-
-def _too_deep(data: bytes) -> bool:
-    """Nesting past any real record: deep enough nesting crashes the C JSON decoder's stack
-    (a segfault, not an exception), so it is measured before decoding."""
-    depth = 0
-    for m in _BRACKET.finditer(_STRING.sub(b'""', data)):
-        depth += 1 if m.group() in (b"[", b"{") else -1
-        if depth > _MAX_DEPTH:
-            return True
-    return False
 
 
 @dataclass(frozen=True)
@@ -252,7 +237,7 @@ def audit_tail(home: Path, address: str, lines: int = 20) -> list[AuditLine]:
             continue
     out = []
     for line in reversed(tail):
-        if _too_deep(line.encode("utf-8", "replace")):
+        if too_deep(line.encode("utf-8", "replace")):
             continue
         try:
             raw = json.loads(line)

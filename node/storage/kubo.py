@@ -17,7 +17,6 @@ Not ipfshttpclient (DESIGN §7): its last release refuses Kubo > 0.7 and silentl
 from __future__ import annotations
 
 import io
-import json
 import logging
 import secrets
 from collections.abc import Callable, Iterator
@@ -25,6 +24,7 @@ from typing import Any, BinaryIO, Final
 
 import httpx
 
+from node import safejson
 from node.retry import STORAGE_IDEMPOTENT, retry_call
 from node.storage._cid import ParsedCid, parse_cid
 from node.storage._http import read_capped
@@ -148,7 +148,7 @@ class KuboStore:
         except BlobTooLarge:
             return KuboRpcError(endpoint, response.status_code, "(oversized error body)")
         try:
-            message = str(json.loads(raw).get("Message", ""))
+            message = str(safejson.loads(raw).get("Message", ""))
         except (ValueError, AttributeError):
             message = raw[:200].decode("utf-8", "replace")
         return KuboRpcError(endpoint, response.status_code, message)
@@ -164,7 +164,7 @@ class KuboStore:
             if not line.strip():
                 continue
             try:
-                value = json.loads(line)
+                value = safejson.loads(line)
             except ValueError:
                 raise KuboRpcError(endpoint, 200, "answer is not NDJSON") from None
             if not isinstance(value, dict):

@@ -11,7 +11,6 @@ logged, never put in an exception, and hidden from ``repr``.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from typing import Any, Final, Literal
 
 import httpx
 
+from node import safejson
 from node.retry import STORAGE_CREATE, STORAGE_IDEMPOTENT, retry_call
 from node.storage._cid import parse_cid
 from node.storage._http import read_capped
@@ -125,7 +125,7 @@ class PinningClient:
             if response.status_code >= 400:
                 raise PinningServiceError(path, response.status_code, _reason(raw))
             try:
-                return json.loads(raw)
+                return safejson.loads(raw)
             except ValueError:
                 raise PinningServiceError(path, response.status_code, "not JSON") from None
 
@@ -259,7 +259,7 @@ def _never_sent(err: BaseException) -> bool:
 def _reason(raw: bytes) -> str:
     """The spec's ``{"error": {"reason": .., "details": ..}}``, or a short excerpt."""
     try:
-        error = json.loads(raw).get("error", {})
+        error = safejson.loads(raw).get("error", {})
         reason = str(error.get("reason", ""))
         details = error.get("details")
         return f"{reason}: {details}" if details else reason
