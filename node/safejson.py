@@ -20,9 +20,13 @@ __all__ = ["MAX_DEPTH", "JsonTooDeep", "loads", "too_deep"]
 MAX_DEPTH: Final = 64
 """Nesting allowed by default: far past any real record, far below a stack overflow."""
 
-_TOKENS_STR: Final = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
-_TOKENS_BYTES: Final = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+# Each match skips everything up to the next bracket outside a string (strings whole, possessively:
+# no backtracking) and captures that bracket, so the Python loop runs once per bracket only.
+_TOKENS_STR: Final = re.compile(r'(?:[^"\[\]{}]++|"(?:[^"\\]++|\\.)*+")*+([\[\]{}])', re.DOTALL)
+_TOKENS_BYTES: Final = re.compile(rb'(?:[^"\[\]{}]++|"(?:[^"\\]++|\\.)*+")*+([\[\]{}])', re.DOTALL)
 _OPEN: Final = frozenset(("[", "{", b"[", b"{"))
+_FIRST_STR: Final = re.compile(r"\s*[\[{]")
+_FIRST_BYTES: Final = re.compile(rb"\s*[\[{]")
 
 
 class JsonTooDeep(ValueError):
@@ -37,9 +41,16 @@ def too_deep(data: str | bytes, *, start: int = 0, limit: int = MAX_DEPTH) -> bo
     anything, so it cannot overflow a stack.
     """
     tokens = _TOKENS_BYTES if isinstance(data, bytes) else _TOKENS_STR
+    first = (
+        _FIRST_BYTES.match(data, start)
+        if isinstance(data, bytes)
+        else _FIRST_STR.match(data, start)
+    )  # type: ignore[arg-type]
+    if first is None:
+        return False  # a scalar (or nothing) at start: it cannot nest
     depth = 0
     for m in tokens.finditer(data, start):  # type: ignore[arg-type]
-        token = m.group()
+        token = m.group(1)
         if token in _OPEN:
             depth += 1
             if depth > limit:
