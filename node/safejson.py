@@ -45,7 +45,7 @@ def too_deep(data: str | bytes, *, start: int = 0, limit: int = MAX_DEPTH) -> bo
         _FIRST_BYTES.match(data, start)
         if isinstance(data, bytes)
         else _FIRST_STR.match(data, start)
-    )  # type: ignore[arg-type]
+    )
     if first is None:
         return False  # a scalar (or nothing) at start: it cannot nest
     depth = 0

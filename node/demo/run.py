@@ -34,6 +34,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from node.chain.deployment import Deployment
 from node.demo.data import make_exports
 from node.demo.procs import DemoInterrupted, Supervisor, signals_raise
 from node.demo.stages import (
@@ -178,12 +179,35 @@ def run_demo(
                 out.print(f"[yellow]cleanup:[/] {p}")
 
 
+def start_web_app(home: Path, contributor: str, account_index: int) -> str:
+    """Serve the node's web app (``datadao ui``) for one demo contributor, on a free loopback
+    port in a daemon thread, over that contributor's own node database; returns its URL (with
+    this run's token), so a newcomer can click through the finished demo."""
+    from node.chain.anvil import free_port
+    from node.services.node import UiNode
+    from node.settings import NodeSettings
+    from node.ui.app import UiConfig
+    from node.ui.server import start_in_thread
+
+    db = home / "demo" / "contributors" / contributor / "node.db"
+    settings = NodeSettings(home=home, database_url=f"sqlite:///{db}")
+    return start_in_thread(UiNode(settings, account_index), UiConfig(port=free_port())).url
+
+
 def _hold(sup: Supervisor, out: Console, summary: dict[str, Any], home: Path) -> None:
     """``--keep-running``: serve until Ctrl-C (a normal end, exit 0) or a child dies (an error)."""
+    first = summary["contributors"][0]
+    index = next(
+        int(c["account_index"])
+        for c in Deployment.load(home / "devnet" / "deployment.json").extra["contributors"]
+        if str(c["address"]).lower() == str(first["address"]).lower()
+    )
+    url = start_web_app(home, str(first["name"]), index)
     out.print(
         f"[bold]--keep-running:[/] devnet at {summary['rpc_url']}; try "
         f"`DATADAO_HOME={home} datadao gov proposals`; Ctrl-C stops everything"
     )
+    out.print(f"[bold]web app[/] (as {first['name']}): {url}")
     try:
         while True:
             sup.check()
