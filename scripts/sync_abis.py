@@ -18,7 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from eth_utils import keccak
+from eth_utils.crypto import keccak
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "contracts" / "out"

@@ -34,8 +34,8 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-import dkim  # type: ignore[import-untyped]
-from dkim.util import InvalidTagValueList, parse_tag_value  # type: ignore[import-untyped]
+import dkim
+from dkim.util import InvalidTagValueList, parse_tag_value
 
 from node.proofs.base import ProofSubject, Verdict
 from node.proofs.params import DkimKey, ProofPolicy

@@ -32,6 +32,7 @@ from node.chain.deployment import Deployment  # noqa: E402
 from node.chain.eip712 import SubmissionMessage, sign  # noqa: E402
 from node.chain.registry import SubmissionRegistry  # noqa: E402
 from node.devnet.manager import DevnetOptions, devnet_down, devnet_up  # noqa: E402
+from node.types import DatasetId  # noqa: E402
 
 
 def reference_transfers(url: str, n: int) -> float:
@@ -50,7 +51,7 @@ def reference_transfers(url: str, n: int) -> float:
             "maxFeePerGas": 2 * w3.eth.get_block("latest")["baseFeePerGas"] + 10**9,
             "maxPriorityFeePerGas": 10**9,
         }
-        signed = acct.sign_transaction(tx)
+        signed = acct.sign_transaction(tx)  # type: ignore[arg-type]
         h = w3.eth.send_raw_transaction(signed.raw_transaction)
         w3.eth.wait_for_transaction_receipt(h, poll_latency=0.05)
     return n / (time.perf_counter() - t0)
@@ -72,7 +73,7 @@ def submissions(d: Deployment, n: int, *, burst: bool) -> float:
     registry = SubmissionRegistry(relayer, d.address("SubmissionRegistry"))
     cfg = DatasetConfig(relayer, d.address("DatasetConfig"))
     contributor = devnet_account(14)
-    epoch = cfg.currentEpoch(1)
+    epoch = cfg.currentEpoch(DatasetId(1))
     msgs = []
     for _ in range(n):
         m = SubmissionMessage(

@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,13 +47,15 @@ class Run:
 def child_datadao_seal(src: str, dst: str, key_hex: str, threads: str = "auto") -> None:
     import secrets
 
+    from web3 import Web3
+
     from node.protocol import crypto
     from node.protocol.crypto import DaoPublicKey, SealContext, seal
-    from node.types import ChecksumAddress, ContentCommitment, DatasetId, FileId, RitualId
+    from node.types import ContentCommitment, DatasetId, FileId, RitualId
 
     ctx = SealContext(
         chain_id=31337,
-        registry=ChecksumAddress("0x5FbDB2315678afecb367f032d93F642f64180aa3"),
+        registry=Web3.to_checksum_address("0x5FbDB2315678afecb367f032d93F642f64180aa3"),
         dataset_id=DatasetId(1),
         file_id=FileId(b"\x01" * 32),
         ritual_id=RitualId(1),
@@ -78,13 +81,15 @@ def child_datadao_seal(src: str, dst: str, key_hex: str, threads: str = "auto") 
 
 
 def child_datadao_open(src: str, ritual_json: str) -> None:
+    from web3 import Web3
+
     from node.protocol.crypto import SealContext, open_with_dek, read_header
     from node.protocol.dkg_local import LocalRitual
-    from node.types import ChecksumAddress, ContentCommitment, DatasetId, FileId, RitualId
+    from node.types import ContentCommitment, DatasetId, FileId, RitualId
 
     ctx = SealContext(
         chain_id=31337,
-        registry=ChecksumAddress("0x5FbDB2315678afecb367f032d93F642f64180aa3"),
+        registry=Web3.to_checksum_address("0x5FbDB2315678afecb367f032d93F642f64180aa3"),
         dataset_id=DatasetId(1),
         file_id=FileId(b"\x01" * 32),
         ritual_id=RitualId(1),
@@ -193,11 +198,12 @@ def main() -> int:
 
     if args.child:
         kind, *rest = args.child
-        {
+        children: dict[str, Callable[..., None]] = {
             "datadao": child_datadao_seal,
             "datadao-open": child_datadao_open,
             "tink": child_tink_seal,
-        }[kind](*rest)
+        }
+        children[kind](*rest)
         return 0
 
     size = int(args.size_gib * GiB)

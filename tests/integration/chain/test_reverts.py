@@ -104,7 +104,7 @@ def test_submission_rejections(devnet: Devnet, snapshot: None) -> None:
     ]
     for expected, message, signer in cases:
         err = _assert_reverts_unchanged(
-            devnet, expected, lambda m=message, s=signer: _submit(devnet, m, s)
+            devnet, expected, functools.partial(_submit, devnet, message, signer)
         )
         assert err.error_name == expected.error_name
     # signed by someone other than the declared contributor

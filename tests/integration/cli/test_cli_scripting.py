@@ -73,6 +73,7 @@ def test_contribute_submissions_rewards_json_and_a_copy_is_a_conflict(
     assert entry["chain"]["contributor"] == row.contributor
 
     table = node_home.cli("submissions", "--account-index", me)  # a pipe: nothing cut
+    assert row.cid is not None
     assert row.cid in table.stdout
     assert row.file_id in table.stdout
 

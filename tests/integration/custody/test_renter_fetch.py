@@ -24,7 +24,7 @@ from node.custody.session import SessionKey
 from node.custody.wire import SHARES_PATH, ShareRequestBody, WireRequest
 from node.devnet.bootstrap import validator_passphrase
 from node.protocol.keystore import load_secret
-from node.types import DatasetId, Epoch
+from node.types import Cid, DatasetId, Epoch
 from tests.integration.custody.conftest import World
 from tests.integration.helpers import chain_now, transact_as_timelock
 from validator.dkg_watcher import FERVEO_KIND
@@ -387,7 +387,7 @@ def test_gather_reports_refusals_by_validator(world: World) -> None:
         from node.protocol.crypto import read_header
 
         header = read_header(
-            IteratorReader(iter(world.store.cat(world.outside.cid, max_bytes=1 << 30)))
+            IteratorReader(iter(world.store.cat(Cid(world.outside.cid), max_bytes=1 << 30)))
         )
         with pytest.raises(NotEnoughShares) as info:
             client.gather_dek(

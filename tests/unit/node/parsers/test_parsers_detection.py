@@ -34,7 +34,7 @@ RENAMES: dict[str, tuple[str, list[str]]] = {
 def _rezip(src: Path, dst: Path, renames: dict[str, str]) -> Path:
     """``src`` with members renamed (``old -> new``), everything else as it was."""
     with zipfile.ZipFile(src) as zin:
-        members = {renames.get(n, n): zin.read(n) for n in zin.namelist()}
+        members: dict[str, bytes | str] = {renames.get(n, n): zin.read(n) for n in zin.namelist()}
     return write_zip(dst, members)
 
 

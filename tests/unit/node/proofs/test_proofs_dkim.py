@@ -9,7 +9,7 @@ import dataclasses
 import functools
 from datetime import UTC, datetime, timedelta
 
-import dkim  # type: ignore[import-untyped]
+import dkim
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from eth_typing import ChecksumAddress
+from web3 import Web3
 
 from node.errors import KeyCustodyError
 from node.protocol.crypto import (
@@ -43,7 +43,7 @@ def members() -> list[RitualMember]:
 def _ctx() -> SealContext:
     return SealContext(
         chain_id=31337,
-        registry=ChecksumAddress("0x5FbDB2315678afecb367f032d93F642f64180aa3"),
+        registry=Web3.to_checksum_address("0x5FbDB2315678afecb367f032d93F642f64180aa3"),
         dataset_id=DatasetId(1),
         file_id=FileId(b"\x11" * 32),
         ritual_id=RitualId(RITUAL),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -150,7 +151,8 @@ def test_a_failed_job_reports_in_words_and_a_second_of_a_kind_waits() -> None:
     assert snap["status"] == "failed"
     assert snap["error"] == "the blockstore is full"
     assert snap["steps"] == {"seal": {"done": 1, "total": 2}}
-    bug = board.start("contribution", "t3", lambda j: {}["missing"])
+    empty: dict[str, dict[str, Any]] = {}
+    bug = board.start("contribution", "t3", lambda j: empty["missing"])
     while not bug.finished:
         bug.wait_change(bug.version, 1.0)
     assert bug.error == "unexpected error (KeyError); see the app's log"

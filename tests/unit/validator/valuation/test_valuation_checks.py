@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from validator.valuation.checks import run_checks
+from validator.valuation.checks import CheckResult, run_checks
 from validator.valuation.data import Contribution, Record, parse_jsonl
 from validator.valuation.spec import CheckSpec
 from validator.valuation.synthetic import chat_records
@@ -15,7 +15,7 @@ from validator.valuation.synthetic import chat_records
 CS = CheckSpec()
 
 
-def _flags(results: list, name: str) -> tuple[str, ...]:
+def _flags(results: list[CheckResult], name: str) -> tuple[str, ...]:
     return next(r.flags for r in results if r.contributor == name)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from typing import Any
 
 import pytest
 
@@ -40,7 +41,7 @@ def test_default_digest_is_pinned() -> None:
         {"checks": CheckSpec(containment_min_reference=10)},
     ],
 )
-def test_every_knob_changes_the_digest(change: dict[str, object]) -> None:
+def test_every_knob_changes_the_digest(change: dict[str, Any]) -> None:
     assert dataclasses.replace(ValuationSpec(), **change).digest() != ValuationSpec().digest()
 
 
