@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-
-from node.cli.options import console
+from rich.console import Console
 
 __all__ = ["demo"]
+
+_REPORT_WIDTH = 140
 
 
 @click.command()
@@ -36,4 +37,7 @@ def demo(home: Path | None, seed: int, timeout_s: float, keep_running: bool) -> 
     """Run a whole Data DAO locally: contribute, score, reward, govern access, decrypt."""
     from node.demo.run import run_demo
 
-    run_demo(home, seed=seed, timeout_s=timeout_s, keep_running=keep_running, out=console())
+    out = Console(highlight=False)
+    if not out.is_terminal:  # a report read in a log: wide enough for its tables, rules bounded
+        out.width = _REPORT_WIDTH
+    run_demo(home, seed=seed, timeout_s=timeout_s, keep_running=keep_running, out=out)
