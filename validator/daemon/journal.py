@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from node.errors import DataDaoError
+from node.safejson import too_deep
 from validator.daemon.state import EpochState, check_transition
-from validator.valuation.data import first_line_nested_deeper
 
 __all__ = ["CorruptRecord", "EpochRecord", "Journal", "JournalError"]
 
@@ -173,8 +173,8 @@ class Journal:
             raise JournalError(f"cannot read {path.name}: {err.strerror}") from None
         if len(data) > MAX_RECORD_BYTES:
             raise CorruptRecord(f"{path.name} is over {MAX_RECORD_BYTES} bytes")
-        if first_line_nested_deeper(data.replace(b"\n", b" "), _MAX_DEPTH) is not None:
-            raise CorruptRecord(f"{path.name} is not a record (unbalanced or over-nested JSON)")
+        if too_deep(data, limit=_MAX_DEPTH):  # before decoding: see node.safejson
+            raise CorruptRecord(f"{path.name} nests deeper than a record (not JSON of one)")
         try:
             raw = json.loads(data.decode("utf-8"))
         except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError included

@@ -10,16 +10,15 @@ The validation set and pool are the DAO's own files, so for them a bad line rais
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from node.safejson import too_deep
 from validator.valuation.errors import DataFormatError
 
 __all__ = [
     "Contribution",
     "Record",
-    "first_line_nested_deeper",
     "load_contributions",
     "load_records",
     "parse_jsonl",
@@ -29,38 +28,8 @@ MAX_FILE_BYTES = 512 * 2**20
 _MAX_LABEL_DIGITS = 64  # a class label, not a number to compute with
 MAX_JSONL_DEPTH = 32
 """Deepest nesting of arrays and objects a contributor's JSONL line may have (a record is an
-object of strings and numbers: depth 1; anything past a few levels is an attack)."""
-
-# A JSON string on one line (JSONL strings never hold a raw newline), unrolled for speed.
-_JSON_STRING = re.compile(rb'"[^"\\\n]*(?:\\[^\n][^"\\\n]*)*"')
-_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}\n")
-
-
-def first_line_nested_deeper(data: bytes, limit: int) -> int | None:
-    """The first (1-based) line of JSONL ``data`` whose arrays and objects nest deeper than
-    ``limit`` outside strings, or whose brackets do not balance; ``None`` if there is none.
-
-    Why this runs before any JSON decoder sees hostile bytes: the C decoder recurses once per
-    level and relies on ``RecursionError``, but ``py_ecc`` (imported with web3) raises the
-    interpreter's recursion limit to 100,000 at import, so 100,000 ``[`` overflow the C stack
-    and kill the process with SIGSEGV instead. Each round below deletes every innermost
-    ``[]``/``{}`` pair (C-speed ``bytes.replace``), so ``limit`` rounds clear any line that
-    nests at most ``limit`` deep; what is left marks the line. Cost: ``limit`` passes at most.
-    """
-    skeleton = _JSON_STRING.sub(b"", data).translate(None, _NOT_BRACKET)
-    for _ in range(limit):
-        if b"[" * (limit + 1) in skeleton or b"{" * (limit + 1) in skeleton:
-            break  # a run of openers deeper than the limit: no need for more rounds
-        reduced = skeleton.replace(b"[]", b"").replace(b"{}", b"")
-        if reduced == skeleton:
-            break
-        skeleton = reduced
-    if not skeleton.strip(b"\n"):
-        return None
-    for lineno, line in enumerate(skeleton.split(b"\n"), start=1):
-        if line:
-            return lineno
-    return None  # unreachable: a non-blank skeleton has a non-empty line
+object of strings and numbers: depth 1). Measured before decoding (:mod:`node.safejson`: in a
+process that imported web3 the C decoder segfaults on deep nesting instead of raising)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,13 +63,12 @@ def parse_jsonl(raw: bytes) -> tuple[Record, ...]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
         raise DataFormatError(f"not UTF-8 at byte {err.start}") from err
-    deep = first_line_nested_deeper(raw, MAX_JSONL_DEPTH)
-    if deep is not None:
-        raise DataFormatError(f"line {deep}: nested deeper than {MAX_JSONL_DEPTH} levels")
     records: list[Record] = []
     for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
+        if too_deep(line, limit=MAX_JSONL_DEPTH):
+            raise DataFormatError(f"line {lineno}: nested deeper than {MAX_JSONL_DEPTH} levels")
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as err:
