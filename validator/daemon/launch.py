@@ -27,6 +27,7 @@ from validator.daemon.adapters import ChainEpochView, CustodyOpener
 from validator.daemon.driver import (
     DaemonConfig,
     EpochChain,
+    FileOpener,
     Scorer,
     ValidatorDaemon,
     seed_delay_for,
@@ -76,6 +77,7 @@ class Hooks:
 
     wrap_chain: Callable[[EpochChain], EpochChain] = field(default=lambda c: c)
     wrap_scorer: Callable[[Scorer], Scorer] = field(default=lambda s: s)
+    wrap_opener: Callable[[FileOpener], FileOpener] = field(default=lambda o: o)
 
 
 @dataclass
@@ -149,7 +151,7 @@ def build_daemon(cfg: RunConfig, hooks: Hooks | None = None) -> BuiltDaemon:
         ),
         hooks.wrap_chain(view),
         Journal(validator_dir(cfg.home, me) / "journal"),
-        opener,
+        hooks.wrap_opener(opener),
         opener.validation_set,
         hooks.wrap_scorer(scorer),
         reporter=_labels(cfg.label_dir or validator_dir(cfg.home, me) / "labels"),

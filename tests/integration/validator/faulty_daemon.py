@@ -13,6 +13,12 @@
 
 A crash fires once: it first creates ``--marker``, and a restarted process that finds the
 marker runs without the fault, as an operator's restart would.
+
+``--lag-blocks K`` (with any fault, or none) makes the validator's peers lag: opening a file
+is refused ``not_committee`` by all of them (as :class:`~node.custody.errors.NotEnoughShares`,
+what gathering raises) on the file's first attempt and on every attempt while the chain head is
+below the epoch's close + K, as share services reading the chain a few blocks behind do. Each
+refusal appends a line to ``--lag-log``, so the test can tell the lag really happened.
 """
 
 from __future__ import annotations
@@ -23,11 +29,12 @@ import signal
 from collections.abc import Sequence
 from pathlib import Path
 
+from node.custody.errors import NotEnoughShares
 from node.settings import NodeSettings
 from node.types import Bps, DatasetId, Epoch
-from node.wiring import blob_store, connect
+from node.wiring import ChainContext, blob_store, connect
 from validator.daemon import launch as service
-from validator.daemon.driver import EpochChain, Scorer
+from validator.daemon.driver import EpochChain, FileOpener, Scorer
 from validator.daemon.logs import json_logging
 from validator.daemon.scoring import EpochScores, FileInput
 
@@ -77,6 +84,34 @@ class _CrashAfterCommit:
         return tx
 
 
+def _lagging_peers(ctx: ChainContext, blocks: int, log: Path) -> service.Hooks:
+    config = ctx.contracts.config
+
+    def wrap(opener: FileOpener) -> FileOpener:
+        asked: set[bytes] = set()
+
+        def lagging(dataset_id: DatasetId, epoch: Epoch, file_id: bytes) -> bytes:
+            head = ctx.chain.block_number()
+            first = file_id not in asked
+            asked.add(file_id)
+            if first or head < config.epochWindows(dataset_id, epoch).close_block + blocks:
+                with log.open("a") as fh:
+                    fh.write(f"{head} {file_id.hex()}\n")
+                raise NotEnoughShares(
+                    file_id=file_id.hex(),
+                    threshold=3,
+                    valid=0,
+                    unreachable={},
+                    refused={"peers": "not_committee: the committee is not visible yet"},
+                    bad=[],
+                )
+            return opener(dataset_id, epoch, file_id)
+
+        return lagging
+
+    return service.Hooks(wrap_opener=wrap)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--home", type=Path, required=True)
@@ -85,10 +120,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--fault", choices=["invert", "crash-before-journal", "crash-after-commit"])
     ap.add_argument("--marker", type=Path, required=True)
     ap.add_argument("--interval", type=float, default=0.3)
+    ap.add_argument("--lag-blocks", type=int, default=0)
+    ap.add_argument("--lag-log", type=Path, default=None)
     args = ap.parse_args(argv)
 
     json_logging()
     settings = NodeSettings(home=args.home)
+    ctx = connect(settings, args.account_index, signer=True)
     hooks = service.Hooks()
     if args.fault == "invert":
         hooks = service.Hooks(wrap_scorer=_invert)
@@ -101,9 +139,13 @@ def main(argv: Sequence[str] | None = None) -> None:
             return _CrashAfterCommit(chain, marker)  # type: ignore[return-value]
 
         hooks = service.Hooks(wrap_chain=wrap)
+    if args.lag_blocks:
+        if args.lag_log is None:
+            ap.error("--lag-blocks needs --lag-log")
+        hooks.wrap_opener = _lagging_peers(ctx, args.lag_blocks, args.lag_log).wrap_opener
     service.run(
         service.RunConfig(
-            chain=connect(settings, args.account_index, signer=True),
+            chain=ctx,
             store=blob_store(settings),
             spec=service.load_spec(args.spec),
             home=args.home,

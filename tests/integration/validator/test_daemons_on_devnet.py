@@ -9,8 +9,20 @@ plain CLI; the other three are the same daemon with one injected fault each
 right after the commit is mined (both restarted, as an operator would).
 
 The epoch holds the demo's six contributors (three honest platforms, a partial duplicate,
-noise, the validation set) plus a file whose ciphertext is missing from storage and one whose
-body fails authentication. The module runs the epoch once; each test checks one promise.
+noise, the validation set) plus a file whose ciphertext is missing from storage, one whose
+body fails authentication, and hostile plaintexts sealed and registered directly (a contributor's
+pipeline would never canonicalize them): a number for ``ts``, a header without ``platform``,
+10,000- and 200,000-deep nesting, a list for ``text``. Every daemon must keep running, score
+them 0 with a flag, and pay the other files exactly as without them.
+
+Share services read the chain one block behind, so every daemon's first requests, made in the
+block that fixed the seed, are refused ``not_committee`` by the real services (issue #17: that
+used to become a committed 0). The crash-after-commit daemon's peers lag more: its first
+attempt at every file, and every attempt until the head is ``LAG_BLOCKS`` past the close, is
+refused. Once every daemon has begun the epoch the test mines one block a second up to the
+availability deadline (:func:`validator.daemon.availability.availability_deadline`), as a live
+chain would, so the missing file's verdict comes from the chain's clock. The module runs the
+epoch once; each test checks one promise.
 """
 
 from __future__ import annotations
@@ -43,6 +55,7 @@ from node.storage.memory import MemoryBlobStore
 from node.types import Epoch
 from tests.integration.conftest import Devnet
 from tests.integration.helpers import DATASET, SealedFile, open_fresh_epoch, seal_and_submit
+from validator.daemon.availability import availability_deadline
 from validator.daemon.journal import EpochRecord, Journal
 from validator.daemon.scoring import FileInput, score_epoch
 from validator.daemon.state import EpochState
@@ -53,6 +66,25 @@ pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[3]
 PHASE_TIMEOUT_S = 300.0
+LAG_BLOCKS = 3  # below the deadline's close + 5 (a 10-block commit window): the lag ends first
+MINE_EVERY_S = 1.0
+
+
+def _line(obj: object) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":")).encode() + b"\n"
+
+
+_HEAD = {"account": None, "format": "datadao.export/1", "platform": "chatgpt", "records": 1}
+_ROW = {"author": "user", "id": "x", "kind": "message", "text": "hi", "thread": None, "ts": None}
+HOSTILE = {
+    "hostile-ts-number": _line(_HEAD) + _line({**_ROW, "ts": 5}),
+    "hostile-no-platform": _line({k: v for k, v in _HEAD.items() if k != "platform"}) + _line(_ROW),
+    "hostile-deep": _line(_HEAD) + b'{"text":' + b"[" * 10_000 + b"]" * 10_000 + b"}\n",
+    "hostile-very-deep": _line(_HEAD) + b'{"text":' + b"[" * 200_000 + b"]" * 200_000 + b"}\n",
+    "hostile-text-list": _line(_HEAD) + _line({**_ROW, "text": [1, 2]}),
+}
+"""Plaintexts no contributor pipeline writes, sealed and registered as they are."""
+UNOPENED = ("missing", "tampered")
 
 
 @dataclass
@@ -89,6 +121,8 @@ class Outcome:
     markers: dict[str, Path]
     ema_before: dict[str, int]
     commits_per_validator: dict[str, int]
+    alive_at_end: dict[str, bool]  # process name -> still running when the epoch was claimed
+    lag_refusals: list[str]  # "head file-id" per refused open of the lagging daemon
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -195,7 +229,11 @@ def outcome(devnet: Devnet, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         files["tampered"] = seal_and_submit(
             devnet, store, devnet.spare[1], epoch, second[:-1] + b" \n", tamper_body=True
         )
+        for i, (role, plaintext) in enumerate(HOSTILE.items()):
+            who = devnet.contributors[i % len(devnet.contributors)]
+            files[role] = seal_and_submit(devnet, store, who, epoch, plaintext)
 
+        lag_log = logs / "lagging-peers.log"
         run = [*py, "node.cli", "validator", "run", "--home", home, "--spec", str(SPEC_FILE),
                "--confirmations", "1", "--interval", "0.3", "--threads", "1"]  # fmt: skip
         faulty = [*py, "tests.integration.validator.faulty_daemon", "--home", home,
@@ -210,6 +248,8 @@ def outcome(devnet: Devnet, tmp_path_factory: pytest.TempPathFactory) -> Iterato
                 markers[name] = logs / f"{name}.fired"
                 argv = [*faulty, "--account-index", idx, "--fault", fault,
                         "--marker", str(markers[name])]  # fmt: skip
+            if fault == "crash-after-commit":
+                argv += ["--lag-blocks", str(LAG_BLOCKS), "--lag-log", str(lag_log)]
             procs[name] = Proc(name, argv, logs / f"{name}.log")
 
         board = ScoreBoard(devnet.chain, devnet.address("ScoreBoard"))
@@ -223,7 +263,7 @@ def outcome(devnet: Devnet, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         t0 = time.monotonic()
         devnet.time.mine_to(windows.close_block + 1)
         # A daemon fixes the seed (and the committee); share services read 1 block behind the
-        # head, and an automining anvil makes no block on its own: mine one, as time would.
+        # head, and an automining anvil makes no block on its own: the blocks come below.
         _pump(
             sup,
             env,
@@ -232,16 +272,39 @@ def outcome(devnet: Devnet, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             lambda: board.epochSeed(DATASET, epoch) != b"\0" * 32,
             "the seed",
         )
-        devnet.time.mine(1)
+        journals = {a: Journal(devnet.home / "validator" / a / "journal") for a in addrs}
+        # no block until every daemon has begun the epoch (and made its first, refused,
+        # requests): nobody else sends a transaction before the availability deadline
         _pump(
             sup,
             env,
             procs,
             markers,
-            lambda: (
-                all(board.commitmentOf(DATASET, epoch, a) != b"\0" * 32 for a in addrs)
-                and all(p.restarts == 1 for n, p in procs.items() if n in markers and "crash" in n)
-            ),
+            lambda: all(j.load(DATASET, epoch) is not None for j in journals.values()),
+            "every daemon to begin the epoch",
+        )
+        deadline = availability_deadline(windows)
+        mined_at = [0.0]
+
+        def committed() -> bool:
+            # blocks keep coming up to the availability deadline, one a second, as on a live
+            # chain (an automining anvil makes none by itself); none after it, so the commit
+            # window cannot run out under a loaded machine
+            if devnet.chain.block_number() < deadline and (
+                time.monotonic() - mined_at[0] >= MINE_EVERY_S
+            ):
+                devnet.time.mine(1)
+                mined_at[0] = time.monotonic()
+            return all(board.commitmentOf(DATASET, epoch, a) != b"\0" * 32 for a in addrs) and all(
+                p.restarts == 1 for n, p in procs.items() if n in markers and "crash" in n
+            )
+
+        _pump(
+            sup,
+            env,
+            procs,
+            markers,
+            committed,
             "every validator to commit (and both crashed daemons to be restarted)",
         )
         t_commit = time.monotonic() - t0
@@ -255,7 +318,6 @@ def outcome(devnet: Devnet, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             "every validator to reveal",
         )
         devnet.time.mine_to(windows.finalize_from)
-        journals = {a: Journal(devnet.home / "validator" / a / "journal") for a in addrs}
 
         def claimed() -> bool:
             recs = [j.load(DATASET, epoch) for j in journals.values()]
@@ -263,6 +325,7 @@ def outcome(devnet: Devnet, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
         _pump(sup, env, procs, markers, claimed, "finalization and every validator's claim")
         wall = time.monotonic() - t0
+        alive = {n: p.returncode() is None for n, p in procs.items()}
         sup.close()
 
         events = board.contract.events.ScoresCommitted.get_logs(
@@ -287,6 +350,8 @@ def outcome(devnet: Devnet, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             markers=markers,
             ema_before=ema_before,
             commits_per_validator=commits,
+            alive_at_end=alive,
+            lag_refusals=lag_log.read_text().splitlines() if lag_log.exists() else [],
             seconds=seconds,
         )
     finally:
@@ -304,7 +369,7 @@ def test_epoch_finalizes_with_the_engines_scores(outcome: Outcome) -> None:
     assert board.epochStatus(DATASET, o.epoch).finalized
     honest = o.journals[o.validators[0]]
     # what the valuation engine computes from the same inputs, in this test process
-    plain = {f.file_id: f.plaintext for n, f in o.files.items() if n not in ("missing", "tampered")}
+    plain = {f.file_id: f.plaintext for n, f in o.files.items() if n not in UNOPENED}
     inputs = [
         FileInput(fid, plain[fid]) if fid in plain else FileInput(fid, failure="unavailable")
         for fid in o.file_order
@@ -320,7 +385,7 @@ def test_epoch_finalizes_with_the_engines_scores(outcome: Outcome) -> None:
         assert board.finalScore(DATASET, o.epoch, fid) == bps
     for name in ("honest-chatgpt", "honest-reddit", "honest-twitter"):
         assert board.finalScore(DATASET, o.epoch, o.files[name].file_id) > 0, name
-    for name in ("duplicate", "noise", "contaminated", "missing", "tampered"):
+    for name in ("duplicate", "noise", "contaminated", "missing", "tampered", *HOSTILE):
         assert board.finalScore(DATASET, o.epoch, o.files[name].file_id) == 0, name
 
 
@@ -331,8 +396,10 @@ def test_reasons_are_recorded_for_every_zero(outcome: Outcome) -> None:
     assert why["contaminated"].startswith("validation_overlap")
     assert why["noise"].startswith("no positive value")
     assert "Storage" in why["missing"] or "not found" in why["missing"].lower()
-    assert why["tampered"]
-    assert why["tampered"] != why["missing"]
+    assert why["missing"].startswith("unavailable by block")  # at the deadline, not before
+    assert why["tampered"].startswith("invalid: ")  # a fact about the stored bytes: at once
+    for name in HOSTILE:
+        assert why[name].startswith("malformed: not canonical JSONL"), (name, why[name])
     assert all(not why[n] for n in ("honest-chatgpt", "honest-reddit", "honest-twitter"))
 
 
@@ -379,3 +446,51 @@ def test_nutrition_label_is_written_by_each_daemon(outcome: Outcome) -> None:
         label = outcome.devnet.home / "validator" / a / "labels" / f"epoch-{outcome.epoch}"
         assert (label / "report.json").is_file()
         assert (label / "label.png").stat().st_size > 0
+
+
+def test_hostile_files_score_zero_and_every_daemon_keeps_running(outcome: Outcome) -> None:
+    o = outcome
+    assert all(o.alive_at_end.values()), o.alive_at_end  # daemons and share services alike
+    for a in o.validators[:3]:  # the fourth inverts every readable file's score on purpose
+        rec = o.journals[a]
+        by = _by_file(o, rec)
+        for name in HOSTILE:
+            fid = o.files[name].file_id
+            assert by[fid] == 0, (a, name)
+            assert rec.reasons[fid.hex()].startswith("malformed: "), (a, name)
+
+
+def test_the_other_files_are_paid_as_without_the_hostile_ones(outcome: Outcome) -> None:
+    """Flagged files never enter the valuation, so the others' scores are exactly those of
+    the same epoch without them."""
+    o = outcome
+    board = ScoreBoard(o.devnet.chain, o.devnet.address("ScoreBoard"))
+    hostile_ids = {o.files[n].file_id for n in HOSTILE}
+    plain = {f.file_id: f.plaintext for n, f in o.files.items() if n not in UNOPENED}
+    inputs = [
+        FileInput(fid, plain[fid]) if fid in plain else FileInput(fid, failure="unavailable")
+        for fid in o.file_order
+        if fid not in hostile_ids
+    ]
+    spec = ValuationSpec.from_json(SPEC_FILE.read_text())
+    validation = (o.devnet.home / "devnet" / "validation-set.jsonl").read_bytes()
+    without = score_epoch(
+        inputs, validation, spec, board.epochSeed(DATASET, o.epoch), LocalBackend("cpu", 1)
+    )
+    for fid, bps in zip(without.file_ids, without.scores_bps, strict=True):
+        assert board.finalScore(DATASET, o.epoch, fid) == int(bps)
+    assert sum(int(b) for b in without.scores_bps) == 10_000
+
+
+def test_lagging_peers_do_not_change_what_a_validator_commits(outcome: Outcome) -> None:
+    """Issue #17: the validator whose share requests were refused ``not_committee`` at first
+    retried until its peers caught up and revealed the same scores as the honest CLI daemon,
+    instead of zeros for every refused file."""
+    o = outcome
+    assert o.lag_refusals, "the lagging daemon was never refused: the test proved nothing"
+    board = ScoreBoard(o.devnet.chain, o.devnet.address("ScoreBoard"))
+    honest, lagging, crashed = o.validators[0], o.validators[1], o.validators[2]
+    expected = list(board.revealedScores(DATASET, o.epoch, honest))
+    assert list(board.revealedScores(DATASET, o.epoch, lagging)) == expected
+    assert list(board.revealedScores(DATASET, o.epoch, crashed)) == expected
+    assert o.journals[lagging].reasons == o.journals[honest].reasons
