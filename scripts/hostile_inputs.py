@@ -69,7 +69,7 @@ SURFACES: dict[str, tuple[str, list[str]]] = {
 }
 
 _PASSED = re.compile(r"(\d+) passed")
-_EXAMPLES = re.compile(r"- (\d+) passing examples?, (\d+) failing examples?, (\d+) invalid")
+_EXAMPLES = re.compile(r"- (\d+) passing, (\d+) failing, and (\d+) invalid")
 
 
 @dataclass
