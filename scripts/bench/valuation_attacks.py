@@ -31,7 +31,7 @@ import torch
 from validator.valuation.backends import LocalBackend, device_label, resolve_device
 from validator.valuation.data import Contribution, Record
 from validator.valuation.pipeline import ValuationResult, value_epoch
-from validator.valuation.spec import ValuationSpec
+from validator.valuation.spec import CheckSpec, FeaturizerSpec, TrainSpec, ValuationSpec
 from validator.valuation.synthetic import (
     made_up_words,
     paraphrase,
@@ -144,6 +144,13 @@ def main() -> int:
     ap.add_argument("--spec", type=Path, default=None, help="spec JSON (default: ValuationSpec())")
     ap.add_argument("--models", type=int, default=None, help="override n_models")
     ap.add_argument("--write-results", type=Path, default=None)
+    ap.add_argument("--no-attacks", action="store_true")
+    ap.add_argument(
+        "--stability",
+        default="",
+        help="comma-separated tasks for the seed-stability table: text, breast_cancer, digits",
+    )
+    ap.add_argument("--stability-seeds", type=int, default=4)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     spec = ValuationSpec.from_json(args.spec.read_text()) if args.spec else ValuationSpec()
@@ -163,6 +170,15 @@ def main() -> int:
     out(f"spec digest {spec.digest()} (model {spec.model}, M={spec.n_models}); ")
     out(f"{device_label(device)}; data seeds 0..{args.seeds - 1}")
     out("")
+    if args.stability:
+        out("## Seed stability: payout shares of one epoch under different epoch seeds")
+        out("")
+        stability(spec, backend, args.stability_seeds, args.stability.split(","), out)
+        out("")
+    if args.no_attacks:
+        if args.write_results is not None:
+            args.write_results.write_text("\n".join(lines) + "\n")
+        return 0
     worlds = [world(s) for s in range(args.seeds)]
     base = [run(spec, w, [], epoch_seed(f"w{s}"), backend) for s, w in enumerate(worlds)]
     fp = [c.contributor for b in base for c in b.contributors if c.flags]
@@ -214,6 +230,101 @@ def main() -> int:
     if args.write_results is not None:
         args.write_results.write_text("\n".join(lines) + "\n")
     return 0
+
+
+# --------------------------------------------------------------------------- seed stability
+
+
+def tabular(name: str, seed: int, per: int) -> tuple[list[Contribution], list[Record], set[str]]:
+    """A small sklearn tabular task split across contributors of ``per`` rows, one of which has
+    random labels (``noise``). Features are standardised on the contributors' rows."""
+    from sklearn.datasets import load_breast_cancer, load_digits
+
+    x, y = (load_breast_cancer if name == "breast_cancer" else load_digits)(return_X_y=True)
+    rng = np.random.default_rng(seed)
+    perm = rng.permutation(len(y))
+    x, y = x[perm], y[perm]
+    n_contrib = 20
+    n = n_contrib * per
+    mu, sd = x[:n].mean(axis=0), x[:n].std(axis=0) + 1e-9
+    x = (x - mu) / sd
+    classes = np.unique(y)
+
+    def row(v: np.ndarray) -> str:
+        return " ".join(f"{a:.3f}" for a in v)
+
+    contribs = []
+    for j in range(n_contrib):
+        idx = range(j * per, (j + 1) * per)
+        labels = [int(rng.choice(classes)) if j == 0 else int(y[i]) for i in idx]
+        name_j = "noise" if j == 0 else f"c{j:02d}"
+        contribs.append(
+            Contribution(
+                name_j,
+                tuple(Record(row(x[i]), str(lb)) for i, lb in zip(idx, labels, strict=True)),
+            )
+        )
+    val = [Record(row(x[i]), str(int(y[i]))) for i in range(n, len(y))]
+    return contribs, val, {"noise"}
+
+
+def tabular_spec(base: ValuationSpec) -> ValuationSpec:
+    return dataclasses.replace(
+        base,
+        model="classifier",
+        featurizer=FeaturizerSpec(kind="numeric", scale=1.0),
+        training=TrainSpec(steps=50, lr=0.1, l2=1.0),
+        checks=CheckSpec(near_dup_threshold=None),
+        model_chunk=64,
+        curve_fractions=(0.125, 0.25, 1.0),
+    )
+
+
+def stability(spec: ValuationSpec, backend: LocalBackend, seeds: int, tasks: list[str],
+              out: Callable[[str], None]) -> None:  # fmt: skip
+    """L1 distance between payout shares of the same epoch under ``seeds`` epoch seeds."""
+    out(f"| task | spec M / max | M used per seed | L1 mean (max) over {seeds * (seeds - 1) // 2}"
+        " pairs | predicted L1 | noise bps per seed | flagged |")  # fmt: skip
+    out("|---|---|---|---|---|---|---|")
+    for task in tasks:
+        pool: list[Record] = []
+        noise: set[str] = set()
+        registered = None
+        tspec = spec
+        if task == "text":
+            w = world(0)
+            contribs, val, pool = list(w.honest), w.validation, w.pool
+            registered = list(range(len(contribs)))
+        elif task in ("breast_cancer", "digits"):
+            contribs, val, noise = tabular(task, 0, 17 if task == "breast_cancer" else 60)
+            tspec = tabular_spec(spec)
+        else:
+            raise SystemExit(f"unknown task {task}")
+        results = [
+            value_epoch(
+                tspec,
+                contribs,
+                val,
+                pool,
+                epoch_seed(f"{task} {k}"),
+                backend,
+                registered=registered,
+            )
+            for k in range(seeds)
+        ]
+        shares = [np.array([c.bps for c in r.contributors]) / 10_000 for r in results]
+        l1 = [
+            float(np.abs(shares[a] - shares[b]).sum())
+            for a in range(seeds)
+            for b in range(a + 1, seeds)
+        ]
+        noise_bps = [sum(c.bps for c in r.contributors if c.contributor in noise) for r in results]
+        flagged = sorted({c.contributor for r in results for c in r.contributors if c.flags})
+        out(f"| {task} | {tspec.n_models} / {tspec.max_models} | "
+            f"{', '.join(str(r.n_models_used) for r in results)} | {np.mean(l1):.4f} "
+            f"({max(l1):.4f}) | {max(r.predicted_l1 for r in results):.4f} | "
+            f"{', '.join(map(str, noise_bps)) if noise else '-'} | "
+            f"{', '.join(flagged) or '-'} |")  # fmt: skip
 
 
 def hash_int(name: str, s: int) -> int:

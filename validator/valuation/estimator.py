@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from validator.valuation.errors import ValuationError
 
-__all__ = ["BanzhafEstimate", "banzhaf"]
+__all__ = ["BanzhafEstimate", "banzhaf", "predicted_l1"]
 
 F64 = npt.NDArray[np.float64]
 
@@ -76,3 +76,23 @@ def banzhaf(masks: npt.NDArray[np.bool_], utilities: F64) -> BanzhafEstimate:
         stderr=stderr.astype(np.float64),
         intercept=float(coef[0]),
     )
+
+
+def predicted_l1(values: F64, stderr: F64) -> float:
+    """Expected L1 distance between the payout shares of two independent estimates.
+
+    Each share is ``max(v_j, 0) / T`` with ``T = sum_j max(v_j, 0)``; two estimates with
+    independent errors of standard deviation ``se_j`` differ in ``v_j`` by N(0, 2 se_j^2), whose
+    mean absolute value is ``2 se_j / sqrt(pi)``. Contributors that could be paid under another
+    seed (``v_j > -2 se_j``) count. Returns 0 when nobody is paid (nothing to disagree on) and
+    inf when a standard error is unknown.
+    """
+    v = np.asarray(values, dtype=np.float64)
+    se = np.asarray(stderr, dtype=np.float64)
+    total = float(np.clip(v, 0.0, None).sum())
+    if total <= 0.0:
+        return 0.0
+    live = v > -2.0 * se
+    if not np.all(np.isfinite(se[live])):
+        return float("inf")
+    return float(2.0 / np.sqrt(np.pi) * se[live].sum() / total)

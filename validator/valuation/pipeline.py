@@ -6,6 +6,7 @@ argument (spec, contributions, validation set, pool, epoch seed, backend); nothi
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,8 +27,8 @@ from validator.valuation.classifier import (
 from validator.valuation.curve import CurveFit, fit_power_law
 from validator.valuation.data import Contribution, Record
 from validator.valuation.determinism import derive_seed
-from validator.valuation.errors import DataFormatError
-from validator.valuation.estimator import banzhaf
+from validator.valuation.errors import DataFormatError, SpecError
+from validator.valuation.estimator import banzhaf, predicted_l1
 from validator.valuation.masks import curve_masks, subset_masks
 from validator.valuation.neural import build_neural_problem
 from validator.valuation.ngram import build_ngram_problem
@@ -75,6 +76,11 @@ class ValuationResult:
     backend: str
     n_trained: int
     train_seconds: float
+    n_models_used: int = 0  # M after the adaptive rule (ValuationSpec.max_models)
+    predicted_l1: float = 0.0  # expected seed-to-seed L1 of the shares at that M
+    # Spearman correlation of the values with a larger model's of the same family on the same
+    # subsets (the n-gram LM one order higher); None where no larger model is defined.
+    transfer_rho: float | None = None
     torch_version: str = field(default_factory=lambda: torch.__version__)
     code_version: str = validator.__version__
 
@@ -99,6 +105,45 @@ def _build(
         raise DataFormatError("classifier inputs were not featurized")
     xs, val, pool_l, n_classes = labelled
     return build_classifier_problem(spec, xs, val, pool_l, n_classes, init_seed)
+
+
+def _spearman(a: F64, b: F64) -> float | None:
+    """Rank correlation (average ranks for ties); None when either side is constant."""
+    ra = np.argsort(np.argsort(a, kind="stable"), kind="stable").astype(np.float64)
+    rb = np.argsort(np.argsort(b, kind="stable"), kind="stable").astype(np.float64)
+    for r, x in ((ra, a), (rb, b)):
+        for v in np.unique(x):
+            tie = x == v
+            r[tie] = r[tie].mean()
+    if ra.std() == 0.0 or rb.std() == 0.0:
+        return None
+    return float(np.corrcoef(ra, rb)[0, 1])
+
+
+def _transfer_check(
+    spec: ValuationSpec,
+    kept: list[tuple[Record, ...]],
+    validation: Sequence[Record],
+    pool: Sequence[Record],
+    masks: npt.NDArray[np.bool_],
+    values: F64,
+    backend: Backend,
+    train_seed: int,
+) -> float | None:
+    """Do the proxy's values carry over to a larger model of its family? For the n-gram LM the
+    larger model is one order higher, valued on the same subsets; the label reports the rank
+    correlation. It changes no score (values and bps come from the spec's model only)."""
+    if spec.model != "ngram" or spec.featurizer.order >= 8 or len(kept) < 3:
+        return None
+    bigger = dataclasses.replace(
+        spec, featurizer=dataclasses.replace(spec.featurizer, order=spec.featurizer.order + 1)
+    )
+    try:
+        problem = build_ngram_problem(bigger, kept, validation, pool)
+    except SpecError:  # the higher order overflows exact keys: no transfer figure
+        return None
+    big = banzhaf(masks, backend.run(problem, masks, spec.model_chunk, train_seed))
+    return _spearman(values, big.values)
 
 
 def value_epoch(
@@ -126,7 +171,12 @@ def value_epoch(
     """
     if not validation:
         raise DataFormatError("the validation set is empty")
-    checks = run_checks(contributions, validation, pool, spec.checks, registered)
+    cs = spec.checks
+    if spec.featurizer.kind == "numeric":
+        # Rows of numbers share their "words" (values) by construction: word containment is a
+        # text check. Numeric rows are matched exactly (and by MinHash where the spec sets it).
+        cs = dataclasses.replace(cs, containment_margin=None)
+    checks = run_checks(contributions, validation, pool, cs, registered)
     flags = [list(c.flags) for c in checks]
     labelled: tuple[list[Labelled], Labelled, Labelled, int] | None = None
     per_x: dict[int, Labelled] = {}
@@ -155,7 +205,6 @@ def value_epoch(
         labelled = ([per_x[j] for j in valued], val_l, pool_l, len(classes))
 
     n = len(valued)
-    masks = subset_masks(seed, spec.n_models, n, antithetic=spec.antithetic)
     pool_only = np.zeros((1, n), dtype=np.bool_)
     problem = _build(
         spec,
@@ -167,8 +216,21 @@ def value_epoch(
     )
     train_seed = derive_seed(seed, "train")
     t0 = time.perf_counter()
-    utils = backend.run(problem, np.concatenate([masks, pool_only]), spec.model_chunk, train_seed)
-    est = banzhaf(masks, utils[: spec.n_models])
+    m = spec.n_models
+    masks = subset_masks(seed, m, n, antithetic=spec.antithetic)
+    first = backend.run(problem, np.concatenate([masks, pool_only]), spec.model_chunk, train_seed)
+    pool_utility = float(first[-1])
+    subset_utils = first[:m]
+    est = banzhaf(masks, subset_utils)
+    while m < spec.max_models and predicted_l1(est.values, est.stderr) > spec.stable_l1:
+        m = min(2 * m, spec.max_models)
+        masks = subset_masks(seed, m, n, antithetic=spec.antithetic)
+        more = backend.run(problem, masks[subset_utils.shape[0] :], spec.model_chunk, train_seed)
+        subset_utils = np.concatenate([subset_utils, more])
+        est = banzhaf(masks, subset_utils)
+
+    transfer = _transfer_check(spec, [checks[j].kept for j in valued], validation, pool, masks,
+                               est.values, backend, train_seed)  # fmt: skip
 
     # The learning curve is a curve of *useful* data: subsets holding a contributor whose data
     # hurts would put a second branch under the curve. So it is fitted on the Banzhaf subsets
@@ -203,16 +265,17 @@ def value_epoch(
         )
     clean = ~(masks & ~good[None, :]).any(axis=1)
     point_masks = np.concatenate([masks[clean], pool_only, curve])
-    point_utils = np.concatenate([utils[: spec.n_models][clean], utils[-1:], curve_utils])
+    point_utils = np.concatenate([subset_utils[clean], [pool_utility], curve_utils])
     sizes = problem.pool_size + point_masks.astype(np.float64) @ problem.sizes
     full = float(problem.pool_size + problem.sizes[good].sum())
     fractions = list(spec.curve_fractions)
+    stable = predicted_l1(est.values, est.stderr)
     u_full = curve_utils[fractions.index(1.0)] if 1.0 in fractions else float("nan")
     return ValuationResult(
         spec=spec,
         seed=seed,
         contributors=tuple(rows),
-        utility_pool=float(utils[-1]),
+        utility_pool=pool_utility,
         utility_full=float(u_full),
         curve=fit_power_law(sizes, -point_utils, full),
         curve_sizes=sizes,
@@ -220,4 +283,7 @@ def value_epoch(
         backend=backend.label,
         n_trained=int(masks.shape[0] + 1 + curve.shape[0]),
         train_seconds=seconds,
+        n_models_used=m,
+        predicted_l1=stable,
+        transfer_rho=transfer,
     )

@@ -15,7 +15,7 @@ import numpy as np
 
 from validator.valuation.pipeline import ValuationResult
 
-__all__ = ["report_dict", "write_figure", "write_report"]
+__all__ = ["label_text", "report_dict", "write_figure", "write_report"]
 
 
 def report_dict(result: ValuationResult) -> dict[str, Any]:
@@ -29,6 +29,12 @@ def report_dict(result: ValuationResult) -> dict[str, Any]:
         "code_version": result.code_version,
         "backend": result.backend,
         "models_trained": result.n_trained,
+        "subset_models": result.n_models_used,
+        "predicted_seed_l1": (result.predicted_l1 if np.isfinite(result.predicted_l1) else None),
+        "transfer_check": {
+            "larger_model": "n-gram LM one order higher, same subsets",
+            "spearman": result.transfer_rho,
+        },
         "train_seconds": round(result.train_seconds, 3),
         "utility": {
             "name": result.spec.utility,
@@ -71,6 +77,41 @@ def report_dict(result: ValuationResult) -> dict[str, Any]:
     }
 
 
+def label_text(result: ValuationResult) -> str:
+    """The nutrition label in words: each contributor's value with its standard error, pay, and
+    the reason for every flag; then how stable and transferable the values are."""
+    d = result.spec.decimals
+    lines = [
+        f"Valuation of epoch seed 0x{result.seed.hex()} under spec {result.spec.digest()}",
+        f"{result.n_models_used} subset models; utility = validation log-likelihood "
+        "(nats per validation item).",
+        "",
+    ]
+    for c in result.contributors:
+        pay = f"{int(c.bps)} bps ({c.share:.2%} of the epoch's tokens)"
+        if c.flags:
+            lines.append(f"- {c.contributor}: {pay}; flagged, not valued:")
+            lines.extend(f"    * {f}" for f in c.flags)
+        else:
+            lines.append(
+                f"- {c.contributor}: value {c.value:.{d}f} ± {c.stderr:.{d}f} (standard error); "
+                f"{pay}"
+            )
+    lines.append("")
+    lines.append(
+        f"Seed stability: the payout shares would differ from another epoch seed's by an "
+        f"expected L1 distance of {result.predicted_l1:.3f}."
+    )
+    if result.transfer_rho is None:
+        lines.append("Transfer check: no larger model of this family is defined (not run).")
+    else:
+        lines.append(
+            f"Transfer check: rank correlation {result.transfer_rho:.3f} between these values "
+            "and those of the n-gram LM one order higher on the same subsets."
+        )
+    return "\n".join(lines) + "\n"
+
+
 def write_figure(result: ValuationResult, path: Path) -> None:
     """Bar chart of values (flagged contributors hatched grey) and the learning curve."""
     import matplotlib
@@ -86,10 +127,17 @@ def write_figure(result: ValuationResult, path: Path) -> None:
         "#9e9e9e" if c.flags else ("#2e7d32" if c.value > 0 else "#c62828")
         for c in result.contributors
     ]
-    ax_v.bar(range(len(ids)), vals, color=colors)
+    errs = [0.0 if c.flags else c.stderr for c in result.contributors]
+    ax_v.bar(range(len(ids)), vals, color=colors, yerr=errs, capsize=2, ecolor="#424242")
     ax_v.set_xticks(range(len(ids)), ids, rotation=90, fontsize=7)
     ax_v.axhline(0.0, color="black", linewidth=0.6)
-    ax_v.set_ylabel("Banzhaf value (nats / validation item)")
+    ax_v.set_ylabel("Banzhaf value ± standard error (nats / item)")
+    reasons = [f"{c.contributor}: {c.flags[0]}" for c in result.contributors if c.flags]
+    if reasons:
+        ax_v.text(
+            0.01, 0.99, "\n".join(r[:90] for r in reasons[:8]), transform=ax_v.transAxes,
+            fontsize=6, va="top", ha="left", color="#424242",
+        )  # fmt: skip
     ax_v.set_title(
         f"Contributor values ({sum(bool(c.flags) for c in result.contributors)} flagged)"
     )
@@ -109,15 +157,23 @@ def write_figure(result: ValuationResult, path: Path) -> None:
     ax_c.set_ylabel("validation loss (nats / item)")
     ax_c.set_title("Learning curve")
     ax_c.legend(fontsize=8)
-    fig.suptitle(f"spec {result.spec.digest()[:18]}…  seed 0x{result.seed.hex()[:12]}…", fontsize=9)
+    rho = "n/a" if result.transfer_rho is None else f"{result.transfer_rho:.3f}"
+    fig.suptitle(
+        f"spec {result.spec.digest()[:18]}…  seed 0x{result.seed.hex()[:12]}…  "
+        f"M={result.n_models_used}  predicted seed L1 {result.predicted_l1:.3f}  "
+        f"transfer (rank corr. with order+1) {rho}",
+        fontsize=9,
+    )
     fig.tight_layout()
     fig.savefig(path)
 
 
 def write_report(result: ValuationResult, out_dir: Path) -> tuple[Path, Path]:
-    """Write ``report.json`` and ``label.png`` into ``out_dir``; return their paths."""
+    """Write ``report.json``, ``label.png`` and ``label.txt`` (the label in words) into
+    ``out_dir``; return the JSON and PNG paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     json_path, png_path = out_dir / "report.json", out_dir / "label.png"
     json_path.write_text(json.dumps(report_dict(result), indent=2, allow_nan=False) + "\n")
+    (out_dir / "label.txt").write_text(label_text(result))
     write_figure(result, png_path)
     return json_path, png_path

@@ -92,14 +92,15 @@ class CheckSpec:
     registered first on chain (``first_registered``), or nobody (``everyone_loses``).
 
     ``containment_margin`` switches near matching against the validation set and the pool from
-    MinHash to word containment (containment.py): a record of ``containment_min_words`` words or
-    more matches when its weighted containment in its best reference record exceeds that in the
-    second best by this margin (template text matches many references equally and cancels; a
-    paraphrase matches one). A contributor whose records' mean margin against the validation set
-    reaches ``containment_mean`` is flagged even when few records cross the record threshold
-    (heavy paraphrases). ``None`` keeps MinHash, and so do validation sets and pools of fewer
-    than ``containment_min_reference`` records, where word weights and the second-best match
-    are too noisy to tell a template from a copy."""
+    MinHash to word containment (containment.py; text featurizers only, numeric rows skip it):
+    a record of ``containment_min_words`` words or more matches when its weighted containment
+    in its best reference record exceeds that in the second best by this margin (template text
+    matches many references equally and cancels; a paraphrase matches one). A contributor whose
+    records' mean margin against the validation set reaches ``containment_mean`` is flagged
+    even when few records cross the record threshold (heavy paraphrases). ``None`` keeps
+    MinHash, and so do validation sets and pools of fewer than ``containment_min_reference``
+    records, where word weights and the second-best match are too noisy to tell a template
+    from a copy."""
 
     min_chars: int = 1
     shingle: int = 5
@@ -144,6 +145,8 @@ class ValuationSpec:
     curve_fractions: tuple[float, ...] = (0.125, 0.25, 0.5, 1.0)
     utility: Utility = "val_loglik"
     decimals: int = 4
+    max_models: int = 0
+    stable_l1: float = 0.03
     version: int = SPEC_VERSION
     proofs: ProofPolicy = field(default_factory=ProofPolicy)
 
@@ -171,6 +174,12 @@ class ValuationSpec:
             raise SpecError("curve fractions must lie in (0, 1]")
         if self.training.precision not in get_args(Precision):
             raise SpecError(f"unknown precision {self.training.precision!r}; use fp64 or fp32")
+        if self.max_models and (
+            self.max_models < self.n_models or (self.antithetic and self.max_models % 2)
+        ):
+            raise SpecError("max_models must be 0 or an (even, if antithetic) M >= n_models")
+        if not 0.0 < self.stable_l1 < 2.0:
+            raise SpecError("stable_l1 must lie in (0, 2)")
         if not 0 <= self.decimals <= 9:
             raise SpecError("decimals must be 0..9")
         cm = self.checks.containment_margin

@@ -39,6 +39,8 @@ def test_default_digest_is_pinned() -> None:
         {"checks": CheckSpec(containment_margin=None)},
         {"checks": CheckSpec(containment_mean=0.1)},
         {"checks": CheckSpec(containment_min_reference=10)},
+        {"max_models": 1024},
+        {"stable_l1": 0.02},
     ],
 )
 def test_every_knob_changes_the_digest(change: dict[str, Any]) -> None:
@@ -51,6 +53,14 @@ def test_every_knob_changes_the_digest(change: dict[str, Any]) -> None:
 def test_containment_thresholds_out_of_range_are_refused(checks: dict[str, object]) -> None:
     with pytest.raises(SpecError):
         ValuationSpec.from_dict({"checks": checks})
+
+
+@pytest.mark.parametrize(
+    "raw", [{"max_models": 64}, {"max_models": 1025}, {"stable_l1": 0}, {"stable_l1": 2.5}]
+)
+def test_adaptive_m_out_of_range_is_refused(raw: dict[str, object]) -> None:
+    with pytest.raises(SpecError):
+        ValuationSpec.from_dict(raw)
 
 
 def test_json_round_trip_keeps_digest() -> None:
@@ -87,4 +97,4 @@ def test_bad_specs_are_refused(raw: str) -> None:
         ValuationSpec.from_json(raw)
 
 
-PINNED_DEFAULT_DIGEST = "0x014b6a26fa8df4b95c1f44897733aadbb3139c3d731b12212e76f7689bd9c04c"
+PINNED_DEFAULT_DIGEST = "0x667febdfab98fde5809ca068ee29bdce58afd5fbca89f6a007c16ba2f6e183c2"
