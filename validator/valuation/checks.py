@@ -174,6 +174,26 @@ def run_checks(
             if epoch_lsh is not None and mh is not None:
                 epoch_lsh.insert(f"{j}:{i}", mh)
 
+    # Paraphrased copies of another contributor's records, by the same containment margin as
+    # against the validation set (weights from the DAO's trusted data, so the copier cannot
+    # move them): the best-matching record's holder is the one the record is contested with.
+    epoch_contain: ContainmentIndex | None = None
+    if cs.containment_margin is not None:
+        texts = [r.text for rows in held for r, _, _ in rows]
+        if len(texts) >= cs.containment_min_reference:
+            epoch_contain = ContainmentIndex(
+                texts, trusted, owners=[j for j, rows in enumerate(held) for _ in rows]
+            )
+
+    def paraphrased_from(text: str, j: int) -> set[int]:
+        if epoch_contain is None or len(words(text)) < cs.containment_min_words:
+            return set()
+        best, second, owner = epoch_contain.match(text, skip_owner=j)
+        limit = cs.containment_margin
+        if owner < 0 or limit is None or best - second < limit:
+            return set()
+        return {owner}
+
     results: list[CheckResult] = []
     for j, (c, rows) in enumerate(zip(contributions, held, strict=True)):
         kept: list[Record] = []
@@ -193,6 +213,8 @@ def run_checks(
             if not shared and epoch_lsh is not None and mh is not None:
                 near_holders = {int(k.split(":")[0]) for k in epoch_lsh.query(mh)} - {j}
                 shared = {k for k in near_holders if earlier(k, j)}
+            if not shared:
+                shared = {k for k in paraphrased_from(r.text, j) if earlier(k, j)}
             if shared:
                 dup_epoch += 1
                 continue

@@ -47,8 +47,15 @@ class ContainmentIndex:
     """Reference records indexed for :meth:`score`, with weights from ``trusted`` texts."""
 
     def __init__(
-        self, reference: Sequence[str], trusted: Sequence[str], max_df_fraction: float = 0.1
+        self,
+        reference: Sequence[str],
+        trusted: Sequence[str],
+        max_df_fraction: float = 0.1,
+        owners: Sequence[int] | None = None,
     ) -> None:
+        self._owners = list(owners) if owners is not None else [0] * len(reference)
+        if len(self._owners) != len(reference):
+            raise ValueError("owners must give one owner per reference record")
         df: Counter[str] = Counter()
         for text in trusted:
             df.update(set(words(text)))
@@ -71,22 +78,31 @@ class ContainmentIndex:
         """Weighted fraction of ``text``'s words held by its best-matching reference record."""
         return self.scores(text)[0]
 
-    def scores(self, text: str) -> tuple[float, float]:
-        """Best and second-best weighted containment of ``text`` over the reference records."""
+    def scores(self, text: str, skip_owner: int | None = None) -> tuple[float, float]:
+        """Best and second-best weighted containment of ``text`` over the reference records
+        (those of ``skip_owner`` left out)."""
+        best, second, _ = self.match(text, skip_owner)
+        return best, second
+
+    def match(self, text: str, skip_owner: int | None = None) -> tuple[float, float, int]:
+        """Best and second-best containment, and the owner of the best record (-1: none)."""
         bag = Counter(words(text))
         total = sum(n * self.weight(t) for t, n in bag.items())
         if total <= 0.0:
-            return 0.0, 0.0
+            return 0.0, 0.0, -1
         candidates: set[int] = set()
         for t in bag:
             candidates.update(self._postings.get(t, ()))
         best = second = 0.0
+        owner = -1
         for i in sorted(candidates):
+            if skip_owner is not None and self._owners[i] == skip_owner:
+                continue
             ref = self._refs[i]
             shared = sum(min(n, ref[t]) * self.weight(t) for t, n in bag.items() if t in ref)
             c = shared / total
             if c > best:
-                best, second = c, best
+                best, second, owner = c, best, self._owners[i]
             elif c > second:
                 second = c
-        return best, second
+        return best, second, owner

@@ -117,3 +117,21 @@ def test_hostile_text_does_not_crash() -> None:
         best, second = idx.scores(text)
         assert 0.0 <= second <= best <= 1.0
     assert words("Hello, WORLD! 42") == ["hello", "world", "42"]
+
+
+@pytest.mark.parametrize("rate", [0.1, 0.3])
+def test_a_paraphrased_copy_of_an_earlier_contributor_is_contested(rate: float) -> None:
+    honest, val, _, shared = _domain(8)
+    copy = paraphrase(list(honest[0].records), np.random.default_rng(2), rate, shared)
+    contribs = [*honest, Contribution("x", tuple(copy))]
+    res = run_checks(contribs, val, [], CS, registered=list(range(len(contribs))))
+    assert res[-1].flags
+    assert res[-1].flags[0].startswith("duplicate")
+    assert res[0].flags == ()
+    assert len(res[0].kept) == len(honest[0].records)  # the original keeps every record
+
+
+def test_honest_sources_of_one_domain_do_not_contest_each_other() -> None:
+    honest, val, _, _ = _domain(9)
+    res = run_checks(honest, val, [], CS, registered=list(range(len(honest))))
+    assert [r.detail["epoch_duplicates"] for r in res] == [0] * len(honest)
