@@ -33,36 +33,15 @@ from rich.text import Text
 from node.devnet.validation import SPEC_FILE
 from node.parsers import Limits, ParsedExport, canonicalize, parse_export, scrub_export
 from node.parsers.canonical import format_timestamp
-from node.parsers.scrub import PII_KINDS
 from node.proofs.attach import policy_from_spec, preview, read_proof_file
 from node.proofs.base import Verdict
+from node.services.contributor import summarize
 
 _NO_CONTRIBUTOR = "0x" + "00" * 20
 
 __all__ = ["inspect", "summarize"]
 
 _SAMPLE_CHARS = 160
-
-
-def summarize(
-    export: ParsedExport, commitment_hex: str, verdicts: tuple[Verdict, ...] = ()
-) -> dict[str, Any]:
-    """The machine-readable summary printed by ``--json`` (keys documented in the module)."""
-    span = export.time_span()
-    return {
-        "platform": export.platform,
-        "account": export.account,
-        "records": len(export.records),
-        "by_kind": export.by_kind(),
-        "first_ts": format_timestamp(span[0]) if span else None,
-        "last_ts": format_timestamp(span[1]) if span else None,
-        "pii_removed": {k: int(export.pii_removed.get(k, 0)) for k in PII_KINDS},
-        "scrubbed": export.scrubbed,
-        "content_commitment": commitment_hex,
-        "source": export.source,
-        "email": export.email,
-        "proofs": [{"method": v.method, "status": v.status, "reason": v.reason} for v in verdicts],
-    }
 
 
 @click.command("inspect")

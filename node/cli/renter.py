@@ -80,39 +80,22 @@ def request(
     account_index: int | None,
 ) -> None:
     """Escrow a fee and ask the DAO for access to a dataset's epochs."""
-    from node.custody.renter import SessionVault
-    from node.custody.session import SessionKey
-    from node.types import DatasetId
+    from node.services import renter as renting
+    from node.services.node import UiNode
 
-    r, settings = _renter(ctx, account_index)
-    dataset = DatasetId(dataset_id or settings.dataset_id)
-    last = to_epoch if to_epoch is not None else int(r.config.currentEpoch(dataset))
-    session = SessionKey.generate()
-    vault = SessionVault(settings.home / "renter")
-    path = vault.save(session, passphrase=_passphrase(confirm=True))
-    req_id = r.request_access(
-        dataset_id=dataset,
-        session=session,
+    settings = settings_of(ctx)
+    req_id = renting.request_access(
+        UiNode(settings, account_index),
+        passphrase=_passphrase(confirm=True),
         from_epoch=from_epoch,
-        to_epoch=last,
-        expiry=r.chain_now() + expiry,
-        fee=Web3.to_wei(fee, "ether"),
-    )
-    vault.record(
-        req_id,
-        {
-            "req_id": req_id,
-            "dataset_id": dataset,
-            "from_epoch": from_epoch,
-            "to_epoch": last,
-            "renter": r.account.address,
-            "renter_key": "0x" + session.public_bytes.hex(),
-            "session_keystore": str(path),
-        },
+        to_epoch=to_epoch,
+        expiry_s=expiry,
+        fee_wei=Web3.to_wei(fee, "ether"),
+        dataset_id=dataset_id,
     )
     console().print(
-        f"access request [bold]#{req_id}[/] sent (dataset {dataset}, epochs {from_epoch}..{last});"
-        f" session key saved to {path}"
+        f"access request [bold]#{req_id}[/] sent; its session key is saved (encrypted) under "
+        f"{settings.home / 'renter' / 'sessions'}"
     )
     click.echo(req_id)
 

@@ -18,6 +18,7 @@ from node.db import crud
 from node.db.models import Submission, SubmissionStatus
 from node.errors import InputError
 from node.parsers import Limits, canonicalize, parse_export, scrub_export
+from node.parsers.base import ParsedExport
 from node.parsers.canonical import format_timestamp
 from node.parsers.scrub import PII_KINDS
 from node.pipeline import (
@@ -26,6 +27,7 @@ from node.pipeline import (
     ContributionResult,
     ProgressCallback,
 )
+from node.proofs.base import Verdict
 from node.services.node import UiNode
 from node.services.validator_files import file_reasons
 from node.types import Epoch
@@ -60,6 +62,28 @@ class Preview:
     samples: list[Sample]
 
 
+def summarize(
+    export: ParsedExport, commitment_hex: str, verdicts: tuple[Verdict, ...] = ()
+) -> dict[str, Any]:
+    """What would be shared, as ``datadao inspect --json`` prints it and the web app's preview
+    shows it (one summary for both; keys documented in :mod:`node.cli.inspect`)."""
+    span = export.time_span()
+    return {
+        "platform": export.platform,
+        "account": export.account,
+        "records": len(export.records),
+        "by_kind": export.by_kind(),
+        "first_ts": format_timestamp(span[0]) if span else None,
+        "last_ts": format_timestamp(span[1]) if span else None,
+        "pii_removed": {k: int(export.pii_removed.get(k, 0)) for k in PII_KINDS},
+        "scrubbed": export.scrubbed,
+        "content_commitment": commitment_hex,
+        "source": export.source,
+        "email": export.email,
+        "proofs": [{"method": v.method, "status": v.status, "reason": v.reason} for v in verdicts],
+    }
+
+
 def preview_export(
     path: Path, *, platform: str = "auto", scrub: bool = True, samples: int = 5
 ) -> Preview:
@@ -71,20 +95,7 @@ def preview_export(
     export = parse_export(path, platform=platform, limits=Limits())
     if scrub:
         export = scrub_export(export)
-    commitment = canonicalize(export).commitment_hex
-    span = export.time_span()
-    summary = {
-        "platform": export.platform,
-        "account": export.account,
-        "records": len(export.records),
-        "by_kind": export.by_kind(),
-        "first_ts": format_timestamp(span[0]) if span else None,
-        "last_ts": format_timestamp(span[1]) if span else None,
-        "pii_removed": {k: int(export.pii_removed.get(k, 0)) for k in PII_KINDS},
-        "scrubbed": export.scrubbed,
-        "content_commitment": commitment,
-        "source": export.source,
-    }
+    summary = summarize(export, canonicalize(export).commitment_hex)
     shown: list[Sample] = []
     if samples and export.records:
         step = max(1, len(export.records) // samples)
