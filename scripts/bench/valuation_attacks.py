@@ -148,14 +148,17 @@ def main() -> int:
     ap.add_argument(
         "--stability",
         default="",
-        help="comma-separated tasks for the seed-stability table: text, breast_cancer, digits",
+        help="comma-separated seed-stability tasks: demo, text, breast_cancer, digits",
     )
     ap.add_argument("--stability-seeds", type=int, default=4)
+    ap.add_argument("--max-models", type=int, default=None, help="override max_models")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     spec = ValuationSpec.from_json(args.spec.read_text()) if args.spec else ValuationSpec()
     if args.models is not None:
         spec = dataclasses.replace(spec, n_models=args.models)
+    if args.max_models is not None:
+        spec = dataclasses.replace(spec, max_models=args.max_models)
     device = resolve_device(args.device)
     backend = LocalBackend(args.device)
     lines: list[str] = []
@@ -268,6 +271,34 @@ def tabular(name: str, seed: int, per: int) -> tuple[list[Contribution], list[Re
     return contribs, val, {"noise"}
 
 
+def demo_epoch(seed: int) -> tuple[list[Contribution], list[Record]]:
+    """The devnet demo's six exports (three honest, copier, noise, validation copy), parsed,
+    scrubbed and canonicalised as its contributors' pipelines do, and its validation set."""
+    import tempfile
+
+    from node.demo.data import make_exports
+    from node.devnet.validation import synthetic_validation_set
+    from node.parsers import parse_export, scrub_export
+    from node.parsers.canonical import canonicalize
+    from validator.daemon.scoring import records_of
+
+    val = synthetic_validation_set()
+    with tempfile.TemporaryDirectory() as tmp:
+        plain = Path(tmp) / "validation.jsonl"
+        plain.write_bytes(val.data)
+        exports = make_exports(Path(tmp) / "exports", seed=seed, validation_plaintext=plain)
+        contribs = [
+            Contribution(
+                e.name,
+                records_of(
+                    canonicalize(scrub_export(parse_export(e.path, platform=e.platform))).data
+                ),
+            )
+            for e in exports
+        ]
+    return contribs, list(records_of(val.data))
+
+
 def tabular_spec(base: ValuationSpec) -> ValuationSpec:
     return dataclasses.replace(
         base,
@@ -291,7 +322,10 @@ def stability(spec: ValuationSpec, backend: LocalBackend, seeds: int, tasks: lis
         noise: set[str] = set()
         registered = None
         tspec = spec
-        if task == "text":
+        if task == "demo":
+            contribs, val = demo_epoch(1)
+            registered = list(range(len(contribs)))
+        elif task == "text":
             w = world(0)
             contribs, val, pool = list(w.honest), w.validation, w.pool
             registered = list(range(len(contribs)))
