@@ -17,7 +17,7 @@ The signing key: ``DATADAO_KEYSTORE`` + ``DATADAO_KEYSTORE_PASSWORD``, or on the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,13 +43,11 @@ from rich.text import Text
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from node.chain.anvil import DEVNET_CHAIN_ID
 from node.chain.client import ChainClient
 from node.chain.contracts import Contracts
 from node.chain.deployment import Deployment
 from node.chain.errors import ChainUnavailable
 from node.chain.registry import SubmissionRecord
-from node.chain.timetravel import TimeTravel
 from node.cli.options import account_index_option, console, settings_of
 from node.cli.output import id_column, json_option, print_json, shown_id, uint, warn
 from node.db import crud
@@ -58,16 +56,17 @@ from node.db.models import Submission, SubmissionPublic, SubmissionStatus
 from node.pipeline import (
     ChainGateway,
     ContributionOutcome,
-    ContributionPipeline,
     ContributionResult,
     ExportUnreadable,
     crash_after_from_env,
 )
 from node.pipeline import Progress as PipelineProgress
 from node.proofs.attach import read_proof_file
+from node.services import contributor
+from node.services.node import UiNode
 from node.settings import NodeSettings
 from node.types import DatasetId, Epoch
-from node.wiring import blob_store, connect, load_account
+from node.wiring import connect, load_account
 
 
 @dataclass
@@ -102,19 +101,6 @@ def _node(settings: NodeSettings, account_index: int | None, *, signer: bool) ->
         )
     finally:
         engine.dispose()
-
-
-def _block_waiter(chain: ChainClient) -> Callable[[int], None] | None:
-    """On the devnet, blocks are mined only for transactions, so waiting for the next epoch
-    means mining the empty blocks; real chains produce blocks on their own (poll)."""
-    if chain.chain_id != DEVNET_CHAIN_ID:
-        return None
-    travel = TimeTravel(chain.w3)
-
-    def mine_to(number: int) -> None:
-        travel.mine_to(number)
-
-    return mine_to
 
 
 # --------------------------------------------------------------------------------- progress
@@ -310,23 +296,20 @@ def contribute(
     settings = settings_of(ctx)
     out = console(stderr=as_json)  # with --json, stdout carries only the JSON
     crash_after = crash_after_from_env()
-    with _node(settings, account_index, signer=True) as node:
-        gateway = ChainGateway(
-            node.contracts,
-            dataset_id=node.dataset_id,
-            wait_for_block=_block_waiter(node.chain),
-        )
-        pipeline = ContributionPipeline(
-            sessions=node.session,
-            store=blob_store(settings),
-            gateway=gateway,
-            sealed_dir=settings.home / "sealed",
-            crash_after=crash_after,
-        )
+    node = UiNode(settings, account_index)
+    try:
         with _Bars(out) as bars:
-            result = pipeline.run(
-                path, platform=platform, scrub=not no_scrub, progress=bars, proofs=proofs
+            result = contributor.contribute(
+                node,
+                path,
+                platform=platform,
+                scrub=not no_scrub,
+                progress=bars,
+                crash_after=crash_after,
+                proofs=proofs,
             )
+    finally:
+        node.close()
     if as_json:
         resumed = result.resumed_from
         print_json(

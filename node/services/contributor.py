@@ -17,7 +17,7 @@ from node.chain.timetravel import TimeTravel
 from node.db import crud
 from node.db.models import Submission, SubmissionStatus
 from node.errors import InputError
-from node.parsers import Limits, canonicalize, parse_export, scrub_export
+from node.parsers import AttachedProof, Limits, canonicalize, parse_export, scrub_export
 from node.parsers.base import ParsedExport
 from node.parsers.canonical import format_timestamp
 from node.parsers.scrub import PII_KINDS
@@ -130,8 +130,10 @@ def contribute(
     scrub: bool = True,
     progress: ProgressCallback | None = None,
     crash_after: str | None = None,
+    proofs: tuple[AttachedProof, ...] = (),
 ) -> ContributionResult:
-    """Run the contribution pipeline on ``path`` (resumes a contribution cut short)."""
+    """Run the contribution pipeline on ``path`` (resumes a contribution cut short); ``proofs``
+    are sealed with the export (``datadao contribute --proof``)."""
     ctx = node.signer()
     gateway = ChainGateway(
         ctx.contracts, dataset_id=ctx.dataset_id, wait_for_block=block_waiter(ctx.chain)
@@ -143,7 +145,7 @@ def contribute(
         sealed_dir=node.home / "sealed",
         crash_after=crash_after,
     )
-    return pipeline.run(path, platform=platform, scrub=scrub, progress=progress)
+    return pipeline.run(path, platform=platform, scrub=scrub, progress=progress, proofs=proofs)
 
 
 @dataclass
