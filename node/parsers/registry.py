@@ -15,7 +15,6 @@ how, say, ChatGPT exports are read. Nothing is built at import: :func:`load_regi
 from __future__ import annotations
 
 import functools
-import importlib
 import inspect
 import logging
 import os
@@ -32,6 +31,7 @@ from node.parsers.errors import (
     UnknownPlatform,
     WrongPlatform,
 )
+from node.plugins import import_target
 
 __all__ = [
     "BUILTIN_PARSERS",
@@ -51,14 +51,6 @@ BUILTIN_PARSERS: Mapping[str, str] = {
     "telegram": "node.parsers.telegram:TelegramParser",
     "generic": "node.parsers.generic:GenericParser",
 }
-
-
-def _import_target(target: str) -> Any:
-    module, _, attr = target.partition(":")
-    obj: Any = importlib.import_module(module)
-    for part in attr.split("."):
-        obj = getattr(obj, part)
-    return obj
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +79,7 @@ class ParserRegistry:
             known = ", ".join(self.names())
             raise UnknownParser(f"unknown platform {name!r} (known: {known})")
         try:
-            factory: Callable[..., object] = _import_target(target)
+            factory: Callable[..., object] = import_target(target)
             parser = factory(**options)
         except (ImportError, AttributeError, TypeError) as err:
             raise UnknownParser(f"parser {name!r} ({target}) cannot be loaded: {err}") from err

@@ -18,15 +18,14 @@ verified" naming the exception class, so one file can never take a validator's e
 from __future__ import annotations
 
 import functools
-import importlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
-from typing import Any
 
 from node.parsers.base import AttachedProof, ParsedExport
 from node.parsers.canonical import export_commitment, load_canonical
+from node.plugins import import_target
 from node.proofs.base import ProofSubject, ProofVerifier, Verdict
 from node.proofs.params import ProofPolicy
 
@@ -49,14 +48,6 @@ BUILTIN_VERIFIERS: Mapping[str, str] = {
 }
 
 
-def _import_target(target: str) -> Any:
-    module, _, attr = target.partition(":")
-    obj: Any = importlib.import_module(module)
-    for part in attr.split("."):
-        obj = getattr(obj, part)
-    return obj
-
-
 @dataclass(slots=True)
 class ProofRegistry:
     """Method name -> ``module:attribute`` target; verifiers are built once, on first use."""
@@ -76,7 +67,7 @@ class ProofRegistry:
         if target is None:
             return None
         try:
-            verifier = _import_target(target)()
+            verifier = import_target(target)()
         except Exception:  # a broken plug-in makes its method unknown, not the node unusable
             log.warning("proof verifier %s (%s) could not be loaded", method, target)
             return None
