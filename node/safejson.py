@@ -20,10 +20,17 @@ __all__ = ["MAX_DEPTH", "JsonTooDeep", "loads", "too_deep"]
 MAX_DEPTH: Final = 64
 """Nesting allowed by default: far past any real record, far below a stack overflow."""
 
-# Each match skips everything up to the next bracket outside a string (strings whole, possessively:
-# no backtracking) and captures that bracket, so the Python loop runs once per bracket only.
-_TOKENS_STR: Final = re.compile(r'(?:[^"\[\]{}]++|"(?:[^"\\]++|\\.)*+")*+([\[\]{}])', re.DOTALL)
-_TOKENS_BYTES: Final = re.compile(rb'(?:[^"\[\]{}]++|"(?:[^"\\]++|\\.)*+")*+([\[\]{}])', re.DOTALL)
+# Each match skips everything up to the next bracket outside a string (runs of plain characters
+# and whole strings, possessively) and captures that bracket, so the Python loop runs once per
+# bracket. An unterminated string (or a trailing backslash) runs to the end of the input and the
+# match ends there (``\Z``), so a match never fails part-way: a failing one would be retried from
+# every later position, which made '"' followed by 100,000 escaped quotes take minutes.
+_TOKENS_STR: Final = re.compile(
+    r'(?:[^"\[\]{}]++|"(?:[^"\\]++|\\(?:.|\Z))*+(?:"|\Z))*+([\[\]{}]|\Z)', re.DOTALL
+)
+_TOKENS_BYTES: Final = re.compile(
+    rb'(?:[^"\[\]{}]++|"(?:[^"\\]++|\\(?:.|\Z))*+(?:"|\Z))*+([\[\]{}]|\Z)', re.DOTALL
+)
 _OPEN: Final = frozenset(("[", "{", b"[", b"{"))
 _FIRST_STR: Final = re.compile(r"\s*[\[{]")
 _FIRST_BYTES: Final = re.compile(rb"\s*[\[{]")
@@ -51,6 +58,8 @@ def too_deep(data: str | bytes, *, start: int = 0, limit: int = MAX_DEPTH) -> bo
     depth = 0
     for m in tokens.finditer(data, start):  # type: ignore[arg-type]
         token = m.group(1)
+        if not token:  # the end of the input
+            return False
         if token in _OPEN:
             depth += 1
             if depth > limit:

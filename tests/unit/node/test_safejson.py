@@ -27,6 +27,11 @@ from node import safejson
         ('["[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["]', False),
         ('"\\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["', False),
         ("[" * 100 + '"unterminated', True),
+        # unterminated strings of escapes and quotes: linear, not retried from every position
+        ('{"a": "' + '\\"' * 100_000, False),
+        ('"' * 200_001, False),
+        ('{"a": "' + "\\" * 100_001, False),
+        ("[" * 70 + '"' + '\\"' * 100_000, True),
     ],
 )
 def test_depth_counts_brackets_outside_strings_only(doc: str, deep: bool) -> None:
