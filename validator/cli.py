@@ -13,7 +13,7 @@ import json
 import logging
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -50,6 +50,20 @@ def _passphrase() -> str:
     if secret is not None and secret.get_secret_value():
         return secret.get_secret_value()
     return str(click.prompt("Ferveo keystore passphrase", hide_input=True))
+
+
+_json_opt = click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print one JSON document for scripts (complete values, wei as decimal strings).",
+)
+
+
+def _echo_json(doc: dict[str, Any]) -> None:
+    """The node CLI's JSON conventions (node/cli/output.py, which validator may not import):
+    one document on stdout, sorted keys, complete values."""
+    click.echo(json.dumps(doc, indent=2, sort_keys=True))
 
 
 _home_opt = click.option("--home", type=click.Path(path_type=Path), default=None, help="Data dir.")
@@ -165,7 +179,7 @@ def audit() -> None:
 @_home_opt
 @click.option("--validator", "address", default=None, help="Whose default audit file to check.")
 @click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+@_json_opt
 def audit_verify(home: Path | None, address: str | None, path: Path | None, as_json: bool) -> None:
     """Check that no line of an audit log was removed, altered, moved or cut.
 
@@ -173,7 +187,6 @@ def audit_verify(home: Path | None, address: str | None, path: Path | None, as_j
     head hash when intact: record it elsewhere, so a rewrite of the whole file is noticed too.
     Exits 4 (bad input) at the first bad line.
     """
-    import json
 
     from node.errors import ConfigError, InputError
     from validator.shares.audit import verify_audit_log
@@ -187,17 +200,15 @@ def audit_verify(home: Path | None, address: str | None, path: Path | None, as_j
         raise InputError(f"no audit log at {path}")
     result = verify_audit_log(path)
     if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "path": str(path),
-                    "ok": result.ok,
-                    "lines": result.lines,
-                    "first_bad_line": result.first_bad_line,
-                    "reason": result.reason,
-                    "head": result.head,
-                }
-            )
+        _echo_json(
+            {
+                "path": str(path),
+                "ok": result.ok,
+                "lines": result.lines,
+                "first_bad_line": result.first_bad_line,
+                "reason": result.reason,
+                "head": result.head,
+            }
         )
     elif result.ok:
         click.echo(f"ok: {result.lines} lines intact, head {result.head}")
@@ -272,12 +283,7 @@ def withdraw(home: Path | None, account_index: int | None) -> None:
 @_home_opt
 @_account_opt
 @click.option("--journal", type=click.Path(path_type=Path), default=None, help="Journal dir.")
-@click.option(
-    "--json",
-    "as_json",
-    is_flag=True,
-    help="Print one JSON document for scripts (wei as decimal strings) instead of text.",
-)
+@_json_opt
 def status(
     home: Path | None, account_index: int | None, journal: Path | None, as_json: bool
 ) -> None:
@@ -291,8 +297,6 @@ def status(
     root = journal or validator_dir(c.settings.home, client.address) / "journal"
     records = Journal(root).records()
     if as_json:
-        # The node CLI's conventions (node/cli/output.py, which validator may not import):
-        # sorted keys, complete values, uint256 amounts as decimal strings.
         doc = {
             "address": client.address,
             "registered": info.registered,
@@ -312,7 +316,7 @@ def status(
                 for rec in records
             ],
         }
-        click.echo(json.dumps(doc, indent=2, sort_keys=True))
+        _echo_json(doc)
         return
     click.echo(f"validator {client.address}")
     click.echo(f"  registered: {info.registered}  stake: {info.stake} wei")
