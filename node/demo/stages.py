@@ -266,7 +266,7 @@ def contribute_all(
             gateway = ChainGateway(
                 net.contracts_for(account),
                 dataset_id=net.dataset,
-                wait_for_block=_miner(net),
+                wait_for_block=net.time.mine_to,  # anvil: mine the empty blocks
             )
             pipeline = ContributionPipeline(
                 sessions=_sessions(engine),
@@ -302,16 +302,6 @@ def contribute_all(
     if epochs != {int(epoch)}:
         raise DemoCheckFailed(f"contributions landed in epochs {sorted(epochs)}, not {epoch}")
     return epoch, outcomes
-
-
-def _miner(net: DemoNet) -> Callable[[int], None]:
-    """How the pipeline waits for a block on anvil: mine the empty blocks."""
-    travel = net.time
-
-    def mine_to(number: int) -> None:
-        travel.mine_to(number)
-
-    return mine_to
 
 
 def _sessions(engine: Engine) -> Callable[[], Session]:

@@ -147,7 +147,7 @@ class ChainGateway:
         contracts: Contracts,
         *,
         dataset_id: DatasetId,
-        wait_for_block: Callable[[int], None] | None = None,
+        wait_for_block: Callable[[int], object] | None = None,
     ) -> None:
         chain = contracts.registry.chain
         self._chain = chain

@@ -108,18 +108,13 @@ def preview_export(
     return Preview(summary, shown)
 
 
-def block_waiter(chain: ChainClient) -> Callable[[int], None] | None:
+def block_waiter(chain: ChainClient) -> Callable[[int], object] | None:
     """On the devnet, blocks are mined only for transactions, so waiting for the next epoch
     means mining the empty blocks; real chains produce blocks on their own (the gateway polls).
     """
     if chain.chain_id != DEVNET_CHAIN_ID:
         return None
-    travel = TimeTravel(chain.w3)
-
-    def mine_to(number: int) -> None:
-        travel.mine_to(number)
-
-    return mine_to
+    return TimeTravel(chain.w3).mine_to
 
 
 def contribute(
