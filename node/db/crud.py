@@ -68,13 +68,16 @@ def get_by_commitment(
     chain_id: int,
     registry_address: str,
     dataset_id: int,
+    contributor: str,
     content_commitment: str,
 ) -> Submission | None:
-    """The row for this content in this deployment (at most one: a unique constraint)."""
+    """This contributor's row for this content in this deployment (at most one: a unique
+    constraint). Another account's row for the same content is not this one's."""
     stmt = select(Submission).where(
         Submission.chain_id == chain_id,
         Submission.registry_address == registry_address,
         Submission.dataset_id == dataset_id,
+        Submission.contributor == contributor,
         Submission.content_commitment == content_commitment,
     )
     return session.exec(stmt).first()
@@ -88,8 +91,11 @@ def get_by_source(
     registry_address: str,
     dataset_id: int,
     scrubbed: bool,
+    contributor: str,
 ) -> Submission | None:
-    """The newest row made from an export with these bytes (lets a re-run skip parsing)."""
+    """This contributor's newest row made from an export with these bytes (lets a re-run skip
+    parsing). Filtered by contributor: a second account contributing the same export is not
+    "already submitted" (the registry accepts content once per contributor)."""
     stmt = (
         select(Submission)
         .where(
@@ -98,6 +104,7 @@ def get_by_source(
             Submission.registry_address == registry_address,
             Submission.dataset_id == dataset_id,
             Submission.scrubbed == scrubbed,
+            Submission.contributor == contributor,
         )
         .order_by(col(Submission.id).desc())
     )
@@ -174,6 +181,7 @@ def reset_to_parsed(*, session: Session, submission: Submission, **fields: Any) 
         submission=submission,
         status=_S.PARSED,
         failure_reason=None,
+        file_id=None,
         ritual_id=None,
         sealed_path=None,
         sealed_size=None,

@@ -45,9 +45,10 @@ class SubmissionStatus(enum.StrEnum):
     """Where a contribution stands. The order of the happy path is the declaration order."""
 
     PARSED = "parsed"
-    """Parsed, scrubbed and canonicalized; file id chosen; content commitment known."""
+    """Parsed, scrubbed and canonicalized; content commitment known (no file id yet)."""
     SEALED = "sealed"
-    """Sealed file written atomically to ``sealed_path``; header hash and ritual recorded."""
+    """Sealed file written atomically to ``sealed_path``; header hash, the file id derived from
+    it and the ritual recorded."""
     STORED = "stored"
     """Sealed file added (and pinned) in the blob store; CID recorded."""
     SIGNED = "signed"
@@ -93,7 +94,12 @@ class SubmissionBase(SQLModel):
         default_factory=dict, sa_column=Column(JSON, nullable=False)
     )
     content_commitment: str = Field(max_length=_HASH)
-    file_id: str = Field(max_length=_HASH, unique=True)
+    file_id: str | None = Field(
+        default=None,
+        max_length=_HASH,
+        unique=True,
+        description="keccak256(abi.encode(contributor, headerHash)): known once sealed.",
+    )
 
 
 class SubmissionCreate(SubmissionBase):
@@ -101,8 +107,10 @@ class SubmissionCreate(SubmissionBase):
 
 
 class Submission(SubmissionBase, table=True):
-    """One contribution and every step's output. Unique per (chain, registry, dataset, content):
-    contributing the same content twice resumes the first row instead of starting a second."""
+    """One contribution and every step's output. Unique per (chain, registry, dataset,
+    contributor, content): the same account contributing the same content twice resumes the
+    first row; another account gets its own (the registry accepts content once per contributor).
+    """
 
     __tablename__ = "submission"
     __table_args__ = (
@@ -110,6 +118,7 @@ class Submission(SubmissionBase, table=True):
             "chain_id",
             "registry_address",
             "dataset_id",
+            "contributor",
             "content_commitment",
             name="uq_submission_content",
         ),

@@ -58,16 +58,61 @@ def test_illegal_transitions_raise(session: Session, start: S, target: S) -> Non
         crud.advance(session=session, submission=row, status=target)
 
 
-def test_content_is_unique_per_deployment_and_dataset(session: Session) -> None:
+OTHER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+
+
+def test_content_is_unique_per_deployment_dataset_and_contributor(session: Session) -> None:
     crud.create_submission(session=session, submission_in=make_create(1))
     # same content, another dataset: allowed
     crud.create_submission(
         session=session, submission_in=make_create(1, dataset_id=2, file_id="0x" + "ee" * 32)
     )
+    # same content, another contributor: allowed (the registry dedupes per contributor)
+    crud.create_submission(
+        session=session, submission_in=make_create(1, contributor=OTHER, file_id=None)
+    )
     with pytest.raises(IntegrityError):
         crud.create_submission(
             session=session, submission_in=make_create(1, file_id="0x" + "ff" * 32)
         )
+
+
+def test_rows_before_sealing_have_no_file_id_and_do_not_collide(session: Session) -> None:
+    """v2 derives the file id from the sealed header: unsealed rows hold NULL, many at once."""
+    a = crud.create_submission(session=session, submission_in=make_create(1, file_id=None))
+    b = crud.create_submission(session=session, submission_in=make_create(2, file_id=None))
+    assert (a.file_id, b.file_id) == (None, None)
+    sealed = crud.advance(session=session, submission=a, status=S.SEALED, file_id="0x" + "ab" * 32)
+    assert crud.reset_to_parsed(session=session, submission=sealed).file_id is None
+
+
+def test_a_second_account_is_not_told_already_submitted(session: Session) -> None:
+    """get_by_source and get_by_commitment answer for one contributor, never another's row."""
+    mine = crud.create_submission(session=session, submission_in=make_create(1))
+    common: dict[str, Any] = {
+        "chain_id": 31337,
+        "registry_address": mine.registry_address,
+        "dataset_id": 1,
+    }
+    assert (
+        crud.get_by_source(
+            session=session,
+            source_sha256=mine.source_sha256,
+            scrubbed=True,
+            contributor=OTHER,
+            **common,
+        )
+        is None
+    )
+    assert (
+        crud.get_by_commitment(
+            session=session,
+            content_commitment=mine.content_commitment,
+            contributor=OTHER,
+            **common,
+        )
+        is None
+    )
 
 
 def test_lookups_by_commitment_and_source(session: Session) -> None:
@@ -78,18 +123,25 @@ def test_lookups_by_commitment_and_source(session: Session) -> None:
         "registry_address": a.registry_address,
         "dataset_id": 1,
     }
+    me = a.contributor
     found = crud.get_by_commitment(
-        session=session, content_commitment=b.content_commitment, **common
+        session=session, content_commitment=b.content_commitment, contributor=me, **common
     )
     assert found is not None
     assert found.id == b.id
     src = crud.get_by_source(
-        session=session, source_sha256=a.source_sha256, scrubbed=True, **common
+        session=session, source_sha256=a.source_sha256, scrubbed=True, contributor=me, **common
     )
     assert src is not None
     assert src.id == a.id
     assert (
-        crud.get_by_source(session=session, source_sha256=a.source_sha256, scrubbed=False, **common)
+        crud.get_by_source(
+            session=session,
+            source_sha256=a.source_sha256,
+            scrubbed=False,
+            contributor=me,
+            **common,
+        )
         is None
     )
     assert [r.id for r in crud.list_submissions(session=session, **common)] == [a.id, b.id]

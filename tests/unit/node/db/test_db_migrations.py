@@ -34,7 +34,7 @@ def test_fresh_database_migrates_to_head(database_url: str) -> None:
         with engine.connect() as conn:
             current = MigrationContext.configure(conn).get_current_revision()
         head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
-        assert current == head == "0001"
+        assert current == head == "0002"
         assert "submission" in inspect(engine).get_table_names()
     finally:
         engine.dispose()
