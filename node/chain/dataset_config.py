@@ -80,6 +80,17 @@ class DatasetConfig(ContractWrapper):
     ) -> TxReceipt:
         return self._send("setValidationSet", dataset_id, commitment, cid, header_hash)
 
+    def submissionBond(self, dataset_id: DatasetId) -> int:  # noqa: N802
+        """Wei every submission to the dataset must send with ``submit`` (refunded with a paid
+        claim, forfeited with a proof of a 0 score)."""
+        return int(self._call("submissionBond", dataset_id))
+
+    def setSubmissionBond(self, dataset_id: DatasetId, bond: int) -> TxReceipt:  # noqa: N802
+        """Owner only (the timelock): governance proposes it like the other settings."""
+        if not 0 <= bond < 1 << 96:
+            raise ValueError("the submission bond must fit in uint96")
+        return self._send("setSubmissionBond", dataset_id, bond)
+
     def transferOwnership(self, new_owner: str) -> TxReceipt:  # noqa: N802
         return self._send("transferOwnership", Web3.to_checksum_address(new_owner))
 
