@@ -12,6 +12,7 @@ something it should not have (a flagged contributor paid, a renter's bytes diffe
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -274,11 +275,12 @@ def contribute_all(
                 gateway=gateway,
                 sealed_dir=node_dir / "sealed",
             )
-            result = pipeline.run(e.path, platform=e.platform)
+            result = pipeline.run(e.path, platform=e.platform, proofs=e.proofs)
         finally:
             engine.dispose()
         s = result.submission
-        canonical = canonicalize(scrub_export(parse_export(e.path, platform=e.platform)))
+        parsed = scrub_export(parse_export(e.path, platform=e.platform))
+        canonical = canonicalize(dataclasses.replace(parsed, proofs=e.proofs))
         if "0x" + canonical.commitment.hex() != s.content_commitment.lower():
             raise DemoCheckFailed(f"{e.name}: the pipeline committed to other bytes than parsed")
         outcomes.append(

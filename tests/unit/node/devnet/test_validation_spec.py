@@ -14,6 +14,8 @@ from node.devnet.validation import (
     synthetic_validation_set,
     validation_file_id,
 )
+from node.proofs.attach import policy_from_spec
+from node.proofs.devkeys import dev_policy
 from validator.valuation.spec import ValuationSpec
 
 
@@ -35,3 +37,13 @@ def test_validation_set_is_deterministic_and_its_file_id_is_per_dataset() -> Non
     assert a.data == b.data
     assert a.records > 0
     assert validation_file_id(1) != validation_file_id(2)
+
+
+def test_devnet_spec_pins_the_dev_proof_keys_and_halves_unproven_files() -> None:
+    """The demo's proofs are made with ``node.proofs.devkeys``; they verify only if the spec the
+    devnet registers pins exactly those keys and attestors (issue #20)."""
+    spec = ValuationSpec.from_json(SPEC_FILE.read_text())
+    assert spec.proofs == dev_policy()
+    assert spec.proofs.requires_proof
+    assert spec.proofs.unproven_bps(3001) == 1500  # floor(3001 * 5000 / 10000)
+    assert policy_from_spec(SPEC_FILE) == spec.proofs  # what `datadao inspect --proof` reads
