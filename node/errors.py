@@ -19,6 +19,7 @@ __all__ = [
     "KeyCustodyError",
     "ParseError",
     "StorageError",
+    "UnsupportedDdfVersion",
     "ValuationError",
 ]
 
@@ -55,6 +56,21 @@ class EnvelopeError(DataDaoError):
 
     def __init__(self, message: str = "sealed data could not be opened") -> None:
         super().__init__(message)
+
+
+class UnsupportedDdfVersion(EnvelopeError):
+    """A sealed file in the retired DDF v1 format (protocol v1).
+
+    Not opaque, unlike its parent: the version byte is public and says nothing about the key or
+    the plaintext, and a contributor holding an old export needs to know what to do with it.
+    v1 headers did not name the contributor, which is the front-running hole v2 closes, so a v1
+    file cannot be registered or opened under v2 at all.
+    """
+
+    MESSAGE = "this is a DDF v1 file; protocol v2 refuses it: re-seal the export with this node"
+
+    def __init__(self) -> None:
+        super().__init__(self.MESSAGE)
 
 
 class StorageError(DataDaoError):

@@ -1,4 +1,4 @@
-"""Sealing recipe for DDF v1: encrypt a file to the DAO, open it with a threshold-recovered key.
+"""Sealing recipe for DDF v2: encrypt a file to the DAO, open it with a threshold-recovered key.
 
 This is the only cryptographic module application code imports (STYLE.md, "Cryptography"). It
 takes no nonce, IV, algorithm or key bytes: every call to :func:`seal` draws a fresh 32-byte data
@@ -11,7 +11,7 @@ Sealed file layout (what goes to IPFS)::
 
     uint32_be(len(header)) ‖ header ‖ segment_0 ‖ … ‖ segment_{n-1}
 
-``header`` is the canonical DDF v1 header (``node.protocol.header``, byte layout documented there;
+``header`` is the canonical DDF v2 header (``node.protocol.header``, byte layout documented there;
 at most ``MAX_HEADER_LENGTH`` bytes); ``headerHash = keccak256(header)`` goes on chain. Each
 segment is ``AES-256-GCM(DEK, nonce_i, plaintext_i, aad = sha256(header))``, exactly
 ``min(1 MiB, remaining) + 16`` bytes, with ``nonce_i = prefix ‖ uint32_be(i) ‖ last``; an empty
@@ -31,8 +31,9 @@ Opening, in the renter's or validator's order:
 :func:`open_sealed` and :func:`open_sealed_bytes` run the whole sequence with a callback that
 obtains the DEK. Every failure while opening (malformed header, unknown version, wrong context,
 wrong key, tampering, truncation, reordering, trailing bytes) raises the same
-:class:`~node.errors.EnvelopeError`; mistakes in *sealing* inputs raise ``TypeError`` or
-``ValueError`` right away.
+:class:`~node.errors.EnvelopeError` (a well-formed DDF v1 header raises its subclass
+:class:`~node.errors.UnsupportedDdfVersion`, which says to re-seal); mistakes in *sealing* inputs
+raise ``TypeError`` or ``ValueError`` right away.
 
 Streaming note: :func:`open_with_dek` writes each segment's plaintext as soon as it
 authenticates, so on ``EnvelopeError`` the sink may already hold a prefix of the plaintext.
@@ -63,7 +64,6 @@ from node.types import (
     ChecksumAddress,
     ContentCommitment,
     DatasetId,
-    FileId,
     HeaderHash,
     RitualId,
 )
@@ -94,7 +94,7 @@ __all__ = [
 ]
 
 SEGMENT_SIZE: Final = 1 << 20
-"""Plaintext bytes per body segment. Fixed for DDF v1 writers."""
+"""Plaintext bytes per body segment. Fixed for DDF writers."""
 
 _DEK_LENGTH: Final = 32
 _FRAME: Final = struct.Struct(">I")
@@ -152,12 +152,15 @@ class SealContext:
 
     Every field goes into the header; the header core (all of it but the wrapped key) is the
     Ferveo AAD and the whole header is the body AAD, so changing any field breaks both.
+    ``contributor`` is the address that signs the submission (the zero address for a dataset's
+    validation set); the file id is derived from it and the header hash after sealing
+    (:func:`node.protocol.ids.submission_file_id`), so it is not part of the context.
     """
 
     chain_id: int
     registry: ChecksumAddress
     dataset_id: DatasetId
-    file_id: FileId
+    contributor: ChecksumAddress
     ritual_id: RitualId
     content_commitment: ContentCommitment
 
@@ -175,14 +178,12 @@ class SealContext:
             raise ValueError("chain_id must be positive")
         if not is_checksum_address(self.registry):
             raise ValueError("registry must be an EIP-55 checksum address")
-        for name, raw in (
-            ("file_id", self.file_id),
-            ("content_commitment", self.content_commitment),
-        ):
-            if not isinstance(raw, bytes):
-                raise TypeError(f"{name} must be bytes")
-            if len(raw) != 32:
-                raise ValueError(f"{name} must be 32 bytes")
+        if not is_checksum_address(self.contributor):
+            raise ValueError("contributor must be an EIP-55 checksum address")
+        if not isinstance(self.content_commitment, bytes):
+            raise TypeError("content_commitment must be bytes")
+        if len(self.content_commitment) != 32:
+            raise ValueError("content_commitment must be 32 bytes")
 
     def matches(self, header: Header) -> bool:
         """Whether ``header`` was sealed under this context."""
@@ -190,7 +191,7 @@ class SealContext:
             header.chain_id == self.chain_id
             and header.registry == self.registry
             and header.dataset_id == self.dataset_id
-            and header.file_id == self.file_id
+            and header.contributor == self.contributor
             and header.ritual_id == self.ritual_id
             and header.content_commitment == self.content_commitment
         )
@@ -357,7 +358,7 @@ def _seal(
         chain_id=ctx.chain_id,
         registry=ctx.registry,
         dataset_id=ctx.dataset_id,
-        file_id=ctx.file_id,
+        contributor=ctx.contributor,
         ritual_id=ctx.ritual_id,
         nonce_prefix=prefix,
         segment_size=segment_size,
@@ -415,7 +416,8 @@ def read_header(source: Readable) -> SealedHeader:
     """Read the frame and header from the start of a sealed file; leaves ``source`` at the body.
 
     Raises:
-        EnvelopeError: not a DDF v1 file, or a malformed header.
+        UnsupportedDdfVersion: a DDF v1 file (an ``EnvelopeError`` that says to re-seal).
+        EnvelopeError: not a DDF v2 file, or a malformed header.
     """
     frame = _stream.read_exactly(source, _FRAME.size)
     if len(frame) != _FRAME.size:

@@ -16,7 +16,7 @@ from ddf_testing import FRAME, seal_keeping_dek
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from node.errors import EnvelopeError, KeyCustodyError
+from node.errors import EnvelopeError, KeyCustodyError, UnsupportedDdfVersion
 from node.protocol.crypto import (
     DataKey,
     SealContext,
@@ -53,6 +53,10 @@ def decodes_or_refuses(data: bytes) -> Header | None:
     else:
         assert header.encode() == data
         return header
+    if isinstance(refusal, UnsupportedDdfVersion):
+        # named only for bytes that carry v1's magic and version byte
+        assert data[:5] == b"DDF\x00\x01"
+        return None
     assert type(refusal) is EnvelopeError
     return None
 
@@ -95,6 +99,12 @@ def test_random_bytes_as_a_header(data: bytes) -> None:
 @FUZZ
 @given(st.binary(min_size=CORE_LENGTH + 3, max_size=CORE_LENGTH + 40))
 def test_random_bytes_behind_the_magic_and_version(tail: bytes) -> None:
+    decodes_or_refuses(b"DDF\x00\x02" + tail)
+
+
+@FUZZ
+@given(st.binary(max_size=CORE_LENGTH + 40))
+def test_random_bytes_behind_the_v1_magic_and_version(tail: bytes) -> None:
     decodes_or_refuses(b"DDF\x00\x01" + tail)
 
 
@@ -194,7 +204,7 @@ def _ctx_of(data: bytes) -> SealContext:
             chain_id=1,
             registry=checksum_address(bytes(20)),
             dataset_id=0,  # type: ignore[arg-type]
-            file_id=bytes(32),  # type: ignore[arg-type]
+            contributor=checksum_address(bytes(20)),
             ritual_id=0,  # type: ignore[arg-type]
             content_commitment=bytes(32),  # type: ignore[arg-type]
         )
@@ -202,7 +212,7 @@ def _ctx_of(data: bytes) -> SealContext:
         chain_id=max(1, h.chain_id),
         registry=h.registry,
         dataset_id=h.dataset_id,
-        file_id=h.file_id,
+        contributor=h.contributor,
         ritual_id=h.ritual_id,
         content_commitment=h.content_commitment,
     )

@@ -33,7 +33,8 @@ from node.protocol.crypto import (
     unwrap_dek,
 )
 from node.protocol.dkg_local import LocalRitual, run_local_ritual
-from node.types import FileId, HeaderHash
+from node.protocol.header import checksum_address
+from node.types import HeaderHash
 
 SIZES = [0, 1, SEGMENT_SIZE - 1, SEGMENT_SIZE, SEGMENT_SIZE + 1, 3 * SEGMENT_SIZE + 5]
 
@@ -57,11 +58,11 @@ def test_round_trip_through_threshold_decryption(
 def test_header_records_the_context(ritual: LocalRitual, ctx: SealContext) -> None:
     sealed = seal_bytes(b"x", ritual.public_key, ctx)
     h = sealed.header.header
-    assert (h.chain_id, h.registry, h.dataset_id, h.file_id, h.ritual_id) == (
+    assert (h.chain_id, h.registry, h.dataset_id, h.contributor, h.ritual_id) == (
         ctx.chain_id,
         ctx.registry,
         ctx.dataset_id,
-        ctx.file_id,
+        ctx.contributor,
         ctx.ritual_id,
     )
     assert h.content_commitment == ctx.content_commitment
@@ -149,7 +150,7 @@ def test_bad_seal_arguments_fail_eagerly(
 def test_the_recipe_has_no_nonce_or_key_bytes_parameters() -> None:
     import inspect
 
-    assert SEGMENT_SIZE == 1 << 20  # DDF v1 writers; only crypto._seal (tests) takes another
+    assert SEGMENT_SIZE == 1 << 20  # DDF v2 writers; only crypto._seal (tests) takes another
     for fn in (seal, seal_bytes, open_with_dek, open_sealed, open_sealed_bytes):
         names = set(inspect.signature(fn).parameters)
         assert not names & {"nonce", "iv", "key", "dek_bytes", "prefix", "segment_size"}
@@ -163,8 +164,9 @@ def test_the_recipe_has_no_nonce_or_key_bytes_parameters() -> None:
         ({"registry": "0x5fbdb2315678afecb367f032d93f642f64180aa3"}, ValueError),
         ({"registry": "not an address"}, ValueError),
         ({"dataset_id": -1}, ValueError),
-        ({"file_id": b"\x00" * 31}, ValueError),
-        ({"file_id": bytearray(32)}, TypeError),
+        ({"contributor": "0x70997970c51812dc3a010c7d01b50e0d17dc79c8"}, ValueError),
+        ({"contributor": b"\x00" * 20}, ValueError),
+        ({"contributor": "0x" + "00" * 19}, ValueError),
         ({"ritual_id": 2**32}, ValueError),
         ({"content_commitment": "00" * 32}, TypeError),
     ],
@@ -233,7 +235,9 @@ def test_shares_for_one_file_do_not_open_another(ritual: LocalRitual, ctx: SealC
 def test_wrapped_key_is_bound_to_the_header_core(ritual: LocalRitual, ctx: SealContext) -> None:
     """Moving a wrapped DEK into a header with another context: validators refuse to share."""
     sealed = seal_bytes(b"a", ritual.public_key, ctx)
-    moved = SealedHeader.from_header(replace(sealed.header.header, file_id=FileId(b"\x99" * 32)))
+    moved = SealedHeader.from_header(
+        replace(sealed.header.header, contributor=checksum_address(b"\x99" * 20))
+    )
     request = ferveo_ciphertext_header(moved)
     with pytest.raises(EnvelopeError):
         ritual.decryption_share(0, request)

@@ -23,7 +23,7 @@ from node.errors import EnvelopeError
 from node.protocol import _stream
 from node.protocol.crypto import DataKey, SealContext, open_bytes_with_dek, open_sealed_bytes
 from node.protocol.dkg_local import LocalRitual
-from node.types import ContentCommitment, DatasetId, FileId, RitualId
+from node.types import ContentCommitment, DatasetId, RitualId
 
 SEGMENT_SIZES = st.sampled_from([16, 64])
 PLAINTEXTS = st.binary(max_size=700)
@@ -153,7 +153,7 @@ OTHER_CONTEXTS: dict[str, object] = {
     "chain_id": 1,
     "registry": to_checksum_address("0xe7f1725e7734ce288f8367e1bb143e90bb3f0512"),
     "dataset_id": DatasetId(2),
-    "file_id": FileId(b"\xff" * 32),
+    "contributor": to_checksum_address("0x" + "ff" * 20),
     "ritual_id": RitualId(8),
     "content_commitment": ContentCommitment(b"\x00" * 32),
 }
@@ -180,11 +180,11 @@ def test_wrong_data_key_is_rejected(
     assert_opaque_failure(lambda: open_bytes_with_dek(sealed.blob, DataKey(wrong), ctx))
 
 
-@pytest.mark.parametrize("version", [0, 2, 3, 0x7F, 0xFF])
+@pytest.mark.parametrize("version", [0, 1, 3, 0x7F, 0xFF])
 def test_unknown_version_is_rejected(version: int, ritual: LocalRitual, ctx: SealContext) -> None:
     sealed = seal_keeping_dek(b"v", ritual.public_key, ctx, segment_size=64)
     blob = bytearray(sealed.blob)
-    assert blob[FRAME + 4] == 1
+    assert blob[FRAME + 4] == 2
     blob[FRAME + 4] = version
     assert_opaque_failure(lambda: open_bytes_with_dek(bytes(blob), sealed.dek, ctx))
 

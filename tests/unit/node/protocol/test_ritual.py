@@ -22,7 +22,7 @@ from node.protocol.dkg_member import (
     ferveo_public_key,
     new_keypair_seed,
 )
-from node.types import ContentCommitment, DatasetId, FileId, RitualId
+from node.types import ContentCommitment, DatasetId, RitualId
 
 N, T, RITUAL = 4, 3, 7
 ADDRESSES = [f"0x{i + 1:040x}" for i in range(N)]
@@ -45,7 +45,7 @@ def _ctx() -> SealContext:
         chain_id=31337,
         registry=Web3.to_checksum_address("0x5FbDB2315678afecb367f032d93F642f64180aa3"),
         dataset_id=DatasetId(1),
-        file_id=FileId(b"\x11" * 32),
+        contributor=Web3.to_checksum_address("0x" + "11" * 20),
         ritual_id=RitualId(RITUAL),
         content_commitment=ContentCommitment(b"\x22" * 32),
     )
