@@ -7,7 +7,7 @@ pipeline, one gateway, one chain view); the web app calls these, and the CLI can
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,9 @@ from node.pipeline import (
     ContributionResult,
     ProgressCallback,
 )
+from node.proofs.attach import preview
 from node.proofs.base import Verdict
+from node.proofs.params import ProofPolicy
 from node.services.node import UiNode
 from node.services.validator_files import file_reasons
 from node.types import Epoch
@@ -85,9 +87,20 @@ def summarize(
 
 
 def preview_export(
-    path: Path, *, platform: str = "auto", scrub: bool = True, samples: int = 5
+    path: Path,
+    *,
+    platform: str = "auto",
+    scrub: bool = True,
+    samples: int = 5,
+    proofs: tuple[AttachedProof, ...] = (),
+    policy: ProofPolicy | None = None,
+    contributor: str = "0x" + "00" * 20,
 ) -> Preview:
     """Parse and scrub exactly as ``contribute`` will; nothing is sealed, stored or sent.
+
+    With ``proofs``, the summary's ``proofs`` holds the verdicts validators would reach under
+    ``policy`` (the dataset's pinned keys) for ``contributor``, and its commitment is that of
+    the bytes sealed with the proofs, as ``datadao inspect --proof`` shows them.
 
     Raises:
         ParseError: the export is unreadable or malformed.
@@ -95,7 +108,14 @@ def preview_export(
     export = parse_export(path, platform=platform, limits=Limits())
     if scrub:
         export = scrub_export(export)
-    summary = summarize(export, canonicalize(export).commitment_hex)
+    plain = canonicalize(export)
+    commitment = plain.commitment_hex
+    verdicts: tuple[Verdict, ...] = ()
+    if proofs:
+        export = replace(export, proofs=proofs)
+        commitment = canonicalize(export).commitment_hex
+        verdicts = preview(export, plain.commitment, contributor, policy or ProofPolicy())
+    summary = summarize(export, commitment, verdicts)
     shown: list[Sample] = []
     if samples and export.records:
         step = max(1, len(export.records) // samples)
