@@ -8,6 +8,7 @@ the exactly-once argument and the ``DATADAO_CRASH_AFTER`` test hook.
 from node.pipeline.contribution import (
     CRASH_ENV,
     CRASH_STEPS,
+    BondAboveLimit,
     ContentAlreadyContributed,
     ContributionOutcome,
     ContributionPipeline,
@@ -19,12 +20,14 @@ from node.pipeline.contribution import (
     RegistrationMismatch,
     SourceChanged,
     crash_after_from_env,
+    format_wei,
 )
-from node.pipeline.gateway import ChainGateway, NoActiveRitual, SubmissionGateway
+from node.pipeline.gateway import ChainGateway, NoActiveRitual, SubmissionGateway, WrongBond
 
 __all__ = [
     "CRASH_ENV",
     "CRASH_STEPS",
+    "BondAboveLimit",
     "ChainGateway",
     "ContentAlreadyContributed",
     "ContributionOutcome",
@@ -38,5 +41,7 @@ __all__ = [
     "RegistrationMismatch",
     "SourceChanged",
     "SubmissionGateway",
+    "WrongBond",
     "crash_after_from_env",
+    "format_wei",
 ]

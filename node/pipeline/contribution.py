@@ -5,27 +5,30 @@ Every step's outputs are committed to the database before the next step starts
 recorded, so running the same export again, after success or after the process was killed at any
 point, finishes the job with exactly one on-chain submission:
 
-* **parse** is deterministic; the row is keyed by content commitment (unique per deployment
-  and dataset), so the same content never gets a second row. The file id (32 random bytes) is
-  drawn once, here, and persisted.
-* **seal** is randomized, so its output is never recomputed once recorded: the sealed file is
-  written to ``<sealed_dir>/<fileId>.ddf`` through a temp file, fsynced and renamed, and only then
-  is the header hash recorded. A crash before the record just seals again (nothing used the
-  first one).
+* **parse** is deterministic; the row is keyed by contributor and content commitment (unique
+  per deployment and dataset), so the same account never gets a second row for the same content.
+  Content this account already registered on chain (``contentSubmitted``) is refused before
+  anything is recorded: the registry accepts each content once per contributor.
+* **seal** is randomized, so its output is never recomputed once recorded: the sealed file names
+  the contributor (protocol v2) and is written to ``<sealed_dir>/submission-<row>.ddf`` through a
+  temp file, fsynced and renamed, and only then are the header hash and the file id derived from
+  it (``keccak256(abi.encode(contributor, headerHash))``, what the registry derives) recorded. A
+  crash before the record just seals again (nothing used the first one).
 * **store** re-adding the same sealed file gives the same CID, so it is naturally idempotent.
-* **sign** persists the EIP-712 nonce, epoch, deadline and signature before anything is sent,
-  and the transaction hash right after broadcast.
-* **register** trusts the chain over the database: a file id already registered (the process died
-  after the transaction, before recording it), ``SubmissionRegistryDuplicateContent`` for this
-  content, or a used nonce whose submission landed, all reconcile the row to REGISTERED and never
-  send again. The contract itself refuses a second registration of the same file id or content,
-  so exactly-once holds even against a stale database.
+* **sign** persists the EIP-712 epoch, deadline and signature before anything is sent, and the
+  transaction hash right after broadcast. v2 signs no nonce: replaying the signature gives the
+  same file id, which the registry refuses.
+* **register** reads the dataset's bond, reports it, and pays it with ``submit``. It trusts the
+  chain over the database: our file id already registered (the process died after the
+  transaction, before recording it) reconciles the row to REGISTERED and never sends again. The
+  contract itself refuses a second registration of the same file id, or of the same content by
+  the same contributor, so exactly-once holds even against a stale database.
 
 Epoch hazard: a message signed for epoch ``e`` and mined after ``e``'s submit window closed
 reverts with ``WrongEpoch``, and gas estimation can still pass in the window's last block. So the
 pipeline does not sign in the last ``window_margin_blocks`` blocks of a window (it waits for the
 next epoch), and a ``WrongEpoch``/``Expired``/inclusion-time revert re-signs with a fresh epoch
-and nonce. The sealed file is reused: its context (chain, registry, dataset, file id, ritual,
+The sealed file is reused: its context (chain, registry, dataset, contributor, ritual,
 commitment) has no epoch in it.
 
 Ownership proofs (``run(proofs=…)``, DESIGN.md §10) are attached to the export before it is
@@ -76,12 +79,14 @@ from node.parsers import (
 )
 from node.pipeline.gateway import SubmissionGateway, TxState
 from node.protocol.crypto import SealContext, seal
+from node.protocol.ids import submission_file_id
 from node.storage.base import BlobStore
-from node.types import Cid, ContentCommitment, DatasetId, FileId, RitualId
+from node.types import Cid, ContentCommitment, DatasetId, RitualId
 
 __all__ = [
     "CRASH_ENV",
     "CRASH_STEPS",
+    "BondAboveLimit",
     "ContentAlreadyContributed",
     "ContributionOutcome",
     "ContributionPipeline",
@@ -93,6 +98,7 @@ __all__ = [
     "RegistrationMismatch",
     "SourceChanged",
     "crash_after_from_env",
+    "format_wei",
 ]
 
 log = logging.getLogger(__name__)
@@ -125,16 +131,33 @@ class SourceChanged(ParseError):
 
 
 class ContentAlreadyContributed(ChainError):
-    """This content is registered on chain by another contributor (or under another file id)."""
+    """This account already registered this content in the dataset (under another file id).
+
+    The registry accepts each content once per contributor (``contentSubmitted``); another
+    account may still submit it. Nothing is sent.
+    """
 
     def __init__(self, commitment: str, file_id: str, contributor: str) -> None:
+        where = f" as file {file_id}" if file_id else ""
         super().__init__(
-            f"content {commitment} is already registered as file {file_id} by {contributor}; "
-            "the registry accepts each content once"
+            f"{contributor} has already submitted content {commitment} to this dataset{where}; "
+            "the registry accepts each content once per contributor: nothing was sent"
         )
         self.commitment = commitment
         self.file_id = file_id
         self.contributor = contributor
+
+
+class BondAboveLimit(ChainError):
+    """The dataset's submission bond is above what the user agreed to pay; nothing was sent."""
+
+    def __init__(self, bond: int, limit: int) -> None:
+        super().__init__(
+            f"the dataset asks a submission bond of {bond} wei, above your limit of {limit} "
+            "wei; nothing was sent (raise the limit to contribute)"
+        )
+        self.bond = bond
+        self.limit = limit
 
 
 class RegistrationMismatch(ChainError):
@@ -234,6 +257,13 @@ class _CountingReader(io.RawIOBase):
         return n
 
 
+def format_wei(wei: int) -> str:
+    """An ETH amount for people: ``0.01 ETH (10000000000000000 wei)``."""
+    whole, frac = divmod(wei, 10**18)
+    eth = f"{whole}.{frac:018d}".rstrip("0").rstrip(".")
+    return f"{eth} ETH ({wei} wei)"
+
+
 def _hex(raw: bytes) -> str:
     return "0x" + raw.hex()
 
@@ -269,6 +299,7 @@ class ContributionPipeline:
             blocks of a submit window.
         deadline_s: signature validity (seconds after the head block's timestamp).
         max_register_attempts: re-signs after retryable registration failures.
+        max_bond: the most wei the user agreed to pay as the submission bond (None: any).
     """
 
     def __init__(
@@ -283,6 +314,7 @@ class ContributionPipeline:
         window_margin_blocks: int = 2,
         deadline_s: int = 3600,
         max_register_attempts: int = 4,
+        max_bond: int | None = None,
     ) -> None:
         if crash_after is not None and crash_after not in CRASH_STEPS:
             raise ConfigError(f"crash_after={crash_after!r}: expected one of {CRASH_STEPS}")
@@ -295,6 +327,7 @@ class ContributionPipeline:
         self._margin = window_margin_blocks
         self._deadline_s = deadline_s
         self._max_attempts = max_register_attempts
+        self._max_bond = max_bond
         self._proofs: tuple[AttachedProof, ...] = ()  # of the current run (one at a time)
 
     # -------------------------------------------------------------------------- entry point
@@ -319,7 +352,8 @@ class ContributionPipeline:
         Raises:
             ParseError: the export is unreadable or malformed (nothing is recorded).
             NoActiveRitual: there is no DAO key to seal to.
-            ContentAlreadyContributed: another contributor registered the same content.
+            ContentAlreadyContributed: this account already registered the same content.
+            BondAboveLimit: the dataset's bond is above ``max_bond`` (nothing sent).
             ChainError: other chain failures; the recorded state is kept, run again to resume.
         """
         report = progress or _ignore
@@ -340,6 +374,7 @@ class ContributionPipeline:
                 registry_address=self._gw.registry,
                 dataset_id=self._gw.dataset_id,
                 scrubbed=scrub,
+                contributor=self._gw.contributor,
             )
             if row is None:
                 export, canon = self._parse(source, platform, scrub, report)
@@ -348,6 +383,7 @@ class ContributionPipeline:
                     chain_id=self._gw.chain_id,
                     registry_address=self._gw.registry,
                     dataset_id=self._gw.dataset_id,
+                    contributor=self._gw.contributor,
                     content_commitment=_hex(canon.commitment),
                 )
                 if row is None:
@@ -423,19 +459,15 @@ class ContributionPipeline:
         canon: CanonicalExport,
         report: ProgressCallback,
     ) -> ContributionResult:
-        """A content this database has never seen: check the chain, then record step 1.
+        """A content this account's database has never seen: check the chain, record step 1.
 
-        Nothing is recorded when the content belongs to someone else on chain or there is no
-        key to seal to: those are not resumable states, just errors to report.
+        Nothing is recorded when this account already registered the content on chain (a lost
+        or other data dir: the registry would refuse it, and v2 has no index from content to
+        file id to adopt it by) or there is no key to seal to: those are errors to report.
         """
-        existing = self._gw.file_id_by_commitment(canon.commitment)
-        record = self._gw.submission(existing) if existing is not None else None
-        if existing is not None and (record is None or record.contributor != self._gw.contributor):
-            raise ContentAlreadyContributed(
-                _hex(canon.commitment), _hex(existing), record.contributor if record else "?"
-            )
-        if record is None:
-            self._gw.active_ritual()  # fail before recording anything if there is no DAO key
+        if self._gw.content_submitted(canon.commitment):
+            raise ContentAlreadyContributed(_hex(canon.commitment), "", self._gw.contributor)
+        self._gw.active_ritual()  # fail before recording anything if there is no DAO key
         row = crud.create_submission(
             session=session,
             submission_in=SubmissionCreate(
@@ -451,14 +483,8 @@ class ContributionPipeline:
                 records=canon.records,
                 pii_removed=dict(export.pii_removed),
                 content_commitment=_hex(canon.commitment),
-                file_id=_hex(existing if existing is not None else secrets.token_bytes(32)),
             ),
         )
-        if record is not None:
-            # Registered by us already, but this database had no record of it (a lost or new
-            # data dir): adopt the chain's record instead of submitting again.
-            row = self._record_registered(session, row, record)
-            return self._result(ContributionOutcome.ALREADY_SUBMITTED, row, None)
         self._crash_point("parsed")
         return self._drive(session, row, source, "auto", scrub, canon, None, report)
 
@@ -483,7 +509,9 @@ class ContributionPipeline:
         if row.status == _S.REGISTERED:
             record = self._gw.submission(_unhex(row.file_id))
             if record is None:
-                raise RegistrationMismatch(row.file_id, "registration", "registered", "missing")
+                raise RegistrationMismatch(
+                    row.file_id or "?", "registration", "registered", "missing"
+                )
             self._verify(row, record)
             self._remove_sealed(row)
             return self._result(ContributionOutcome.ALREADY_SUBMITTED, row, resumed_from)
@@ -504,11 +532,14 @@ class ContributionPipeline:
     ) -> ContributionResult:
         """Run the remaining steps from the recorded state."""
         # Killed after the transaction was mined, before REGISTERED was recorded?
-        record = self._gw.submission(_unhex(row.file_id))
+        record = None if row.file_id is None else self._gw.submission(_unhex(row.file_id))
         if record is not None:
             row = self._record_registered(session, row, record)
             self._remove_sealed(row)
             return self._result(ContributionOutcome.ALREADY_SUBMITTED, row, resumed_from)
+        if row.status != _S.PARSED and not self._sealed_v2(row):
+            log.info("submission %s: sealed by protocol v1; sealing again", row.id)
+            row = self._discard(session, row)
         while True:
             try:
                 if row.status == _S.PARSED:
@@ -533,17 +564,17 @@ class ContributionPipeline:
         self, session: Session, row: Submission, canon: CanonicalExport, report: ProgressCallback
     ) -> Submission:
         ritual_id, dao_key = self._gw.active_ritual()
-        file_id = _unhex(row.file_id)
+        contributor = self._gw.contributor
         ctx = SealContext(
             chain_id=self._gw.chain_id,
             registry=self._gw.registry,
             dataset_id=DatasetId(self._gw.dataset_id),
-            file_id=FileId(file_id),
+            contributor=contributor,
             ritual_id=RitualId(ritual_id),
             content_commitment=ContentCommitment(canon.commitment),
         )
         self._sealed_dir.mkdir(parents=True, exist_ok=True)
-        name = file_id.hex() + ".ddf"
+        name = self._sealed_name(row)
         final = self._sealed_dir / name
         for stale in self._sealed_dir.glob(name + ".*.tmp"):  # from a run killed mid-seal
             stale.unlink(missing_ok=True)
@@ -571,6 +602,7 @@ class ContributionPipeline:
             sealed_path=str(final),
             sealed_size=final.stat().st_size,
             header_hash=_hex(header.header_hash),
+            file_id=_hex(submission_file_id(contributor, header.header_hash)),
         )
 
     def _upload(self, session: Session, row: Submission, report: ProgressCallback) -> Submission:
@@ -591,7 +623,7 @@ class ContributionPipeline:
     def _register(
         self, session: Session, row: Submission, report: ProgressCallback
     ) -> tuple[Submission, ContributionOutcome]:
-        file_hex = row.file_id
+        file_hex = row.file_id or ""
         resign = row.status == _S.STORED
         last = ""
         for attempt in range(1, self._max_attempts + 1):
@@ -602,7 +634,8 @@ class ContributionPipeline:
             try:
                 tx = self._pending_tx(row)
                 if tx is None:
-                    tx = self._gw.broadcast(self._message(row), _unhex(row.signature))
+                    bond = self._bond(report)
+                    tx = self._gw.broadcast(self._message(row), _unhex(row.signature), bond)
                     row = crud.update_fields(session=session, submission=row, tx_hash=tx)
                     self._crash_point("sent")
                 report(Progress("register", note=f"transaction {tx} sent; waiting for it"))
@@ -615,19 +648,20 @@ class ContributionPipeline:
                         ContributionOutcome.ALREADY_SUBMITTED
                     )
                 if name == "SubmissionRegistryDuplicateContent":
-                    other = _hex(bytes(err.fields.get("existingFileId", b"")))
-                    self._fail(session, row, f"content already registered as file {other}")
-                    who = self._gw.submission(_unhex(other))
+                    # this account registered the content under another sealing (another
+                    # database, or one restored from a backup): ours can never be registered
+                    self._fail(session, row, "this account already registered this content")
                     raise ContentAlreadyContributed(
-                        row.content_commitment, other, who.contributor if who else "?"
+                        row.content_commitment, "", self._gw.contributor
                     ) from None
                 if name == "SubmissionRegistryRitualNotActive":
                     raise _Reseal("the key ritual it was sealed to is no longer active") from None
-                if name not in (
-                    "SubmissionRegistryWrongEpoch",
-                    "SubmissionRegistryExpired",
-                    "SubmissionRegistryNonceUsed",
-                ):
+                if name == "SubmissionRegistryWrongBond":
+                    # governance changed the bond between our read and inclusion: read it again
+                    last = str(err)
+                    report(Progress("register", note=f"attempt {attempt}: {name}; sending again"))
+                    continue
+                if name not in ("SubmissionRegistryWrongEpoch", "SubmissionRegistryExpired"):
                     raise
                 last = str(err)
                 resign = True
@@ -643,6 +677,20 @@ class ContributionPipeline:
             row = self._record_registered(session, row, record)
             return row, ContributionOutcome.SUBMITTED
         raise RegistrationFailed(file_hex, self._max_attempts, last)
+
+    def _bond(self, report: ProgressCallback) -> int:
+        """The dataset's bond, checked against the user's limit and shown before it is paid."""
+        bond = self._gw.submission_bond()
+        if self._max_bond is not None and bond > self._max_bond:
+            raise BondAboveLimit(bond, self._max_bond)
+        report(
+            Progress(
+                "register",
+                note=f"paying the submission bond: {format_wei(bond)} (returned with a paid "
+                "claim; forfeited to the treasury if the file scores 0)",
+            )
+        )
+        return bond
 
     def _pending_tx(self, row: Submission) -> HexStr | None:
         """A transaction from an earlier run still in the mempool: wait for it, do not resend."""
@@ -670,7 +718,7 @@ class ContributionPipeline:
             self._gw.wait_for_block(pos.close_block)
 
     def _signature_usable(self, row: Submission) -> bool:
-        if row.signature is None or row.epoch is None or row.nonce is None:
+        if row.signature is None or row.epoch is None:
             return False
         if row.tx_hash is not None and self._gw.tx_state(HexStr(row.tx_hash)) is TxState.PENDING:
             return True
@@ -680,7 +728,6 @@ class ContributionPipeline:
             row.epoch == pos.epoch
             and head.number + 1 + self._margin < pos.close_block
             and (row.deadline or 0) > head.timestamp + 60
-            and not self._gw.nonce_used(row.nonce)
         )
 
     def _sign(self, session: Session, row: Submission, report: ProgressCallback) -> Submission:
@@ -688,10 +735,7 @@ class ContributionPipeline:
         ritual_id, _key = self._gw.active_ritual()
         if ritual_id != row.ritual_id:
             raise _Reseal(f"sealed to ritual {row.ritual_id}, the active ritual is {ritual_id}")
-        nonce = secrets.randbits(63)  # fits BIGINT; collisions are checked, not assumed away
-        while self._gw.nonce_used(nonce):  # pragma: no cover - 2^-63
-            nonce = secrets.randbits(63)
-        fields = {"epoch": int(epoch), "nonce": nonce, "deadline": now + self._deadline_s}
+        fields = {"epoch": int(epoch), "deadline": now + self._deadline_s}
         message = self._message(row, **fields)
         signature = self._gw.sign(message)
         return crud.advance(
@@ -704,19 +748,17 @@ class ContributionPipeline:
         )
 
     def _message(self, row: Submission, **override: int) -> SubmissionMessage:
-        values = {"epoch": row.epoch, "nonce": row.nonce, "deadline": row.deadline, **override}
+        values = {"epoch": row.epoch, "deadline": row.deadline, **override}
         if row.cid is None or row.ritual_id is None or None in values.values():
             raise ValueError(f"submission {row.id} is missing fields to sign")
         return SubmissionMessage(
             contributor=self._gw.contributor,
             datasetId=self._gw.dataset_id,
-            fileId=_unhex(row.file_id),
             cid=row.cid,
             headerHash=_unhex(row.header_hash),
             contentCommitment=_unhex(row.content_commitment),
             ritualId=row.ritual_id,
             epoch=int(values["epoch"] or 0),
-            nonce=int(values["nonce"] or 0),
             deadline=int(values["deadline"] or 0),
         )
 
@@ -725,6 +767,7 @@ class ContributionPipeline:
     def _verify(self, row: Submission, record: SubmissionRecord) -> None:
         """The chain's record must be what we sealed and stored; anything else is corruption."""
         checks = [
+            ("fileId", row.file_id or "", _hex(record.file_id)),
             ("contributor", row.contributor, record.contributor),
             ("contentCommitment", row.content_commitment, _hex(record.content_commitment)),
         ]
@@ -734,7 +777,7 @@ class ContributionPipeline:
             checks.append(("headerHash", row.header_hash, _hex(record.header_hash)))
         for field, local, chain in checks:
             if local.lower() != chain.lower():
-                raise RegistrationMismatch(row.file_id, field, local, chain)
+                raise RegistrationMismatch(row.file_id or "?", field, local, chain)
 
     def _record_registered(
         self, session: Session, row: Submission, record: SubmissionRecord
@@ -769,10 +812,25 @@ class ContributionPipeline:
     def _remove_sealed(self, row: Submission) -> None:
         """The sealed file is a staging copy: once the store has it and it is registered (or the
         row is discarded), the store's verified copy is the only one kept."""
-        name = _unhex(row.file_id).hex() + ".ddf"
+        name = self._sealed_name(row)
         for path in [self._sealed_dir / name, *self._sealed_dir.glob(name + ".*.tmp")]:
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
+
+    def _sealed_v2(self, row: Submission) -> bool:
+        """Whether the row's sealing is v2's: its file id is the one derived from its header.
+
+        A row sealed by v1 software (a random file id, no contributor in the header) must be
+        sealed again: validators refuse v1 files."""
+        if row.header_hash is None or row.file_id is None:
+            return False
+        derived = submission_file_id(self._gw.contributor, _unhex(row.header_hash))
+        return row.file_id.lower() == _hex(derived)
+
+    @staticmethod
+    def _sealed_name(row: Submission) -> str:
+        """The staging file's name: by row, since the file id is known only once sealed."""
+        return f"submission-{row.id}.ddf"
 
     def _crash_point(self, step: str) -> None:
         if self._crash_after == step:

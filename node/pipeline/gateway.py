@@ -1,10 +1,11 @@
 """What the contribution pipeline needs from the chain, as one small interface.
 
 :class:`SubmissionGateway` is the pipeline's whole view of the protocol: the deployment's
-identity, the active key ritual, the epoch clock, the registry's records, and sign/broadcast/wait
-for one submission. :class:`ChainGateway` implements it over :class:`~node.chain.client.ChainClient`
-and the typed contract wrappers (integration tests run it on anvil); unit tests implement it with
-an in-memory fake that applies the same rules as ``SubmissionRegistry.submit``.
+identity, the active key ritual, the epoch clock, the registry's records, the submission bond,
+and sign/broadcast/wait for one submission. :class:`ChainGateway` implements it over
+:class:`~node.chain.client.ChainClient` and the typed contract wrappers (integration tests run it
+on anvil); unit tests implement it with an in-memory fake that applies the same rules as
+``SubmissionRegistry.submit``.
 """
 
 from __future__ import annotations
@@ -22,9 +23,8 @@ from node.chain.client import ChainClient, PendingTx
 from node.chain.contracts import Contracts
 from node.chain.dkg import RitualState
 from node.chain.eip712 import SubmissionMessage, sign
-from node.chain.errors import ContractRevert
-from node.chain.registry import SubmissionRecord
-from node.errors import KeyCustodyError
+from node.chain.registry import SubmissionRecord, UnknownSubmission
+from node.errors import ChainError, KeyCustodyError
 from node.protocol.crypto import DaoPublicKey
 from node.types import DatasetId, Epoch, RitualId
 
@@ -35,6 +35,7 @@ __all__ = [
     "NoActiveRitual",
     "SubmissionGateway",
     "TxState",
+    "WrongBond",
     "poll_for_block",
 ]
 
@@ -51,6 +52,22 @@ class NoActiveRitual(KeyCustodyError):
             "Wait for the validators to finish a key ritual (on a devnet: `datadao devnet up`)."
         )
         self.ritual_id = ritual_id
+
+
+class WrongBond(ChainError):
+    """A submission was about to be sent with another bond than ``DatasetConfig`` asks for.
+
+    Refused before anything is signed into a transaction: the registry would revert
+    ``SubmissionRegistryWrongBond`` and the gas would be lost, or a bug would overpay.
+    """
+
+    def __init__(self, expected: int, got: int) -> None:
+        super().__init__(
+            f"the dataset's submission bond is {expected} wei but {got} wei was about to be "
+            "sent; nothing was sent"
+        )
+        self.expected = expected
+        self.got = got
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,14 +120,19 @@ class SubmissionGateway(Protocol):
 
     def submission(self, file_id: bytes) -> SubmissionRecord | None: ...
 
-    def file_id_by_commitment(self, commitment: bytes) -> bytes | None: ...
+    def content_submitted(self, commitment: bytes) -> bool:
+        """Whether this contributor already registered this content in the dataset."""
+        ...
 
-    def nonce_used(self, nonce: int) -> bool: ...
+    def submission_bond(self) -> int:
+        """Wei the dataset asks every submission to send (``DatasetConfig.submissionBond``)."""
+        ...
 
     def sign(self, message: SubmissionMessage) -> bytes: ...
 
-    def broadcast(self, message: SubmissionMessage, signature: bytes) -> HexStr:
-        """Send ``submit``; typed reverts found by gas estimation raise before anything is sent."""
+    def broadcast(self, message: SubmissionMessage, signature: bytes, bond: int) -> HexStr:
+        """Send ``submit`` paying ``bond``; a bond other than the dataset's raises WrongBond and
+        typed reverts found by gas estimation raise, both before anything is sent."""
         ...
 
     def wait(self, tx_hash: HexStr) -> int:
@@ -196,25 +218,25 @@ class ChainGateway:
 
     def submission(self, file_id: bytes) -> SubmissionRecord | None:
         try:
-            return self._registry.submissionOf(file_id)
-        except ContractRevert as err:
-            if err.error_name == "SubmissionRegistryUnknownFile":
-                return None
-            raise
+            return self._registry.record(file_id)
+        except UnknownSubmission:
+            return None
 
-    def file_id_by_commitment(self, commitment: bytes) -> bytes | None:
-        found = self._registry.fileIdByCommitment(self._dataset_id, commitment)
-        return None if found == b"\0" * 32 else found
+    def content_submitted(self, commitment: bytes) -> bool:
+        return self._registry.content_submitted(self._dataset_id, self.contributor, commitment)
 
-    def nonce_used(self, nonce: int) -> bool:
-        return self._registry.nonceUsed(self.contributor, nonce)
+    def submission_bond(self) -> int:
+        return self._config.submissionBond(self._dataset_id)
 
     def sign(self, message: SubmissionMessage) -> bytes:
         return sign(message, self._chain.account, chain_id=self.chain_id, registry=self.registry)
 
-    def broadcast(self, message: SubmissionMessage, signature: bytes) -> HexStr:
+    def broadcast(self, message: SubmissionMessage, signature: bytes, bond: int) -> HexStr:
+        expected = self.submission_bond()
+        if bond != expected:
+            raise WrongBond(expected, bond)
         fn = self._registry.contract.functions.submit(message.as_tuple(), signature)
-        pending = self._chain.send_nowait(fn, description="SubmissionRegistry.submit")
+        pending = self._chain.send_nowait(fn, value=bond, description="SubmissionRegistry.submit")
         return pending.tx_hash
 
     def wait(self, tx_hash: HexStr) -> int:

@@ -1,8 +1,10 @@
-"""An in-memory SubmissionGateway that applies SubmissionRegistry.submit's rules.
+"""An in-memory SubmissionGateway that applies SubmissionRegistry v2's ``submit`` rules.
 
-A fake, not a mock: it mines blocks, keeps records, nonces and the commitment index, verifies
-the EIP-712 signature with the real code, and raises the same typed reverts (from the generated
-table) in the same order as ``contracts/src/SubmissionRegistry.sol``. Like anvil with automine,
+A fake, not a mock: it mines blocks, keeps records and the per-contributor content index,
+derives file ids as the registry does, verifies the EIP-712 signature with the real code, takes
+the bond, and raises the typed reverts named as in ``contracts/src/SubmissionRegistry.sol``
+(v2.md's interface); like :class:`~node.pipeline.ChainGateway` it refuses a wrong bond before
+sending. Like anvil with automine,
 a broadcast transaction is checked at estimation time and again when it is mined, so the
 epoch-boundary hazard (estimation passes, inclusion lands in the next epoch) can be staged with
 ``inclusion_delay``. The integration tests run the real ChainGateway against anvil.
@@ -18,25 +20,30 @@ from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress, HexStr
 from web3 import Web3
 
-from node.chain._revert_table import (
-    SubmissionRegistryDuplicateContent,
-    SubmissionRegistryDuplicateFileId,
-    SubmissionRegistryEmptyCid,
-    SubmissionRegistryExpired,
-    SubmissionRegistryInvalidSignature,
-    SubmissionRegistryNonceUsed,
-    SubmissionRegistryRitualNotActive,
-    SubmissionRegistryWrongEpoch,
-)
 from node.chain.eip712 import SubmissionMessage, recover_signer, sign
 from node.chain.errors import ContractRevert
 from node.chain.registry import SubmissionRecord
-from node.pipeline.gateway import EpochPosition, Head, NoActiveRitual, TxState
+from node.chain.revert import revert_table
+from node.pipeline.gateway import EpochPosition, Head, NoActiveRitual, TxState, WrongBond
 from node.protocol.crypto import DaoPublicKey
 from node.protocol.dkg_local import LocalRitual
-from node.types import Cid, ContentCommitment, DatasetId, Epoch, FileId, HeaderHash, RitualId
+from node.protocol.ids import submission_file_id
+from node.types import Cid, ContentCommitment, DatasetId, Epoch, HeaderHash, RitualId
 
 REGISTRY = Web3.to_checksum_address("0x5fbdb2315678afecb367f032d93f642f64180aa3")
+BOND = 10**16
+
+
+def revert(name: str, fields: dict[str, object]) -> ContractRevert:
+    """The generated exception for ``SubmissionRegistry<name>`` (a stand-in class of that name
+    while the checked-in ABIs predate it: the pipeline dispatches on ``error_name``)."""
+    error = f"SubmissionRegistry{name}"
+    for cls, _types in revert_table().values():
+        if cls.error_name == error:
+            found: ContractRevert = cls(fields)
+            return found
+    stand_in: type[ContractRevert] = type(error, (ContractRevert,), {"error_name": error})
+    return stand_in(fields)
 
 
 @dataclass
@@ -50,10 +57,14 @@ class FakeChain:
     timestamp: int = 1_700_000_000
     inclusion_delay: int = 0
     """Blocks mined by others between gas estimation and inclusion of the next transaction."""
+    bond: int = BOND
+    bond_seen_by_pipeline: int | None = None
+    """When set, what ``submission_bond`` answers (a stale or tampered read)."""
     records: dict[bytes, SubmissionRecord] = field(default_factory=dict)
-    by_commitment: dict[bytes, bytes] = field(default_factory=dict)
-    used_nonces: set[tuple[str, int]] = field(default_factory=set)
-    pending: dict[str, tuple[SubmissionMessage, bytes]] = field(default_factory=dict)
+    by_content: dict[tuple[str, bytes], bytes] = field(default_factory=dict)
+    """(contributor, commitment) -> file id: the registry's per-contributor dedupe."""
+    paid: int = 0
+    pending: dict[str, tuple[SubmissionMessage, bytes, int]] = field(default_factory=dict)
     mined: dict[str, int] = field(default_factory=dict)
     reverted: dict[str, ContractRevert] = field(default_factory=dict)
     broadcasts: int = 0
@@ -110,52 +121,61 @@ class FakeChain:
     def submission(self, file_id: bytes) -> SubmissionRecord | None:
         return self.records.get(file_id)
 
-    def file_id_by_commitment(self, commitment: bytes) -> bytes | None:
-        return self.by_commitment.get(commitment)
+    def content_submitted(self, commitment: bytes) -> bool:
+        return (self.contributor, commitment) in self.by_content
 
-    def nonce_used(self, nonce: int) -> bool:
-        return (self.contributor, nonce) in self.used_nonces
+    def submission_bond(self) -> int:
+        if self.bond_seen_by_pipeline is not None:
+            return self.bond_seen_by_pipeline
+        return self.bond
+
+    @property
+    def by_commitment(self) -> dict[bytes, bytes]:
+        """commitment -> file id of this signer's registrations."""
+        return {c: f for (who, c), f in self.by_content.items() if who == self.contributor}
 
     # -- writes
     def sign(self, message: SubmissionMessage) -> bytes:
         return sign(message, self.account, chain_id=self.chain_id, registry=REGISTRY)
 
-    def _check(self, m: SubmissionMessage, signature: bytes, block: int, timestamp: int) -> None:
-        """SubmissionRegistry.submit's checks, in the contract's order."""
+    def _check(
+        self, m: SubmissionMessage, signature: bytes, block: int, timestamp: int, value: int
+    ) -> None:
+        """SubmissionRegistry.submit's checks (v2)."""
         if timestamp > m.deadline:
-            raise SubmissionRegistryExpired({"deadline": m.deadline, "timestamp": timestamp})
+            raise revert("Expired", {"deadline": m.deadline, "timestamp": timestamp})
         if not m.cid:
-            raise SubmissionRegistryEmptyCid({})
+            raise revert("EmptyCid", {})
         current = self.epoch_at(block)
         if m.epoch != current:
-            raise SubmissionRegistryWrongEpoch({"epoch": m.epoch, "currentEpoch": current})
+            raise revert("WrongEpoch", {"epoch": m.epoch, "currentEpoch": current})
         active = self.ritual_id if self.ritual is not None else 0
         if m.ritualId != active or active == 0:
-            raise SubmissionRegistryRitualNotActive(
-                {"ritualId": m.ritualId, "activeRitualId": active}
-            )
+            raise revert("RitualNotActive", {"ritualId": m.ritualId, "activeRitualId": active})
+        if value != self.bond:
+            raise revert("WrongBond", {"expected": self.bond, "got": value})
         signer = recover_signer(m, signature, chain_id=self.chain_id, registry=REGISTRY)
         if signer != m.contributor:
-            raise SubmissionRegistryInvalidSignature({"contributor": m.contributor})
-        if (m.contributor, m.nonce) in self.used_nonces:
-            raise SubmissionRegistryNonceUsed({"contributor": m.contributor, "nonce": m.nonce})
-        if m.fileId in self.records:
-            raise SubmissionRegistryDuplicateFileId({"fileId": m.fileId})
-        existing = self.by_commitment.get(m.contentCommitment)
-        if existing is not None:
-            raise SubmissionRegistryDuplicateContent(
+            raise revert("InvalidSignature", {"contributor": m.contributor})
+        file_id = submission_file_id(m.contributor, m.headerHash)
+        if file_id in self.records:
+            raise revert("DuplicateFileId", {"fileId": file_id})
+        if (m.contributor, m.contentCommitment) in self.by_content:
+            raise revert(
+                "DuplicateContent",
                 {
                     "datasetId": m.datasetId,
+                    "contributor": m.contributor,
                     "contentCommitment": m.contentCommitment,
-                    "existingFileId": existing,
-                }
+                },
             )
 
-    def _apply(self, m: SubmissionMessage, block: int) -> None:
-        self.used_nonces.add((m.contributor, m.nonce))
-        self.by_commitment[m.contentCommitment] = m.fileId
-        self.records[m.fileId] = SubmissionRecord(
-            file_id=FileId(m.fileId),
+    def _apply(self, m: SubmissionMessage, block: int, value: int) -> None:
+        file_id = submission_file_id(m.contributor, m.headerHash)
+        self.by_content[(m.contributor, m.contentCommitment)] = file_id
+        self.paid += value
+        self.records[file_id] = SubmissionRecord(
+            file_id=file_id,
             contributor=m.contributor,
             dataset_id=DatasetId(m.datasetId),
             epoch=Epoch(m.epoch),
@@ -164,18 +184,21 @@ class FakeChain:
             header_hash=HeaderHash(m.headerHash),
             content_commitment=ContentCommitment(m.contentCommitment),
             cid=Cid(m.cid),
+            bond=value,
         )
 
     def register_directly(self, m: SubmissionMessage, signature: bytes) -> None:
-        """Someone else's submission, mined in the next block."""
-        self._check(m, signature, self.block + 1, self.timestamp + 12)
+        """A submission sent by someone else (a relayer, another process), mined next block."""
+        self._check(m, signature, self.block + 1, self.timestamp + 12, self.bond)
         self._mine()
-        self._apply(m, self.block)
+        self._apply(m, self.block, self.bond)
 
-    def broadcast(self, message: SubmissionMessage, signature: bytes) -> HexStr:
-        self._check(message, signature, self.block + 1, self.timestamp + 12)  # gas estimation
+    def broadcast(self, message: SubmissionMessage, signature: bytes, bond: int) -> HexStr:
+        if bond != self.bond:  # ChainGateway's own check, before anything is sent
+            raise WrongBond(self.bond, bond)
+        self._check(message, signature, self.block + 1, self.timestamp + 12, bond)  # estimation
         tx = HexStr("0x" + secrets.token_hex(32))
-        self.pending[tx] = (message, signature)
+        self.pending[tx] = (message, signature, bond)
         self.broadcasts += 1
         return tx
 
@@ -186,16 +209,16 @@ class FakeChain:
                 self._include(HexStr(tx))
 
     def _include(self, tx: HexStr) -> int:
-        message, signature = self.pending.pop(tx)
+        message, signature, value = self.pending.pop(tx)
         self._mine(1 + self.inclusion_delay)
         self.inclusion_delay = 0
         self.mined[tx] = self.block
         try:
-            self._check(message, signature, self.block, self.timestamp)
+            self._check(message, signature, self.block, self.timestamp, value)
         except ContractRevert as err:
             self.reverted[tx] = err
             raise
-        self._apply(message, self.block)
+        self._apply(message, self.block, value)
         return self.block
 
     def wait(self, tx_hash: HexStr) -> int:

@@ -1,5 +1,7 @@
-"""ContributionPipeline against a fake registry that enforces the contract's rules: the happy
-path, exactly-once after a crash at every step, the epoch-boundary hazard, reconciliation."""
+"""ContributionPipeline against a fake registry that enforces the v2 contract's rules: the happy
+path, exactly-once after a crash at every step, the epoch-boundary hazard, reconciliation, the
+bond (read, shown, paid; a wrong or too high one refused before sending), per-contributor
+content dedupe and the file id derived from the sealed header."""
 
 from __future__ import annotations
 
@@ -17,18 +19,21 @@ from node.errors import ParseError
 from node.parsers import ScrubOptions, canonicalize, parse_export, scrub_export
 from node.pipeline import (
     CRASH_STEPS,
+    BondAboveLimit,
     ContentAlreadyContributed,
     ContributionOutcome,
     ContributionPipeline,
     NoActiveRitual,
     Progress,
+    WrongBond,
 )
 from node.protocol.crypto import SealContext, open_sealed_bytes, read_header
 from node.protocol.dkg_local import LocalRitual
+from node.protocol.ids import submission_file_id
 from node.storage import parse_cid, read_blob
 from node.storage.memory import MemoryBlobStore
 from node.storage.unixfs import walk_blocks
-from node.types import Cid, FileId, RitualId
+from node.types import Cid, RitualId
 
 Sessions = Callable[[], Session]
 
@@ -48,6 +53,7 @@ def make(
     tmp_path: Path,
     *,
     crash_after: str | None = None,
+    max_bond: int | None = None,
 ) -> ContributionPipeline:
     return ContributionPipeline(
         sessions=sessions,
@@ -55,6 +61,7 @@ def make(
         gateway=chain,
         sealed_dir=tmp_path / "sealed",
         crash_after=crash_after,
+        max_bond=max_bond,
     )
 
 
@@ -70,8 +77,13 @@ def assert_single_registration(
     (row,) = rows(engine)
     assert row.status is SubmissionStatus.REGISTERED
     commitment = canonicalize(scrub_export(parse_export(export), ScrubOptions())).commitment
+    assert row.file_id is not None
     assert chain.by_commitment == {commitment: bytes.fromhex(row.file_id[2:])}
-    (record,) = chain.records.values()
+    (record,) = [r for r in chain.records.values() if r.contributor == chain.contributor]
+    # the file id is the registry's derivation from the contributor and the sealed header
+    assert row.header_hash is not None
+    assert record.file_id == submission_file_id(row.contributor, bytes.fromhex(row.header_hash[2:]))
+    assert record.bond == chain.bond
     assert record.cid == row.cid
     assert "0x" + record.header_hash.hex() == row.header_hash
     assert "0x" + record.content_commitment.hex() == row.content_commitment
@@ -107,15 +119,23 @@ def test_contribute_then_rerun_sends_nothing(
     header = read_header(io.BytesIO(blob))
     assert "0x" + header.header_hash.hex() == row.header_hash
     canon = canonicalize(scrub_export(parse_export(export_zip), ScrubOptions()))
+    assert header.header.contributor == chain.contributor  # v2: the header names its sealer
     ctx = SealContext(
         chain_id=chain.chain_id,
         registry=chain.registry,
         dataset_id=chain.dataset_id,
-        file_id=FileId(bytes.fromhex(row.file_id[2:])),
+        contributor=chain.contributor,
         ritual_id=RitualId(1),
         content_commitment=canon.commitment,
     )
     assert open_sealed_bytes(blob, ctx, dek_for=ritual.decrypt) == canon.data
+    # the bond was read, shown before sending, and paid once
+    assert chain.paid == chain.bond
+    notes = [e.note for e in events if e.step == "register"]
+    bond_note = next(i for i, n in enumerate(notes) if "submission bond" in n)
+    sent_note = next(i for i, n in enumerate(notes) if "sent" in n)
+    assert bond_note < sent_note
+    assert "0.01 ETH" in notes[bond_note]
 
     again = make(sessions, store, chain, tmp_path).run(export_zip)
     assert again.outcome is ContributionOutcome.ALREADY_SUBMITTED
@@ -221,7 +241,72 @@ def test_wrong_epoch_at_inclusion_resigns_without_resealing(
     assert len(store.pinned) == 1
 
 
-def test_content_registered_by_someone_else_is_refused_and_nothing_recorded(
+def _message_of_other(chain: FakeChain, contributor: str, commitment: bytes) -> object:
+    from node.chain.eip712 import SubmissionMessage
+
+    return SubmissionMessage(
+        contributor=contributor,  # type: ignore[arg-type]
+        datasetId=1,
+        cid="bafkreiexample",
+        headerHash=b"\x01" * 32,
+        contentCommitment=commitment,
+        ritualId=1,
+        epoch=chain.epoch_at(chain.block + 1),
+        deadline=chain.timestamp + 3600,
+    )
+
+
+def test_same_content_by_another_contributor_is_not_ours_to_refuse(
+    sessions: Sessions,
+    engine: Engine,
+    store: MemoryBlobStore,
+    chain: FakeChain,
+    tmp_path: Path,
+    export_zip: Path,
+) -> None:
+    """v2: the registry dedupes per contributor; validators judge cross-contributor copies. A
+    stranger who registered our content first cannot lock us out of submitting it."""
+    from node.chain.anvil import devnet_account
+    from node.chain.eip712 import SubmissionMessage, sign
+
+    other = devnet_account(6)
+    commitment = canonicalize(scrub_export(parse_export(export_zip), ScrubOptions())).commitment
+    m = _message_of_other(chain, other.address, commitment)
+    assert isinstance(m, SubmissionMessage)
+    chain.register_directly(m, sign(m, other, chain_id=chain.chain_id, registry=chain.registry))
+    result = make(sessions, store, chain, tmp_path).run(export_zip)
+    assert result.outcome is ContributionOutcome.SUBMITTED
+    assert len(chain.records) == 2
+    assert_single_registration(engine, store, chain, tmp_path, export_zip)
+
+
+def test_resubmission_of_our_own_content_is_refused_locally(
+    sessions: Sessions,
+    store: MemoryBlobStore,
+    chain: FakeChain,
+    tmp_path: Path,
+    export_zip: Path,
+) -> None:
+    """A lost or second data dir: contentSubmitted says this account already registered the
+    content; the run says so clearly and sends (and pays) nothing, records nothing."""
+    from node.db.engine import open_database
+
+    make(sessions, store, chain, tmp_path).run(export_zip)
+    fresh = open_database(f"sqlite:///{tmp_path / 'new.sqlite'}")
+    try:
+        with pytest.raises(ContentAlreadyContributed, match="once per contributor") as err:
+            make(lambda: Session(fresh, expire_on_commit=False), store, chain, tmp_path).run(
+                export_zip
+            )
+        assert chain.contributor in str(err.value)
+        assert rows(fresh) == []
+        assert chain.broadcasts == 1
+        assert chain.paid == chain.bond
+    finally:
+        fresh.dispose()
+
+
+def test_a_second_account_sharing_the_database_is_not_already_submitted(
     sessions: Sessions,
     engine: Engine,
     store: MemoryBlobStore,
@@ -230,51 +315,81 @@ def test_content_registered_by_someone_else_is_refused_and_nothing_recorded(
     export_zip: Path,
 ) -> None:
     from node.chain.anvil import devnet_account
-    from node.chain.eip712 import SubmissionMessage, sign
 
-    other = devnet_account(6)
-    commitment = canonicalize(scrub_export(parse_export(export_zip), ScrubOptions())).commitment
-    m = SubmissionMessage(
-        contributor=other.address,
-        datasetId=1,
-        fileId=b"\x07" * 32,
-        cid="bafkreiexample",
-        headerHash=b"\x01" * 32,
-        contentCommitment=commitment,
-        ritualId=1,
-        epoch=chain.epoch_at(chain.block + 1),
-        nonce=1,
-        deadline=chain.timestamp + 3600,
-    )
-    chain.register_directly(m, sign(m, other, chain_id=chain.chain_id, registry=chain.registry))
-    with pytest.raises(ContentAlreadyContributed, match=other.address):
-        make(sessions, store, chain, tmp_path).run(export_zip)
-    assert rows(engine) == []
-    assert store.blocks == {}
+    make(sessions, store, chain, tmp_path).run(export_zip)
+    chain.account = devnet_account(6)  # same node, same export, another key
+    result = make(sessions, store, chain, tmp_path).run(export_zip)
+    assert result.outcome is ContributionOutcome.SUBMITTED
+    assert result.submission.contributor == devnet_account(6).address
+    assert len(rows(engine)) == 2
+    assert len(chain.records) == 2
+    assert len({r.file_id for r in rows(engine)}) == 2
 
 
-def test_lost_database_adopts_our_own_registration(
+def test_wrong_bond_is_refused_before_sending(
     sessions: Sessions,
+    engine: Engine,
     store: MemoryBlobStore,
     chain: FakeChain,
     tmp_path: Path,
     export_zip: Path,
 ) -> None:
-    from node.db.engine import open_database
+    """A stale or tampered bond read must not reach the chain (and lose gas) or overpay."""
+    chain.bond_seen_by_pipeline = chain.bond * 10
+    with pytest.raises(WrongBond) as err:
+        make(sessions, store, chain, tmp_path).run(export_zip)
+    assert (err.value.expected, err.value.got) == (chain.bond, chain.bond * 10)
+    assert chain.broadcasts == 0
+    assert chain.paid == 0
+    (row,) = rows(engine)
+    assert row.status is SubmissionStatus.SIGNED  # kept: the next run resumes it
+    chain.bond_seen_by_pipeline = None
+    assert make(sessions, store, chain, tmp_path).run(export_zip).outcome is (
+        ContributionOutcome.SUBMITTED
+    )
+    assert chain.paid == chain.bond
 
-    make(sessions, store, chain, tmp_path).run(export_zip)
-    fresh = open_database(f"sqlite:///{tmp_path / 'new.sqlite'}")
-    try:
-        result = make(lambda: Session(fresh, expire_on_commit=False), store, chain, tmp_path).run(
-            export_zip
-        )
-        assert result.outcome is ContributionOutcome.ALREADY_SUBMITTED
-        (row,) = rows(fresh)
-        assert row.status is SubmissionStatus.REGISTERED
-        assert bytes.fromhex(row.file_id[2:]) in chain.records
-        assert chain.broadcasts == 1
-    finally:
-        fresh.dispose()
+
+def test_bond_above_the_users_limit_is_refused_before_sending(
+    sessions: Sessions,
+    engine: Engine,
+    store: MemoryBlobStore,
+    chain: FakeChain,
+    tmp_path: Path,
+    export_zip: Path,
+) -> None:
+    with pytest.raises(BondAboveLimit, match="nothing was sent"):
+        make(sessions, store, chain, tmp_path, max_bond=chain.bond - 1).run(export_zip)
+    assert chain.broadcasts == 0
+    result = make(sessions, store, chain, tmp_path, max_bond=chain.bond).run(export_zip)
+    assert result.outcome is ContributionOutcome.SUBMITTED
+
+
+def test_bond_changed_between_read_and_inclusion_is_sent_again(
+    sessions: Sessions,
+    engine: Engine,
+    store: MemoryBlobStore,
+    chain: FakeChain,
+    tmp_path: Path,
+    export_zip: Path,
+) -> None:
+    """Governance raised the bond after estimation: the tx reverts WrongBond on inclusion; the
+    pipeline reads the new bond and sends again, without re-sealing."""
+    original_include = chain._include
+
+    def raise_bond_then_include(tx: object) -> int:
+        chain.bond *= 2
+        chain._include = original_include  # type: ignore[method-assign]
+        return original_include(tx)  # type: ignore[arg-type]
+
+    chain._include = raise_bond_then_include  # type: ignore[method-assign]
+    result = make(sessions, store, chain, tmp_path).run(export_zip)
+    assert result.outcome is ContributionOutcome.SUBMITTED
+    assert chain.broadcasts == 2
+    (first,) = chain.reverted.values()
+    assert first.error_name == "SubmissionRegistryWrongBond"
+    assert chain.paid == chain.bond
+    assert len(store.pinned) == 1
 
 
 def test_malformed_export_raises_parse_error_and_records_nothing(

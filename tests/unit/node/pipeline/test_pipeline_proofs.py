@@ -22,7 +22,7 @@ from node.protocol.crypto import SealContext, open_sealed_bytes, read_header
 from node.protocol.dkg_local import LocalRitual
 from node.storage import read_blob
 from node.storage.memory import MemoryBlobStore
-from node.types import Cid, ContentCommitment, FileId, RitualId
+from node.types import Cid, ContentCommitment, RitualId
 
 Sessions = Callable[[], Session]
 
@@ -55,7 +55,7 @@ def test_proof_is_sealed_with_the_export_and_names_the_unproven_commitment(
         chain_id=chain.chain_id,
         registry=chain.registry,
         dataset_id=chain.dataset_id,
-        file_id=FileId(bytes.fromhex(row.file_id[2:])),
+        contributor=chain.contributor,
         ritual_id=RitualId(1),
         content_commitment=ContentCommitment(bytes.fromhex(row.content_commitment[2:])),
     )
