@@ -2,7 +2,12 @@
 validators' share services).
 
 The Submission type must hash exactly as ``SubmissionRegistry`` does; the shared vector file
-``tests/vectors/submission_eip712_v1.json`` is asserted both by forge and by pytest.
+``tests/vectors/submission_eip712_v2.json`` is asserted both by forge and by pytest.
+
+Protocol v2 (domain version ``"2"``) dropped ``fileId`` and ``nonce`` from the signed struct: the
+registry derives the file id from the contributor and the header hash
+(:func:`node.protocol.ids.submission_file_id`), so a signature can only ever register one file,
+and replaying it yields the same id, which the registry refuses as a duplicate.
 """
 
 from __future__ import annotations
@@ -18,9 +23,15 @@ from eth_typing import ChecksumAddress
 from eth_utils.crypto import keccak
 from hexbytes import HexBytes
 
+from node.protocol.ids import submission_file_id
+from node.types import FileId
+
 __all__ = [
     "DECRYPTION_DOMAIN_NAME",
+    "DECRYPTION_DOMAIN_VERSION",
     "SUBMISSION_DOMAIN_NAME",
+    "SUBMISSION_DOMAIN_VERSION",
+    "SUBMISSION_TYPE",
     "DecryptionRequest",
     "Purpose",
     "SubmissionMessage",
@@ -31,18 +42,24 @@ __all__ = [
 
 SUBMISSION_DOMAIN_NAME = "DataDAO SubmissionRegistry"
 DECRYPTION_DOMAIN_NAME = "DataDAO Decryption"
-_VERSION = "1"
+SUBMISSION_DOMAIN_VERSION = "2"
+"""Protocol v2's Submission struct (no fileId, no nonce)."""
+DECRYPTION_DOMAIN_VERSION = "1"
+"""The DecryptionRequest struct did not change in v2, so neither did its domain."""
+SUBMISSION_TYPE = (
+    "Submission(address contributor,uint256 datasetId,string cid,bytes32 headerHash,"
+    "bytes32 contentCommitment,uint32 ritualId,uint64 epoch,uint256 deadline)"
+)
+"""The EIP-712 type string; its keccak is ``SubmissionRegistry.SUBMISSION_TYPEHASH``."""
 
 _SUBMISSION_TYPES: list[dict[str, str]] = [
     {"name": "contributor", "type": "address"},
     {"name": "datasetId", "type": "uint256"},
-    {"name": "fileId", "type": "bytes32"},
     {"name": "cid", "type": "string"},
     {"name": "headerHash", "type": "bytes32"},
     {"name": "contentCommitment", "type": "bytes32"},
     {"name": "ritualId", "type": "uint32"},
     {"name": "epoch", "type": "uint64"},
-    {"name": "nonce", "type": "uint256"},
     {"name": "deadline", "type": "uint256"},
 ]
 
@@ -69,22 +86,34 @@ class Purpose(IntEnum):
 
 @dataclass(frozen=True, slots=True)
 class SubmissionMessage:
-    """The struct a contributor signs; field names and order mirror ``ISubmissionRegistry``."""
+    """The struct a contributor signs; field names and order mirror ``ISubmissionRegistry``.
+
+    No file id (derived: :meth:`file_id`) and no nonce (a replay registers the same file id, which
+    the registry refuses).
+    """
 
     contributor: ChecksumAddress
     datasetId: int  # noqa: N815 - the EIP-712 field name
-    fileId: bytes  # noqa: N815
     cid: str
     headerHash: bytes  # noqa: N815
     contentCommitment: bytes  # noqa: N815
     ritualId: int  # noqa: N815
     epoch: int
-    nonce: int
     deadline: int
+
+    def file_id(self) -> FileId:
+        """The file id the registry will assign: keccak256(abi.encode(contributor, headerHash))."""
+        return submission_file_id(self.contributor, self.headerHash)
 
     def typed_data(self, *, chain_id: int, registry: str) -> dict[str, Any]:
         return _typed(
-            SUBMISSION_DOMAIN_NAME, chain_id, registry, "Submission", _SUBMISSION_TYPES, self
+            SUBMISSION_DOMAIN_NAME,
+            SUBMISSION_DOMAIN_VERSION,
+            chain_id,
+            registry,
+            "Submission",
+            _SUBMISSION_TYPES,
+            self,
         )
 
     def as_tuple(self) -> tuple[Any, ...]:
@@ -112,7 +141,13 @@ class DecryptionRequest:
 
     def typed_data(self, *, chain_id: int, registry: str) -> dict[str, Any]:
         return _typed(
-            DECRYPTION_DOMAIN_NAME, chain_id, registry, "DecryptionRequest", _DECRYPTION_TYPES, self
+            DECRYPTION_DOMAIN_NAME,
+            DECRYPTION_DOMAIN_VERSION,
+            chain_id,
+            registry,
+            "DecryptionRequest",
+            _DECRYPTION_TYPES,
+            self,
         )
 
 
@@ -121,6 +156,7 @@ Message = SubmissionMessage | DecryptionRequest
 
 def _typed(
     name: str,
+    version: str,
     chain_id: int,
     registry: str,
     primary: str,
@@ -140,7 +176,7 @@ def _typed(
         "primaryType": primary,
         "domain": {
             "name": name,
-            "version": _VERSION,
+            "version": version,
             "chainId": chain_id,
             "verifyingContract": registry,
         },
