@@ -29,7 +29,7 @@ from node.parsers.registry import parse_export
 from node.parsers.scrub import scrub_export
 from node.parsers.synthetic import chatgpt_export
 from node.protocol.crypto import DaoPublicKey, SealContext, seal_bytes
-from node.protocol.ids import validation_file_id
+from node.protocol.ids import VALIDATION_SET_CONTRIBUTOR, validation_file_id
 from node.storage.base import BlobStore
 from node.types import ContentCommitment, DatasetId, FileId, RitualId
 
@@ -91,7 +91,7 @@ def register_validation_set(
         chain_id=owner.chain_id,
         registry=deployment.address("SubmissionRegistry"),
         dataset_id=dataset,
-        file_id=file_id,
+        contributor=VALIDATION_SET_CONTRIBUTOR,
         ritual_id=ritual_id,
         content_commitment=canonical.commitment,
     )

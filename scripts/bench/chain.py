@@ -74,30 +74,29 @@ def submissions(d: Deployment, n: int, *, burst: bool) -> float:
     cfg = DatasetConfig(relayer, d.address("DatasetConfig"))
     contributor = devnet_account(14)
     epoch = cfg.currentEpoch(DatasetId(1))
+    bond = cfg.submissionBond(DatasetId(1))
     msgs = []
     for _ in range(n):
         m = SubmissionMessage(
             contributor=contributor.address,
             datasetId=1,
-            fileId=secrets.token_bytes(32),
             cid="bafkrei" + secrets.token_hex(20),
             headerHash=secrets.token_bytes(32),
             contentCommitment=secrets.token_bytes(32),
             ritualId=int(d.extra["ritual_id"]),
             epoch=epoch,
-            nonce=secrets.randbits(64),
             deadline=int(time.time()) + 3600,
         )
         msgs.append((m, sign(m, contributor, chain_id=d.chain_id, registry=registry.address)))
     fn = registry.contract.functions.submit
     t0 = time.perf_counter()
     if burst:
-        pending = [relayer.send_nowait(fn(m.as_tuple(), s)) for m, s in msgs]
+        pending = [relayer.send_nowait(fn(m.as_tuple(), s), value=bond) for m, s in msgs]
         for p in pending:
             relayer.wait(p)
     else:
         for m, s in msgs:
-            registry.submit(m, s)
+            registry.submit(m, s, bond)
     return n / (time.perf_counter() - t0)
 
 

@@ -51,13 +51,13 @@ def child_datadao_seal(src: str, dst: str, key_hex: str, threads: str = "auto") 
 
     from node.protocol import crypto
     from node.protocol.crypto import DaoPublicKey, SealContext, seal
-    from node.types import ContentCommitment, DatasetId, FileId, RitualId
+    from node.types import ContentCommitment, DatasetId, RitualId
 
     ctx = SealContext(
         chain_id=31337,
         registry=Web3.to_checksum_address("0x5FbDB2315678afecb367f032d93F642f64180aa3"),
         dataset_id=DatasetId(1),
-        file_id=FileId(b"\x01" * 32),
+        contributor=Web3.to_checksum_address("0x" + "01" * 20),
         ritual_id=RitualId(1),
         content_commitment=ContentCommitment(b"\x02" * 32),
     )
@@ -85,13 +85,13 @@ def child_datadao_open(src: str, ritual_json: str) -> None:
 
     from node.protocol.crypto import SealContext, open_with_dek, read_header
     from node.protocol.dkg_local import LocalRitual
-    from node.types import ContentCommitment, DatasetId, FileId, RitualId
+    from node.types import ContentCommitment, DatasetId, RitualId
 
     ctx = SealContext(
         chain_id=31337,
         registry=Web3.to_checksum_address("0x5FbDB2315678afecb367f032d93F642f64180aa3"),
         dataset_id=DatasetId(1),
-        file_id=FileId(b"\x01" * 32),
+        contributor=Web3.to_checksum_address("0x" + "01" * 20),
         ritual_id=RitualId(1),
         content_commitment=ContentCommitment(b"\x02" * 32),
     )
