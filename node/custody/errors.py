@@ -13,6 +13,7 @@ from node.errors import EnvelopeError, KeyCustodyError
 
 __all__ = [
     "FileHeaderMismatch",
+    "HeaderNamesAnotherContributor",
     "KeyCustodyError",
     "NotEnoughShares",
     "RenterStateError",
@@ -104,3 +105,18 @@ class FileHeaderMismatch(EnvelopeError):
     def __init__(self, file_id: str) -> None:
         super().__init__(f"file {file_id}: stored header does not match the chain (tampered?)")
         self.file_id = file_id
+
+
+class HeaderNamesAnotherContributor(FileHeaderMismatch):
+    """The sealed header names another contributor than the record: a copy of someone else's
+    submission (protocol v2). Its header and data are the original's, which has a record of its
+    own, so scorers value the copy at 0 and renters skip it."""
+
+    def __init__(self, file_id: str, named: str, registered: str) -> None:
+        super().__init__(file_id)
+        self.args = (
+            f"file {file_id}: its sealed header names {named}, but {registered} registered it "
+            "(a copy of another contributor's submission)",
+        )
+        self.named = named
+        self.registered = registered

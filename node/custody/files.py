@@ -15,7 +15,7 @@ from typing import BinaryIO, Final
 from node.chain.dkg import DKGCoordinator
 from node.chain.registry import SubmissionRecord
 from node.chain.staking import ValidatorStaking
-from node.custody.errors import FileHeaderMismatch
+from node.custody.errors import FileHeaderMismatch, HeaderNamesAnotherContributor
 from node.custody.gather import GatherResult, Peer, ShareAsk, ShareClient
 from node.custody.streams import HashingWriter, IteratorReader
 from node.errors import EnvelopeError
@@ -60,6 +60,7 @@ def decrypt_file(
     commitment after the body authenticated.
 
     Raises:
+        HeaderNamesAnotherContributor: the header names someone else (a copied submission).
         FileHeaderMismatch: storage does not hold what the chain registered.
         NotEnoughShares: fewer than ``threshold`` valid shares.
         EnvelopeError: the body failed to authenticate or the commitment did not match.
@@ -72,11 +73,15 @@ def decrypt_file(
             raise FileHeaderMismatch(file.name) from None
         if not hmac.compare_digest(header.header_hash, file.header_hash):
             raise FileHeaderMismatch(file.name)
+        if header.header.contributor.lower() != str(file.contributor).lower():
+            raise HeaderNamesAnotherContributor(
+                file.name, header.header.contributor, str(file.contributor)
+            )
         ctx = SealContext(
             chain_id=chain_id,
             registry=registry,  # type: ignore[arg-type]
             dataset_id=file.dataset_id,
-            file_id=file.file_id,
+            contributor=file.contributor,
             ritual_id=file.ritual_id,
             content_commitment=file.content_commitment,
         )

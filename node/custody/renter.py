@@ -50,7 +50,7 @@ from node.chain.eip712 import Purpose
 from node.chain.errors import ContractRevert
 from node.chain.escrow import Request
 from node.chain.registry import SubmissionRecord
-from node.custody.errors import RenterStateError
+from node.custody.errors import HeaderNamesAnotherContributor, RenterStateError
 from node.custody.files import committee_peers, decrypt_file
 from node.custody.gather import GatherPolicy, Peer, ShareAsk, ShareClient
 from node.custody.session import SessionKey
@@ -85,6 +85,9 @@ class FetchReport:
     bad: dict[str, int] = field(default_factory=dict)
     unreachable: dict[str, int] = field(default_factory=dict)
     refused: dict[str, int] = field(default_factory=dict)
+    copies: list[str] = field(default_factory=list)
+    """Records whose sealed header names another contributor (copies of someone's submission):
+    not fetched, since the original is fetched under its own record."""
     parquet: bool = False
 
 
@@ -215,8 +218,7 @@ class Renter:
         last = min(access.to_epoch, self.config.currentEpoch(dataset))
         files = []
         for epoch in range(access.from_epoch, last + 1):
-            for file_id in self.registry.epochFiles(dataset, Epoch(epoch)):
-                files.append(self.registry.submissionOf(file_id))
+            files.extend(self.registry.epoch_records(dataset, Epoch(epoch)))
         return files
 
     # ------------------------------------------------------------------------- fetch
@@ -282,22 +284,30 @@ class Renter:
                 return fh
 
             try:
-                result, writer = decrypt_file(
-                    store=self.store,
-                    file=f,
-                    chain_id=chain_id,
-                    registry=self.registry.address,
-                    client=client,
-                    ask=ShareAsk(
-                        purpose=Purpose.ACCESS,
-                        dataset_id=f.dataset_id,
-                        file_id=f.file_id,
-                        req_id=req_id,
-                    ),
-                    peers=peers,
-                    threshold=threshold,
-                    open_sink=open_sink,
-                )
+                try:
+                    result, writer = decrypt_file(
+                        store=self.store,
+                        file=f,
+                        chain_id=chain_id,
+                        registry=self.registry.address,
+                        client=client,
+                        ask=ShareAsk(
+                            purpose=Purpose.ACCESS,
+                            dataset_id=f.dataset_id,
+                            file_id=f.file_id,
+                            req_id=req_id,
+                        ),
+                        peers=peers,
+                        threshold=threshold,
+                        open_sink=open_sink,
+                    )
+                except HeaderNamesAnotherContributor:
+                    with lock:
+                        report.copies.append(f.name)
+                        done_count += 1
+                        if progress:
+                            progress(f, done_count, len(files))
+                    return
                 for fh in sink:
                     fh.flush()
                     os.fsync(fh.fileno())

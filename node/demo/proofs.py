@@ -37,7 +37,7 @@ from node.demo.data import ContributorKind, DemoExport
 from node.demo.stages import ContributorOutcome, DemoCheckFailed
 from node.devnet.validation import SPEC_FILE
 from node.proofs.attach import policy_from_spec
-from node.proofs.params import BPS, ProofPolicy
+from node.proofs.params import ProofPolicy
 from node.proofs.registry import ProofRegistry, subject_of_canonical, verify_proofs
 
 __all__ = ["ProofCheck", "ProofRow", "check_proofs", "judge", "policy_words"]
@@ -98,10 +98,8 @@ class ProofCheck:
 
 
 def policy_words(policy: ProofPolicy) -> str:
-    """The policy for people: ``unproven files keep 50% of their value``."""
-    if policy.unproven == "zero":
-        return "unproven files score 0"
-    return f"unproven files keep {policy.factor_bps * 100 / BPS:g}% of their value"
+    """The policy for people (:meth:`ProofPolicy.describe`)."""
+    return policy.describe()
 
 
 def _read(path: Path) -> dict[str, Any] | None:

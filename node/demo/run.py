@@ -34,6 +34,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from node.chain.anvil import devnet_account
 from node.chain.deployment import Deployment
 from node.demo.data import make_exports
 from node.demo.procs import DemoInterrupted, Supervisor, signals_raise
@@ -109,25 +110,27 @@ def _table(
     renter: RenterOutcome,
 ) -> list[Table]:
     people = Table(title=f"epoch {scoring.epoch}: contributors", title_justify="left")
-    for col in ("who", "kind", "platform", "records", "score (bps)", "flags", "tokens"):
+    for col in ("who", "kind", "platform", "records", "share", "flags", "tokens", "bond"):
         people.add_column(col)
     for o in contributors:
         style = "green" if o.reward else "dim"
+        bond = "returned" if o.bond_back else ("forfeited" if o.bond_forfeited else "")
         people.add_row(
             o.name,
             o.kind,
             o.platform,
             str(o.records),
-            str(o.score_bps),
-            o.flags or ("" if o.score_bps else "value ≤ 0"),
+            f"{o.units / 10**9:.4%}",
+            o.flags or ("" if o.units else "value ≤ 0"),
             f"[{style}]{_tokens(o.claimed)}[/]",
+            bond,
         )
     validators = Table(title="validators", title_justify="left")
-    for col in ("validator", "revealed scores (bps, file order)", "agreement EMA (bps)"):
+    for col in ("validator", "revealed score root", "agreement EMA (bps)"):
         validators.add_column(col)
     for v in scoring.committee:
-        scores = [str(o.validator_scores.get(v, "-")) for o in contributors]
-        validators.add_row(v, " ".join(scores), str(scoring.agreement_bps.get(v, "")))
+        root = scoring.revealed_roots.get(v, "-")
+        validators.add_row(v, root[:18] + "…", str(scoring.agreement_bps.get(v, "")))
     access = Table(title="access", title_justify="left", show_header=False)
     access.add_column("what", style="bold")
     access.add_column("value")
@@ -237,7 +240,10 @@ def _run(
             first_account=int(net.deployment.extra["contributors"][0]["account_index"]),
         )
         say(f"wrote {len(exports)} synthetic exports to {demo_dir / 'exports'}")
-        epoch, contributors = contribute_all(net, exports, demo_dir / "contributors", say)
+        mallory = devnet_account(int(net.deployment.extra["contributors"][-1]["account_index"]))
+        epoch, contributors = contribute_all(
+            net, exports, demo_dir / "contributors", say, front_runner=mallory
+        )
     with stages.stage(4, "scoring") as say:
         wait_for_shares(services, sup, say)
         scoring = score_epoch(
@@ -251,10 +257,12 @@ def _run(
                 "chain calls and journal {chain:.1f}s".format(**busy)
             )
     with stages.stage(5, "rewards") as say:
-        minted = claim_rewards(net, epoch, contributors)
+        minted, forfeited = claim_rewards(net, epoch, contributors)
         say(
             f"{sum(1 for o in contributors if o.claimed)} contributors claimed "
-            f"{_tokens(minted)} tokens"
+            f"{_tokens(minted)} tokens with Merkle proofs and got their bonds back; "
+            f"{sum(1 for o in contributors if o.bond_forfeited)} files valued 0 forfeited "
+            f"{forfeited / 10**18:g} ETH of bonds to the treasury"
         )
     holders = [o for o in contributors if o.claimed > 0]
     with stages.stage(6, "governance") as say:
@@ -273,6 +281,7 @@ def _run(
         "contributors": [o.as_json() for o in contributors],
         "scoring": scoring.as_json(),
         "minted": str(minted),
+        "forfeited_wei": str(forfeited),
         "governance": gov.as_json(),
         "renter": renter.as_json(),
         "logs": str(demo_dir / "logs"),

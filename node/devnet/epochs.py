@@ -69,7 +69,10 @@ class EpochProgress:
     revealed: list[str] = field(default_factory=list)
     finalized: bool = False
     quorum_met: bool = False
-    total_score: int = 0
+    root: str = ""
+    """The finalized score vector's Merkle root (hex), empty until finalized with a quorum."""
+    total_units: int = 0
+    """Σ of the finalized vector's values (nano units of the pool; 0 pays nobody)."""
     head: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -83,7 +86,8 @@ class EpochProgress:
             "revealed": self.revealed,
             "finalized": self.finalized,
             "quorum_met": self.quorum_met,
-            "total_score": self.total_score,
+            "root": self.root,
+            "total_units": self.total_units,
             "head": self.head,
             "seconds": {k: round(v, 2) for k, v in self.seconds.items()},
         }
@@ -99,7 +103,7 @@ def pick_epoch(contracts: Contracts, dataset: DatasetId) -> Epoch:
     current = int(contracts.config.currentEpoch(dataset))
     for e in range(max(0, current - LOOKBACK_EPOCHS), current + 1):
         epoch = Epoch(e)
-        if contracts.registry.epochFiles(dataset, epoch) and not (
+        if contracts.registry.epoch_records(dataset, epoch) and not (
             contracts.board.epochStatus(dataset, epoch).finalized
         ):
             return epoch
@@ -135,7 +139,7 @@ def advance_epoch(
     """
     board, config = contracts.board, contracts.config
     w = config.epochWindows(dataset, epoch)
-    files = len(contracts.registry.epochFiles(dataset, epoch))
+    files = len(contracts.registry.epoch_records(dataset, epoch))
     progress = EpochProgress(epoch=int(epoch), files=files, stage=Stage.CLOSE)
     logs = logs or {}
     travel = TimeTravel(chain.w3)
@@ -206,13 +210,17 @@ def advance_epoch(
     status = board.epochStatus(dataset, epoch)
     progress.finalized = status.finalized
     progress.quorum_met = status.quorum_met
-    progress.total_score = status.total_score
+    if status.finalized and status.quorum_met:
+        root, total = board.finalizedRoot(dataset, epoch)
+        progress.root, progress.total_units = "0x" + bytes(root).hex(), int(total)
     progress.head = head()
     if status.finalized:
-        report(
-            f"epoch {epoch} finalized: {len(progress.revealed)} validators revealed, total "
-            f"score {status.total_score} bps{'' if status.quorum_met else ' (NO quorum)'}"
+        outcome = (
+            f"score root {progress.root[:12]}…, total {progress.total_units} units"
+            if status.quorum_met
+            else "NO quorum: nobody is paid and the emission rolls over"
         )
+        report(f"epoch {epoch} finalized: {len(progress.revealed)} validators revealed, {outcome}")
     return progress
 
 

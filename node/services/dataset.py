@@ -1,10 +1,14 @@
 """The dataset over epochs: per epoch its files, whether it is finalized, the tokens minted,
-each contributor's final score, and the nutrition labels the validators wrote."""
+each file's share of the contributor pool (from the finalized score vector, checked against the
+root on chain), and the nutrition labels the validators wrote."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from node.errors import StorageError, ValuationError
+from node.protocol.scorevector import ScoreVector, ScoreVectorError
+from node.services.claims import ChainEpochs, load_vector
 from node.services.node import UiNode
 from node.services.validator_files import Label, labels
 from node.types import Epoch
@@ -16,7 +20,9 @@ __all__ = ["EpochView", "FileScore", "epochs"]
 class FileScore:
     file_id: str
     contributor: str
-    score_bps: int | None
+    share: float | None
+    """Fraction of the epoch's contributor pool; None until finalized with a quorum and its
+    vector is readable."""
 
 
 @dataclass(frozen=True)
@@ -29,8 +35,8 @@ class EpochView:
     labels: list[Label] = field(default_factory=list)
 
     @property
-    def total_bps(self) -> int:
-        return sum(f.score_bps or 0 for f in self.files)
+    def total_share(self) -> float:
+        return sum(f.share or 0.0 for f in self.files)
 
 
 def epochs(node: UiNode, *, last: int = 20) -> list[EpochView]:
@@ -40,18 +46,23 @@ def epochs(node: UiNode, *, last: int = 20) -> list[EpochView]:
     c = ctx.contracts
     current = int(c.config.currentEpoch(ds))
     found = labels(node.home)
+    finals = ChainEpochs(c, ds)
     out = []
     for e in range(current, max(-1, current - last), -1):
         epoch = Epoch(e)
-        ids = c.registry.epochFiles(ds, epoch)
-        if not ids and e not in found:
+        records = c.registry.epoch_records(ds, epoch)
+        if not records and e not in found:
             continue
         rewards = c.rewards.epochRewards(ds, epoch)
-        files = []
-        for fid in ids:
-            rec = c.registry.submissionOf(fid)
-            score = c.board.finalScore(ds, epoch, fid) if rewards.finalized else None
-            files.append(FileScore("0x" + bytes(fid).hex(), rec.contributor, score))
+        vector = _vector(node, finals, epoch) if rewards.finalized else None
+        files = [
+            FileScore(
+                "0x" + bytes(r.file_id).hex(),
+                r.contributor,
+                _share(vector, r.file_id),
+            )
+            for r in records
+        ]
         out.append(
             EpochView(
                 epoch=e,
@@ -63,3 +74,23 @@ def epochs(node: UiNode, *, last: int = 20) -> list[EpochView]:
             )
         )
     return out
+
+
+def _vector(node: UiNode, finals: ChainEpochs, epoch: Epoch) -> ScoreVector | None:
+    """The finalized vector, or None (no quorum, or not fetchable from this node's store)."""
+    final = finals.finalized(epoch)
+    if final is None or not final.quorum_met:
+        return None
+    try:
+        return load_vector(node.store(), final)
+    except (StorageError, ValuationError):
+        return None
+
+
+def _share(vector: ScoreVector | None, file_id: bytes) -> float | None:
+    if vector is None or not vector.total:
+        return None
+    try:
+        return vector.value(file_id) / vector.total
+    except ScoreVectorError:  # a vector that does not list the file is not the epoch's
+        return None
