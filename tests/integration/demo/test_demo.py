@@ -59,8 +59,9 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     assert summary["ok"] is True
     _check_three_platforms_are_contributed_in_one_epoch(summary)
     _check_attacks_earn_nothing_and_say_why(summary)
-    _check_honest_contributors_are_paid_in_proportion_to_score(summary)
-    _check_every_committee_validator_revealed_the_same_scores(summary)
+    _check_the_front_runner_gains_nothing_and_alice_is_paid(summary)
+    _check_paid_contributors_get_their_value_share_and_bond_back(summary)
+    _check_every_committee_validator_revealed_the_same_root(summary)
     _check_access_is_granted_once_and_the_denied_fee_refunded(summary)
     _check_the_renter_files_are_the_contributors_canonical_exports(summary)
     _check_no_process_outlives_the_demo(home, summary)
@@ -74,42 +75,60 @@ def _by_kind(summary: dict[str, Any], kind: str) -> list[dict[str, Any]]:
 
 def _check_three_platforms_are_contributed_in_one_epoch(summary: dict[str, Any]) -> None:
     people = summary["contributors"]
-    assert len(people) == 6
+    assert len(people) == 8  # seven exports and mallory's copy
     assert {c["platform"] for c in _by_kind(summary, "honest")} == {"chatgpt", "reddit", "twitter"}
     assert {c["epoch"] for c in people} == {summary["epoch"]}
 
 
 def _check_attacks_earn_nothing_and_say_why(summary: dict[str, Any]) -> None:
+    """Copies, the validation set and noise are valued 0, earn nothing and lose their bond."""
     for kind, flag in (("duplicate", "duplicate"), ("contaminated", "validation_overlap")):
         (c,) = _by_kind(summary, kind)
-        assert c["score_bps"] == 0
-        assert int(c["reward"]) == 0
-        assert int(c["balance"]) == 0
         assert flag in c["flags"]
-    (noise,) = _by_kind(summary, "noise")
-    assert noise["score_bps"] == 0
-    assert int(noise["balance"]) == 0
+    for kind in ("duplicate", "contaminated", "noise"):
+        (c,) = _by_kind(summary, kind)
+        assert c["units"] == 0
+        assert int(c["reward"]) == int(c["balance"]) == 0
+        assert int(c["bond"]) > 0
+        assert int(c["bond_forfeited"]) == int(c["bond"])
+        assert int(c["bond_back"]) == 0
+    forfeited = sum(int(c["bond_forfeited"]) for c in summary["contributors"])
+    assert int(summary["forfeited_wei"]) == forfeited
 
 
-def _check_honest_contributors_are_paid_in_proportion_to_score(summary: dict[str, Any]) -> None:
+def _check_the_front_runner_gains_nothing_and_alice_is_paid(summary: dict[str, Any]) -> None:
+    (mallory,) = _by_kind(summary, "front-runner")
+    alice = next(c for c in summary["contributors"] if c["name"] == "alice")
+    assert mallory["file_id"] != alice["file_id"]
+    assert mallory["units"] == 0
+    assert int(mallory["balance"]) == 0
+    assert int(mallory["bond_forfeited"]) == int(mallory["bond"]) > 0
+    assert "another contributor" in mallory["flags"]
+    assert alice["units"] > 0
+    assert int(alice["balance"]) > 0
+
+
+def _check_paid_contributors_get_their_value_share_and_bond_back(summary: dict[str, Any]) -> None:
     pool = int(summary["scoring"]["contributor_pool"])
-    total = summary["scoring"]["total_score"]
-    honest = _by_kind(summary, "honest")
-    assert total == sum(c["score_bps"] for c in summary["contributors"])
-    for c in honest:
-        assert c["score_bps"] > 0
-        assert int(c["reward"]) == pool * c["score_bps"] // total
+    total = summary["scoring"]["total_units"]
+    assert total == sum(c["units"] for c in summary["contributors"]) == 10**9
+    paid = _by_kind(summary, "honest") + _by_kind(summary, "thief")
+    for c in paid:
+        assert c["units"] > 0
+        assert int(c["reward"]) == pool * c["units"] // total
         assert int(c["balance"]) == int(c["claimed"]) == int(c["reward"])
-    assert int(summary["minted"]) == sum(int(c["reward"]) for c in honest)
+        assert int(c["bond_back"]) == int(c["bond"]) > 0
+    assert int(summary["minted"]) == sum(int(c["reward"]) for c in paid)
 
 
-def _check_every_committee_validator_revealed_the_same_scores(summary: dict[str, Any]) -> None:
-    committee = summary["scoring"]["committee"]
+def _check_every_committee_validator_revealed_the_same_root(summary: dict[str, Any]) -> None:
+    scoring = summary["scoring"]
+    committee = scoring["committee"]
     assert len(committee) == 4
-    for c in summary["contributors"]:
-        assert set(c["validator_scores"]) == set(committee)
-        assert set(c["validator_scores"].values()) == {c["score_bps"]}
-    assert set(summary["scoring"]["agreement_ema_bps"]) == set(committee)
+    assert set(scoring["revealed_roots"]) == set(committee)
+    assert set(scoring["revealed_roots"].values()) == {scoring["root"]}
+    assert scoring["vector_cid"]
+    assert set(scoring["agreement_ema_bps"]) == set(committee)
 
 
 def _check_access_is_granted_once_and_the_denied_fee_refunded(summary: dict[str, Any]) -> None:
@@ -119,13 +138,18 @@ def _check_access_is_granted_once_and_the_denied_fee_refunded(summary: dict[str,
     assert int(gov["refund_wei"]) == 10**18
     renter = summary["renter"]
     assert renter["request"] == gov["granted_request"]
-    assert renter["files"] == renter["verified"] == 6
+    assert renter["files"] == 8
+    assert renter["verified"] == 7  # mallory's copy is skipped: its header names alice
 
 
 def _check_the_renter_files_are_the_contributors_canonical_exports(summary: dict[str, Any]) -> None:
     files = Path(summary["renter"]["out_dir"]) / "files"
     got = sorted(p.name for p in files.glob("*.jsonl"))
-    want = sorted(f"{c['file_id'].removeprefix('0x')}.jsonl" for c in summary["contributors"])
+    want = sorted(
+        f"{c['file_id'].removeprefix('0x')}.jsonl"
+        for c in summary["contributors"]
+        if c["kind"] != "front-runner"
+    )
     assert got == want
 
 
