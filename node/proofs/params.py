@@ -151,6 +151,12 @@ class ProofPolicy:
             return 0
         return value_bps * self.factor_bps // BPS
 
+    def describe(self) -> str:
+        """The policy for people: ``unproven files keep 50% of their value`` (label, web app)."""
+        if self.unproven == "zero":
+            return "unproven files score 0"
+        return f"unproven files keep {self.factor_bps * 100 / BPS:g}% of their value"
+
     def is_default(self) -> bool:
         """Whether this is the no-proofs-required default (the spec then omits it)."""
         return self == ProofPolicy()

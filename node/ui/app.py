@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -32,13 +32,20 @@ from web3 import Web3
 from node.chain.governor import ProposalState
 from node.db import crud
 from node.db.models import SubmissionStatus
+from node.devnet.validation import SPEC_FILE
 from node.errors import DataDaoError, InputError
+from node.parsers import AttachedProof
+from node.parsers.base import MAX_PROOF_BYTES
 from node.pipeline import ContributionOutcome, Progress
+from node.proofs.attach import policy_from_spec, read_proof_file
+from node.proofs.base import Status, Verdict
+from node.proofs.params import ProofPolicy
 from node.services import contributor, dataset, governance, renter, validator
 from node.services.node import UiNode
 from node.services.uploads import UploadStore, UploadTooLarge
 from node.services.validator_files import label_file, validator_dirs
 from node.ui.jobs import Job, JobBoard
+from node.ui.proofs import ProofLog
 from node.ui.security import Guard, UiSecrets, require_csrf
 
 __all__ = ["UiConfig", "create_app"]
@@ -60,6 +67,9 @@ class UiConfig:
     max_upload_bytes: int = 512 << 20
     renter_passphrase: str | None = field(default=None, repr=False)
     secrets: UiSecrets = field(default_factory=UiSecrets)
+    spec_file: Path = SPEC_FILE
+    """The dataset's ValuationSpec, whose ``proofs`` section pins what an ownership proof is
+    checked against (as ``datadao inspect --spec``; default the devnet's)."""
 
     @property
     def url(self) -> str:
@@ -99,6 +109,15 @@ def _when(ts: int | float | None) -> str:
     return datetime.fromtimestamp(float(ts), UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def _verdict(row: dict[str, str]) -> Verdict:
+    """A verdict back from its summary row (``services.contributor.summarize``)."""
+    return Verdict(row["method"], cast(Status, row["status"]), row["reason"])
+
+
+def _verdict_words(row: dict[str, str]) -> str:
+    return _verdict(row).describe()
+
+
 def _short(value: str | None, keep: int = 10) -> str:
     if not value:
         return ""
@@ -116,6 +135,8 @@ def create_app(node: UiNode, config: UiConfig) -> Guard:
     jobs = JobBoard()
     flash = _Flash()
     uploads = UploadStore(node.home / "ui" / "uploads")
+    proof_uploads = UploadStore(node.home / "ui" / "proofs")
+    proof_log = ProofLog(node.home / "ui" / "proofs.json")
     passphrase = config.renter_passphrase
 
     def page(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
@@ -155,6 +176,28 @@ def create_app(node: UiNode, config: UiConfig) -> Guard:
 
     actions = APIRouter(dependencies=[Depends(require_csrf)])
 
+    def proof_policy() -> ProofPolicy:
+        """The dataset's pinned proof parameters (read per use: governance may change them)."""
+        return policy_from_spec(config.spec_file)
+
+    def attached(proof_id: str) -> tuple[AttachedProof, ...]:
+        """The proof uploaded as ``proof_id`` ("" for none), read as ``--proof`` reads it.
+
+        Raises:
+            UnknownUpload: no such proof upload.
+            ProofFileError: empty, too large, or no known method recognises it.
+        """
+        if not proof_id:
+            return ()
+        return (read_proof_file(str(proof_uploads.get(proof_id).path)),)
+
+    def contributor_address() -> str:
+        with _Quiet():
+            me = node.address()
+            if me:
+                return me
+        return "0x" + "00" * 20
+
     # ------------------------------------------------------------------------- contribute
 
     @app.get("/")
@@ -178,46 +221,76 @@ def create_app(node: UiNode, config: UiConfig) -> Guard:
 
     @actions.post(UPLOAD_PATH)
     def upload(
-        export: UploadFile, platform: str = Form("auto"), scrub: str = Form("")
+        export: UploadFile,
+        platform: str = Form("auto"),
+        scrub: str = Form(""),
+        proof: UploadFile | None = None,
     ) -> RedirectResponse:
-        def chunks() -> Any:
-            while chunk := export.file.read(1 << 20):
+        def chunks(f: UploadFile) -> Any:
+            while chunk := f.file.read(1 << 20):
                 yield chunk
 
+        proof_id = ""
         try:
-            saved = uploads.save(chunks(), export.filename, max_bytes=config.max_upload_bytes)
+            if proof is not None and proof.filename:  # browsers send an empty part for none
+                # a proof past its cap is refused before the export is kept
+                kept = proof_uploads.save(chunks(proof), proof.filename, max_bytes=MAX_PROOF_BYTES)
+                proof_id = kept.id
+            saved = uploads.save(chunks(export), export.filename, max_bytes=config.max_upload_bytes)
         except UploadTooLarge as err:
             raise HTTPException(status_code=413, detail=str(err)) from None
         plat = platform if platform in PLATFORMS else "auto"
-        return RedirectResponse(
-            f"/contribute/preview/{saved.id}?platform={plat}&scrub={'1' if scrub else '0'}",
-            status_code=303,
-        )
+        query = f"platform={plat}&scrub={'1' if scrub else '0'}"
+        if proof_id:
+            query += f"&proof={proof_id}"
+        return RedirectResponse(f"/contribute/preview/{saved.id}?{query}", status_code=303)
 
     @app.get("/contribute/preview/{upload_id}", response_class=HTMLResponse)
     def preview_page(
-        request: Request, upload_id: str, platform: str = "auto", scrub: str = "1"
+        request: Request,
+        upload_id: str,
+        platform: str = "auto",
+        scrub: str = "1",
+        proof: str = "",
     ) -> HTMLResponse:
         try:
             saved = uploads.get(upload_id)
+            if proof:
+                proof_uploads.get(proof)
         except DataDaoError as err:
             raise HTTPException(status_code=404, detail=str(err)) from None
         plat = platform if platform in PLATFORMS else "auto"
         do_scrub = scrub != "0"
+        policy, policy_error = attempt(proof_policy)
         preview, error = attempt(
-            lambda: contributor.preview_export(saved.path, platform=plat, scrub=do_scrub)
+            lambda: contributor.preview_export(
+                saved.path,
+                platform=plat,
+                scrub=do_scrub,
+                proofs=attached(proof),
+                policy=policy,
+                contributor=contributor_address(),
+            )
         )
         return page(
             request,
             "preview.html",
             upload=saved,
             preview=preview,
-            error=error,
+            error=error or policy_error,
             platform=plat,
             scrub=do_scrub,
+            proof_id=proof,
+            policy=policy,
         )
 
-    def _contribution_job(path: Path, platform: str, scrub: bool, title: str) -> Job:
+    def _contribution_job(
+        path: Path,
+        platform: str,
+        scrub: bool,
+        title: str,
+        proofs: tuple[AttachedProof, ...] = (),
+    ) -> Job:
         def work(job: Job) -> dict[str, Any]:
             def progress(event: Progress) -> None:
                 if event.note:
@@ -225,10 +298,25 @@ def create_app(node: UiNode, config: UiConfig) -> Guard:
                 if event.total is not None or event.done:
                     job.step(event.step, event.done, event.total)
 
+            checked: list[dict[str, str]] = []
+            if proofs:  # the verdicts validators would reach, kept for the contributions page
+                summary = contributor.preview_export(
+                    path,
+                    platform=platform,
+                    scrub=scrub,
+                    samples=0,
+                    proofs=proofs,
+                    policy=proof_policy(),
+                    contributor=contributor_address(),
+                ).summary
+                checked = list(summary["proofs"])
+                job.note("ownership proof: " + "; ".join(_verdict_words(v) for v in checked))
             result = contributor.contribute(
-                node, path, platform=platform, scrub=scrub, progress=progress
+                node, path, platform=platform, scrub=scrub, progress=progress, proofs=proofs
             )
             s = result.submission
+            if s.file_id:
+                proof_log.record(s.file_id, [_verdict(v) for v in checked])
             return {
                 "outcome": result.outcome.value,
                 "already": result.outcome is ContributionOutcome.ALREADY_SUBMITTED,
@@ -240,18 +328,25 @@ def create_app(node: UiNode, config: UiConfig) -> Guard:
                 "epoch": s.epoch,
                 "block": s.block_number,
                 "tx": s.tx_hash,
+                "proofs": [_verdict_words(v) for v in checked],
             }
 
         return jobs.start("contribution", title, work)
 
     @actions.post("/contribute/start")
     def contribute_start(
-        upload_id: str = Form(...), platform: str = Form("auto"), scrub: str = Form("")
+        upload_id: str = Form(...),
+        platform: str = Form("auto"),
+        scrub: str = Form(""),
+        proof: str = Form(""),
     ) -> RedirectResponse:
         try:
             saved = uploads.get(upload_id)
+            proofs = attached(proof)  # refused here, before anything is sealed or sent
             plat = platform if platform in PLATFORMS else "auto"
-            job = _contribution_job(saved.path, plat, bool(scrub), f"Contributing {saved.name}")
+            job = _contribution_job(
+                saved.path, plat, bool(scrub), f"Contributing {saved.name}", proofs
+            )
         except DataDaoError as err:
             return back("/contribute", "error", str(err))
         return RedirectResponse(f"/jobs/{job.id}", status_code=303)
@@ -322,6 +417,7 @@ def create_app(node: UiNode, config: UiConfig) -> Guard:
             request,
             "contributions.html",
             rows=rows or [],
+            proofs={v.row.file_id: proof_log.get(v.row.file_id or "") for v in rows or []},
             error=error,
             balance=balance,
             symbol=symbol,
