@@ -13,10 +13,10 @@ from typing import Any
 
 from node.chain.anvil import DEVNET_CHAIN_ID
 from node.chain.client import ChainClient
+from node.chain.contracts import Contracts
 from node.chain.timetravel import TimeTravel
 from node.db import crud
 from node.db.models import Submission, SubmissionStatus
-from node.errors import InputError
 from node.parsers import AttachedProof, Limits, canonicalize, parse_export, scrub_export
 from node.parsers.base import ParsedExport
 from node.parsers.canonical import format_timestamp
@@ -30,19 +30,35 @@ from node.pipeline import (
 from node.proofs.attach import preview
 from node.proofs.base import Verdict
 from node.proofs.params import ProofPolicy
+from node.services.claims import (
+    ChainEpochs,
+    ClaimOutcome,
+    FileReward,
+    NothingToClaim,
+    RewardState,
+    VectorRefused,
+    VectorUnavailable,
+    claim_file,
+    file_reward,
+    load_vector,
+)
 from node.services.node import UiNode
 from node.services.validator_files import file_reasons
+from node.storage.base import BlobStore
 from node.types import Epoch
 
 __all__ = [
     "ContributionView",
+    "NothingToClaim",
     "Preview",
     "Sample",
     "block_waiter",
     "claim",
+    "claim_reward",
     "contribute",
     "contributions",
     "preview_export",
+    "reward_of",
 ]
 
 _SAMPLE_CHARS = 240
@@ -146,9 +162,11 @@ def contribute(
     progress: ProgressCallback | None = None,
     crash_after: str | None = None,
     proofs: tuple[AttachedProof, ...] = (),
+    max_bond: int | None = None,
 ) -> ContributionResult:
     """Run the contribution pipeline on ``path`` (resumes a contribution cut short); ``proofs``
-    are sealed with the export (``datadao contribute --proof``)."""
+    are sealed with the export (``datadao contribute --proof``); the dataset's submission bond
+    is paid with the submission (refused above ``max_bond`` wei)."""
     ctx = node.signer()
     gateway = ChainGateway(
         ctx.contracts, dataset_id=ctx.dataset_id, wait_for_block=block_waiter(ctx.chain)
@@ -159,6 +177,7 @@ def contribute(
         gateway=gateway,
         sealed_dir=node.home / "sealed",
         crash_after=crash_after,
+        max_bond=max_bond,
     )
     return pipeline.run(path, platform=platform, scrub=scrub, progress=progress, proofs=proofs)
 
@@ -172,13 +191,19 @@ class ContributionView:
     registered_at: int | None = None  # the block it was registered in
     epoch_finalized: bool = False
     score_bps: int | None = None
+    """The file's share of the epoch in basis points (from its value in nano units)."""
     reward: int = 0
+    """Tokens (base units) the file's value mints from the epoch's contributor pool."""
     claimed: bool = False
+    detail: FileReward | None = None
+    problem: str | None = None
+    """Why the reward could not be worked out (vector unavailable or refused)."""
     flags: list[str] = field(default_factory=list)
 
     @property
     def claimable(self) -> bool:
-        return self.epoch_finalized and self.reward > 0 and not self.claimed
+        d = self.detail
+        return d is not None and d.state in (RewardState.CLAIMABLE, RewardState.REFUNDABLE)
 
     @property
     def resumable(self) -> bool:
@@ -193,11 +218,16 @@ class ContributionView:
             return f"interrupted after the {s.value} step: resume to finish it"
         if not self.epoch_finalized:
             return f"registered; waiting for epoch {self.row.epoch} to be scored"
-        if self.claimed:
+        if self.problem is not None:
+            return f"scored, but {self.problem}"
+        d = self.detail
+        if d is None:
+            return "scored"
+        if d.state is RewardState.CLAIMED:
             return "scored and claimed"
-        if self.reward > 0:
+        if d.state is RewardState.CLAIMABLE:
             return "scored: tokens ready to claim"
-        return "scored: no reward this epoch"
+        return d.state.value
 
 
 def contributions(node: UiNode) -> list[ContributionView]:
@@ -217,57 +247,82 @@ def contributions(node: UiNode) -> list[ContributionView]:
         )
     reasons = file_reasons(node.home, int(ctx.dataset_id))
     gateway = ChainGateway(ctx.contracts, dataset_id=ctx.dataset_id)
-    rewards, board = ctx.contracts.rewards, ctx.contracts.board
-    finalized: dict[int, bool] = {}
+    epochs = ChainEpochs(ctx.contracts, ctx.dataset_id)
+    store = node.store()
     views = []
     for row in reversed(rows):
-        view = ContributionView(row=row, flags=reasons.get(row.file_id.lower()[2:], []))
-        if row.status is SubmissionStatus.REGISTERED:
+        key = (row.file_id or "").lower()[2:]
+        view = ContributionView(row=row, flags=reasons.get(key, []))
+        if row.status is SubmissionStatus.REGISTERED and row.file_id is not None:
             file_id = bytes.fromhex(row.file_id[2:])
             record = gateway.submission(file_id)
             view.on_chain = record is not None
             view.registered_at = None if record is None else record.registered_at
             epoch = Epoch(int(row.epoch or 0))
-            if epoch not in finalized:
-                finalized[epoch] = rewards.epochRewards(ctx.dataset_id, epoch).finalized
-            view.epoch_finalized = finalized[epoch]
+            view.epoch_finalized = epochs.finalized(epoch) is not None
             if view.epoch_finalized:
-                view.score_bps = board.finalScore(ctx.dataset_id, epoch, file_id)
-                view.reward = rewards.contributorReward(ctx.dataset_id, epoch, file_id)
-                view.claimed = rewards.claimed(ctx.dataset_id, epoch, file_id)
+                try:
+                    view.detail = reward_of(ctx.contracts, store, epochs, file_id, epoch)
+                except (VectorUnavailable, VectorRefused) as err:
+                    view.problem = str(err)
+                if view.detail is not None:
+                    d = view.detail
+                    view.score_bps = d.value * 10_000 // d.total if d.total else 0
+                    view.reward = d.tokens
+                    view.claimed = d.claimed
         views.append(view)
     return views
 
 
-class NothingToClaim(InputError):
-    """The file has no finalized, unclaimed reward (or is not this node's)."""
-
-
-def claim(node: UiNode, file_id: str) -> int:
-    """Claim one file's reward; returns the token units minted.
+def reward_of(
+    contracts: Contracts, store: BlobStore, epochs: ChainEpochs, file_id: bytes, epoch: Epoch
+) -> FileReward | None:
+    """The file's value, tokens, proof and bond in a finalized epoch (None: not finalized).
 
     Raises:
-        NothingToClaim: not one of this node's registered files, not finalized, nothing to
-            claim, or already claimed (nothing is sent).
+        VectorUnavailable, VectorRefused: the finalized vector cannot be had or is not the
+            finalized one (nothing can be claimed on its word).
+    """
+    fin = epochs.finalized(epoch)
+    if fin is None:
+        return None
+    vector = load_vector(store, fin) if fin.quorum_met else None
+    bond = contracts.registry.stored(file_id).bond
+    claimed = contracts.rewards.claimed(fin.dataset_id, epoch, file_id)
+    return file_reward(vector, fin, file_id, bond=bond, claimed=claimed)
+
+
+def claim_reward(node: UiNode, file_id: str) -> tuple[FileReward, ClaimOutcome]:
+    """Claim one file's reward (or refund its bond after a no-quorum epoch) with its proof.
+
+    The one claim path: the CLI's ``rewards --claim`` and the web app both call it.
+
+    Raises:
+        NothingToClaim: not one of this node's registered files or not finalized;
+            ``AlreadyClaimed`` and ``ScoredZero`` (its subclasses) for a claimed or 0-valued
+            file. Nothing is sent then.
+        VectorUnavailable, VectorRefused: the vector cannot be had or does not match.
     """
     ctx = node.signer()
     with node.session() as session:
         row = crud.get_by_file_id(session=session, file_id=file_id)
     if (
         row is None
+        or row.file_id is None
         or row.status is not SubmissionStatus.REGISTERED
         or row.contributor.lower() != ctx.chain.address.lower()
     ):
         raise NothingToClaim("no registered contribution of this node with that file id")
     raw = bytes.fromhex(row.file_id[2:])
     epoch = Epoch(int(row.epoch or 0))
-    rewards = ctx.contracts.rewards
-    if not rewards.epochRewards(ctx.dataset_id, epoch).finalized:
+    epochs = ChainEpochs(ctx.contracts, ctx.dataset_id)
+    reward = reward_of(ctx.contracts, node.store(), epochs, raw, epoch)
+    if reward is None:
         raise NothingToClaim(f"epoch {epoch} is not finalized yet")
-    if rewards.claimed(ctx.dataset_id, epoch, raw):
-        raise NothingToClaim("this reward has already been claimed")
-    amount = rewards.contributorReward(ctx.dataset_id, epoch, raw)
-    if amount == 0:
-        raise NothingToClaim("this file earned no tokens")
-    rewards.claim(ctx.dataset_id, epoch, raw)
-    return amount
+    return reward, claim_file(ctx.contracts, ctx.dataset_id, reward)
+
+
+def claim(node: UiNode, file_id: str) -> int:
+    """Claim one file's reward; returns the token units minted (see :func:`claim_reward`)."""
+    _reward, outcome = claim_reward(node, file_id)
+    return outcome.tokens
