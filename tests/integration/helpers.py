@@ -11,9 +11,12 @@ import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
+from eth_abi.abi import encode
 from eth_account.signers.local import LocalAccount
+from eth_utils.crypto import keccak
 from web3.types import TxReceipt
 
 from node.chain.dataset_config import DatasetConfig
@@ -24,11 +27,12 @@ from node.chain.registry import SubmissionRegistry
 from node.chain.rewards import RewardDistributor
 from node.chain.scoreboard import ScoreBoard
 from node.protocol.crypto import DaoPublicKey, SealContext, seal_bytes
+from node.protocol.scorevector import ScoreVector, to_units
 from node.storage.base import BlobStore
 from node.storage.memory import MemoryBlobStore
-from node.types import Bps, ContentCommitment, DatasetId, Epoch, FileId, ReqId, RitualId
+from node.types import ContentCommitment, DatasetId, Epoch, ReqId, RitualId
 from tests.integration.conftest import Devnet
-from validator.daemon.commitment import ScoreCommitment, new_salt
+from validator.daemon.commitment import new_salt
 
 DATASET = DatasetId(1)
 
@@ -90,13 +94,12 @@ def seal_and_submit(
     ritual_id = RitualId(int(devnet.deployment.extra["ritual_id"]))
     dao_key = DaoPublicKey(bytes.fromhex(devnet.deployment.extra["dkg_public_key"]))
     registry = devnet.address("SubmissionRegistry")
-    file_id = secrets.token_bytes(32)
     commitment = hashlib.sha256(plaintext).digest()
     ctx = SealContext(
         chain_id=devnet.chain.chain_id,
         registry=registry,
         dataset_id=DATASET,
-        file_id=FileId(file_id),
+        contributor=who.address,
         ritual_id=ritual_id,
         content_commitment=ContentCommitment(commitment),
     )
@@ -109,17 +112,17 @@ def seal_and_submit(
     message = SubmissionMessage(
         contributor=who.address,
         datasetId=DATASET,
-        fileId=file_id,
         cid=cid,
         headerHash=sealed.header_hash,
         contentCommitment=commitment,
         ritualId=ritual_id,
         epoch=epoch,
-        nonce=secrets.randbits(64),
         deadline=chain_now(devnet) + 3600,
     )
     signature = sign(message, who, chain_id=devnet.chain.chain_id, registry=registry)
-    SubmissionRegistry(devnet.client(who), registry).submit(message, signature)
+    bond = DatasetConfig(devnet.chain, devnet.address("DatasetConfig")).submissionBond(DATASET)
+    SubmissionRegistry(devnet.client(who), registry).submit(message, signature, bond)
+    file_id = bytes(message.file_id())
     return SealedFile(file_id, plaintext, cid, bytes(sealed.header_hash), who, epoch)
 
 
@@ -130,50 +133,80 @@ def close_and_fix_seed(devnet: Devnet, epoch: Epoch) -> None:
     ScoreBoard(devnet.client(devnet.spare[1]), devnet.address("ScoreBoard")).fixSeed(DATASET, epoch)
 
 
-def score_and_reward(devnet: Devnet, epoch: Epoch, scores_bps: Sequence[int] | None = None) -> None:
-    """Commit, reveal (every committee validator, the same scores: ``scores_bps`` in the epoch's
-    file order, 5000 each by default), finalize and claim: mints the tokens that make
-    governance possible."""
+def score_and_reward(
+    devnet: Devnet, epoch: Epoch, weights: Sequence[int] | None = None
+) -> ScoreVector:
+    """Commit, reveal (every committee validator, the same score vector: ``weights`` in the
+    epoch's chain order, equal by default, turned into nano units), finalize and claim every
+    paid file with its Merkle proof: mints the tokens that make governance possible."""
     cfg = DatasetConfig(devnet.chain, devnet.address("DatasetConfig"))
     windows = cfg.epochWindows(DATASET, epoch)
     registry = SubmissionRegistry(devnet.chain, devnet.address("SubmissionRegistry"))
     board_address = devnet.address("ScoreBoard")
-    file_ids = registry.epochFiles(DATASET, epoch)
-    scores = tuple(Bps(s) for s in (scores_bps or [5000] * len(file_ids)))
-    commitments = {}
+    file_ids = [r.file_id for r in registry.epoch_records(DATASET, epoch)]
+    shares = [Fraction(w) for w in (weights or [1] * len(file_ids))]
+    units = to_units(dict(zip(file_ids, shares, strict=True)))
+    vector = ScoreVector.from_units(DATASET, epoch, units)
+    cid = MemoryBlobStore().add(vector.encode())
     committee = {
         a.lower() for a in ScoreBoard(devnet.chain, board_address).committee(DATASET, epoch)
     }
     members = [v for v in devnet.validators if v.address.lower() in committee]
+    salts = {}
     for v in members:
-        c = ScoreCommitment(
+        salt = new_salt()
+        digest = score_commitment(
             chain_id=devnet.chain.chain_id,
             score_board=board_address,
             dataset_id=DATASET,
             epoch=epoch,
             validator=v.address,
-            file_ids=tuple(file_ids),
-            scores_bps=scores,
-            salt=new_salt(),
+            root=vector.root,
+            total=vector.total,
+            salt=salt,
         )
-        ScoreBoard(devnet.client(v), board_address).commit(DATASET, epoch, c.digest())
-        commitments[v.address] = c
+        ScoreBoard(devnet.client(v), board_address).commit(DATASET, epoch, digest)
+        salts[v.address] = salt
     devnet.time.mine_to(windows.reveal_start)
     for v in members:
-        c = commitments[v.address]
-        ScoreBoard(devnet.client(v), board_address).reveal(DATASET, epoch, list(scores), c.salt)
+        ScoreBoard(devnet.client(v), board_address).reveal(
+            DATASET, epoch, vector.root, vector.total, cid, salts[v.address]
+        )
     devnet.time.mine_to(windows.finalize_from)
     ScoreBoard(devnet.client(devnet.spare[1]), board_address).finalize(DATASET, epoch)
     rewards = RewardDistributor(devnet.client(devnet.spare[1]), devnet.address("RewardDistributor"))
     for f in file_ids:
-        rewards.claim(DATASET, epoch, f)
+        if vector.value(f) > 0:
+            rewards.claim(DATASET, epoch, f, vector.value(f), vector.proof(f))
     devnet.time.mine(1)
+    return vector
+
+
+def score_commitment(
+    *,
+    chain_id: int,
+    score_board: str,
+    dataset_id: int,
+    epoch: int,
+    validator: str,
+    root: bytes,
+    total: int,
+    salt: bytes,
+) -> bytes:
+    """ScoreBoard v2's commitment, written out from the contract's definition (a cross-check of
+    the daemon's own ``validator.daemon.commitment``, which the vectors pin)."""
+    return keccak(
+        encode(
+            ["uint256", "address", "uint256", "uint64", "address", "bytes32", "uint256", "bytes32"],
+            [chain_id, score_board, dataset_id, epoch, validator, root, total, salt],
+        )
+    )
 
 
 def run_epoch(
-    devnet: Devnet, contributors: Sequence[LocalAccount], scores_bps: Sequence[int]
+    devnet: Devnet, contributors: Sequence[LocalAccount], weights: Sequence[int]
 ) -> tuple[Epoch, list[bytes]]:
-    """One file per contributor in a fresh epoch, scored ``scores_bps`` by the committee,
+    """One file per contributor in a fresh epoch, valued in proportion to ``weights``,
     finalized and claimed, so each contributor ends up holding (self-delegated) votes."""
     epoch = open_fresh_epoch(devnet)
     store = MemoryBlobStore()
@@ -182,7 +215,7 @@ def run_epoch(
         for i, who in enumerate(contributors)
     ]
     close_and_fix_seed(devnet, epoch)
-    score_and_reward(devnet, epoch, scores_bps)
+    score_and_reward(devnet, epoch, weights)
     return epoch, files
 
 

@@ -1,9 +1,13 @@
-"""The whole protocol driven from Python on anvil: submit, score, finalize, claim, rent, govern.
+"""Protocol v2 driven from Python on anvil: submit, score, finalize, claim, rent, govern.
 
-One epoch with 4 committee validators: two honest, one dishonest (inverted scores, a minority of
-revealed stake), one that commits and never reveals (slashed). Contributors claim exactly
-floor(E_c * s_j / sum(s)). A renter's request is granted through delegate / propose / vote /
-queue / execute and holders claim its fee pro rata; a second request is voted down and refunded.
+One epoch with 4 committee validators: three reveal the same score root (a quorum of stake),
+one reveals another root (its agreement EMA falls). Contributors, one of them relayed, pay the
+bond with ``submit`` and claim exactly floor(E_c * v_j / sum(v)) with a Merkle proof, getting
+the bond back; a 0-valued file's bond is forfeited to the treasury by a proof. The next epoch
+has no quorum (two of four reveal, two commit and stay silent and are slashed): nobody is paid,
+its emission rolls over, and its bonds are refundable. A renter's request is granted through
+delegate / propose / vote / queue / execute and holders claim its fee pro rata; a second request
+is voted down and refunded.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass
+from fractions import Fraction
 
 import pytest
 from eth_account.signers.local import LocalAccount
@@ -19,6 +24,7 @@ from web3 import Web3
 from node.chain.access import AccessRegistry
 from node.chain.dataset_config import DatasetConfig
 from node.chain.eip712 import SubmissionMessage, sign
+from node.chain.errors import ContractRevert
 from node.chain.escrow import RentalEscrow, RequestStatus
 from node.chain.governor import DataDAOGovernor, ProposalState, VoteType
 from node.chain.registry import SubmissionRegistry
@@ -26,9 +32,11 @@ from node.chain.rewards import RewardDistributor
 from node.chain.scoreboard import ScoreBoard
 from node.chain.staking import ValidatorStaking
 from node.chain.token import DatasetToken
-from node.types import Bps, DatasetId, Epoch, ReqId
+from node.protocol.scorevector import ScoreVector, to_units
+from node.types import DatasetId, Epoch, FileId, ReqId
 from tests.integration.conftest import Devnet
-from validator.daemon.commitment import ScoreCommitment, new_salt
+from tests.integration.helpers import score_commitment
+from validator.daemon.commitment import new_salt
 
 pytestmark = pytest.mark.integration
 
@@ -46,13 +54,11 @@ def submission(devnet: Devnet, who: LocalAccount, epoch: Epoch) -> SubmissionMes
     return SubmissionMessage(
         contributor=who.address,
         datasetId=DATASET,
-        fileId=secrets.token_bytes(32),
         cid="bafkrei" + secrets.token_hex(20),
         headerHash=secrets.token_bytes(32),
         contentCommitment=secrets.token_bytes(32),
         ritualId=int(devnet.deployment.extra["ritual_id"]),
         epoch=epoch,
-        nonce=secrets.randbits(64),
         deadline=int(time.time()) + 3600,
     )
 
@@ -61,6 +67,57 @@ def signed(devnet: Devnet, m: SubmissionMessage, who: LocalAccount) -> bytes:
     return sign(
         m, who, chain_id=devnet.chain.chain_id, registry=devnet.address("SubmissionRegistry")
     )
+
+
+def submit_all(devnet: Devnet, epoch: Epoch, bond: int) -> list[Submitted]:
+    """One file per contributor; contributor 0's is relayed by a third party who pays gas and
+    bond (the bond goes back to the contributor)."""
+    registry = devnet.address("SubmissionRegistry")
+    files: list[Submitted] = []
+    for i, who in enumerate(devnet.contributors[:4]):
+        m = submission(devnet, who, epoch)
+        sender = devnet.spare[0] if i == 0 else who
+        SubmissionRegistry(devnet.client(sender), registry).submit(m, signed(devnet, m, who), bond)
+        files.append(Submitted(bytes(m.file_id()), who))
+    return files
+
+
+def commit_reveal(
+    devnet: Devnet,
+    epoch: Epoch,
+    plans: dict[int, ScoreVector],
+    *,
+    silent: tuple[int, ...] = (),
+) -> None:
+    """Validators i commit plans[i] and reveal it, except the ``silent`` ones."""
+    cfg = DatasetConfig(devnet.chain, devnet.address("DatasetConfig"))
+    board = ScoreBoard(devnet.chain, devnet.address("ScoreBoard"))
+    windows = cfg.epochWindows(DATASET, epoch)
+    devnet.time.mine_to(windows.close_block)
+    ScoreBoard(devnet.client(devnet.spare[1]), board.address).fixSeed(DATASET, epoch)
+    salts = {}
+    for i, vector in plans.items():
+        v = devnet.validators[i]
+        salts[i] = new_salt()
+        digest = score_commitment(
+            chain_id=devnet.chain.chain_id,
+            score_board=board.address,
+            dataset_id=DATASET,
+            epoch=epoch,
+            validator=v.address,
+            root=vector.root,
+            total=vector.total,
+            salt=salts[i],
+        )
+        ScoreBoard(devnet.client(v), board.address).commit(DATASET, epoch, digest)
+        assert board.commitmentOf(DATASET, epoch, v.address) == digest
+    devnet.time.mine_to(windows.reveal_start)
+    for i, vector in plans.items():
+        if i not in silent:
+            ScoreBoard(devnet.client(devnet.validators[i]), board.address).reveal(
+                DATASET, epoch, vector.root, vector.total, "bafkrei-vector", salts[i]
+            )
+    devnet.time.mine_to(windows.finalize_from)
 
 
 def test_full_lifecycle(devnet: Devnet, snapshot: None) -> None:
@@ -72,104 +129,110 @@ def test_full_lifecycle(devnet: Devnet, snapshot: None) -> None:
     token = DatasetToken(devnet.chain, devnet.address("DatasetToken"))
     staking = ValidatorStaking(devnet.chain, devnet.address("ValidatorStaking"))
     dataset = cfg.dataset(DATASET)
+    bond = cfg.submissionBond(DATASET)
+    assert bond > 0
+    w3 = devnet.chain.w3
 
     # --- submit: move to the start of a fresh epoch so all submissions land in one window
     epoch = Epoch(cfg.currentEpoch(DATASET) + 1)
     windows = cfg.epochWindows(DATASET, epoch)
-    devnet.time.mine_to(windows.submit_start - 1)
-    assert cfg.currentEpoch(DATASET) == epoch - 1
-    devnet.time.mine(1)
-    files: list[Submitted] = []
-    for i, who in enumerate(devnet.contributors[:4]):
-        m = submission(devnet, who, epoch)
-        sig = signed(devnet, m, who)
-        # contributor 0's submission is relayed by a third party who pays the gas
-        sender = devnet.spare[0] if i == 0 else who
-        SubmissionRegistry(devnet.client(sender), registry.address).submit(m, sig)
-        files.append(Submitted(m.fileId, who))
-    file_ids = registry.epochFiles(DATASET, epoch)
-    assert file_ids == [f.file_id for f in files]
-    assert registry.submissionOf(files[0].file_id).contributor == devnet.contributors[0].address
+    devnet.time.mine_to(windows.submit_start)
+    assert cfg.currentEpoch(DATASET) == epoch
+    files = submit_all(devnet, epoch, bond)
+    records = registry.epoch_records(DATASET, epoch)
+    assert [r.file_id for r in records] == [f.file_id for f in files]
+    assert registry.record(files[0].file_id).contributor == devnet.contributors[0].address
+    assert registry.stored(files[0].file_id).bond == bond
 
-    # --- commit: honest v0, v1 agree; v2 is dishonest (inverted); v3 commits, never reveals
-    honest = [Bps(s) for s in (9000, 6000, 3000, 500)]
-    honest_v1 = [Bps(s) for s in (8800, 6200, 2900, 600)]
-    dishonest = [Bps(BPS - s) for s in honest]
-    plans = {0: honest, 1: honest_v1, 2: dishonest, 3: honest}
-    devnet.time.mine_to(windows.close_block)
-    ScoreBoard(devnet.client(devnet.spare[1]), board.address).fixSeed(DATASET, epoch)
-    seed = board.epochSeed(DATASET, epoch)
-    assert seed != b"\x00" * 32
-    committee = board.committee(DATASET, epoch)
-    assert sorted(committee) == sorted(v.address for v in devnet.validators)
-    commitments: dict[int, ScoreCommitment] = {}
-    for i, scores in plans.items():
-        v = devnet.validators[i]
-        c = ScoreCommitment(
-            chain_id=devnet.chain.chain_id,
-            score_board=board.address,
-            dataset_id=DATASET,
-            epoch=epoch,
-            validator=v.address,
-            file_ids=tuple(file_ids),
-            scores_bps=tuple(scores),
-            salt=new_salt(),
-        )
-        ScoreBoard(devnet.client(v), board.address).commit(DATASET, epoch, c.digest())
-        commitments[i] = c
-    v0 = devnet.validators[0].address
-    assert board.commitmentOf(DATASET, epoch, v0) == commitments[0].digest()
-
-    # --- reveal (v3 stays silent)
-    devnet.time.mine_to(windows.reveal_start)
-    for i in (0, 1, 2):
-        c = commitments[i]
-        ScoreBoard(devnet.client(devnet.validators[i]), board.address).reveal(
-            DATASET, epoch, list(c.scores_bps), c.salt
-        )
-    assert board.revealedScores(DATASET, epoch, devnet.validators[2].address) == dishonest
-
-    # --- finalize (permissionless)
-    silent = devnet.validators[3].address
-    stake_before = staking.stakeOf(silent)
-    ema_before = board.agreementEma(devnet.validators[2].address)
-    devnet.time.mine_to(windows.finalize_from)
+    # --- score: v0, v1, v2 reveal the honest vector (a quorum); v3 reveals another root
+    ids = [FileId(f.file_id) for f in files]
+    honest = ScoreVector.from_units(
+        DATASET, epoch, to_units(dict(zip(ids, map(Fraction, (9, 6, 3, 0)), strict=True)))
+    )
+    other = ScoreVector.from_units(
+        DATASET, epoch, to_units(dict(zip(ids, map(Fraction, (0, 3, 6, 9)), strict=True)))
+    )
+    ema_before = board.agreementEma(devnet.validators[3].address)
+    commit_reveal(devnet, epoch, {0: honest, 1: honest, 2: honest, 3: other})
     ScoreBoard(devnet.client(devnet.spare[2]), board.address).finalize(DATASET, epoch)
     status = board.epochStatus(DATASET, epoch)
     assert status.finalized
     assert status.quorum_met
-    finals = [board.finalScore(DATASET, epoch, f) for f in file_ids]
-    for j, final in enumerate(finals):
-        lo, hi = sorted((honest[j], honest_v1[j]))
-        assert lo <= final <= hi, "the dishonest minority moved a score outside the honest range"
-    assert staking.stakeOf(silent) < stake_before, "the non-revealer was not slashed"
-    assert board.agreementEma(devnet.validators[2].address) < ema_before
-    assert board.agreementEma(devnet.validators[0].address) >= board.agreementEma(
-        devnet.validators[2].address
+    assert board.finalizedRoot(DATASET, epoch) == (honest.root, honest.total)
+    assert board.agreementEma(devnet.validators[3].address) < ema_before
+    assert board.agreementEma(devnet.validators[0].address) > board.agreementEma(
+        devnet.validators[3].address
     )
 
-    # --- claims: exactly floor(E_c * s_j / sum s)
-    e_total = dataset.emission_per_epoch
-    e_c = e_total * (BPS - dataset.validator_share_bps) // BPS
-    total_score = sum(finals)
-    for f, s in zip(files, finals, strict=True):
-        expected = e_c * s // total_score
-        assert rewards.contributorReward(DATASET, epoch, f.file_id) == expected
+    # --- claims: exactly floor(E_c * v_j / sum v) with the bond back; a 0 forfeits its bond
+    e_total = rewards.epochRewards(DATASET, epoch).emission
+    assert e_total >= dataset.emission_per_epoch  # plus whatever earlier epochs rolled over
+    e_c = rewards.epochRewards(DATASET, epoch).contributor_pool
+    assert (
+        e_c
+        == rewards.epochRewards(DATASET, epoch).emission
+        * (BPS - dataset.validator_share_bps)
+        // BPS
+    )
+    relayer = RewardDistributor(devnet.client(devnet.spare[0]), rewards.address)
+    for f in files:
+        value = honest.value(f.file_id)
         before = token.balanceOf(f.contributor.address)
-        RewardDistributor(devnet.client(devnet.spare[0]), rewards.address).claim(
-            DATASET, epoch, f.file_id
-        )
+        if value == 0:
+            with pytest.raises(ContractRevert):  # nothing to claim, whatever the proof says
+                relayer.claim(DATASET, epoch, f.file_id, 1, honest.proof(f.file_id))
+            treasury = rewards.contract.functions.treasury().call()
+            t_before = w3.eth.get_balance(treasury)
+            relayer.forfeitBond(DATASET, epoch, f.file_id, honest.proof(f.file_id))
+            assert w3.eth.get_balance(treasury) - t_before == bond
+            assert registry.stored(f.file_id).bond == 0
+            continue
+        expected = e_c * value // honest.total
+        with pytest.raises(ContractRevert):  # a claim of more than the root says fails
+            relayer.claim(DATASET, epoch, f.file_id, value + 1, honest.proof(f.file_id))
+        eth_before = w3.eth.get_balance(f.contributor.address)
+        receipt = relayer.claim(DATASET, epoch, f.file_id, value, honest.proof(f.file_id))
+        assert relayer.claimed_amounts(receipt) == [(expected, bond)]
         assert token.balanceOf(f.contributor.address) - before == expected
+        assert w3.eth.get_balance(f.contributor.address) - eth_before == bond
+        with pytest.raises(ContractRevert):  # once only
+            relayer.claim(DATASET, epoch, f.file_id, value, honest.proof(f.file_id))
     for i in (0, 1, 2):
         as_validator = RewardDistributor(devnet.client(devnet.validators[i]), rewards.address)
         as_validator.claimValidatorReward(DATASET, epoch)
     assert rewards.epochRewards(DATASET, epoch).minted <= e_total
 
+    # --- the next epoch has no quorum: two reveal, two stay silent and are slashed
+    nxt = Epoch(epoch + 1)
+    devnet.time.mine_to(cfg.epochWindows(DATASET, nxt).submit_start)
+    more = submit_all(devnet, nxt, bond)
+    vec = ScoreVector.from_units(
+        DATASET, nxt, to_units({FileId(f.file_id): Fraction(1) for f in more})
+    )
+    silent = [devnet.validators[i].address for i in (2, 3)]
+    stakes = [staking.stakeOf(v) for v in silent]
+    carried = rewards.carriedEmission(DATASET)
+    commit_reveal(devnet, nxt, dict.fromkeys(range(4), vec), silent=(2, 3))
+    ScoreBoard(devnet.client(devnet.spare[2]), board.address).finalize(DATASET, nxt)
+    status = board.epochStatus(DATASET, nxt)
+    assert status.finalized
+    assert not status.quorum_met
+    assert all(staking.stakeOf(v) < s for v, s in zip(silent, stakes, strict=True))
+    assert rewards.carriedEmission(DATASET) == carried + dataset.emission_per_epoch
+    with pytest.raises(ContractRevert):
+        relayer.claim(
+            DATASET, nxt, more[0].file_id, vec.value(more[0].file_id), vec.proof(more[0].file_id)
+        )
+    eth_before = w3.eth.get_balance(more[1].contributor.address)
+    relayer.refundBond(DATASET, nxt, more[1].file_id)
+    assert w3.eth.get_balance(more[1].contributor.address) - eth_before == bond
+    files = files[:3]  # the holders below: the three paid contributors
+
     # --- access: delegate, propose, vote, queue, execute; then holders claim the fee
     holders = [f.contributor for f in files]
     # the first mint self-delegated every holder
     assert token.getVotes(holders[0].address) == token.balanceOf(holders[0].address)
-    DatasetToken(devnet.client(holders[3]), token.address).delegate(holders[2].address)
+    DatasetToken(devnet.client(holders[2]), token.address).delegate(holders[1].address)
     renter, loser = devnet.spare[2], devnet.spare[3]
     escrow = RentalEscrow(devnet.chain, devnet.address("RentalEscrow"))
     access = AccessRegistry(devnet.chain, devnet.address("AccessRegistry"))
@@ -187,7 +250,7 @@ def test_full_lifecycle(devnet: Devnet, snapshot: None) -> None:
     pid2 = escrow.with_client(devnet.client(holders[0])).proposeGrant(req2)
     assert pid1 == escrow.grantProposalId(req)
     devnet.time.mine(governor.votingDelay() + 1)
-    for h in holders[:3]:
+    for h in holders[:2]:
         DataDAOGovernor(devnet.client(h), governor.address).castVote(pid1, VoteType.FOR)
         DataDAOGovernor(devnet.client(h), governor.address).castVote(pid2, VoteType.AGAINST)
     devnet.time.mine(governor.votingPeriod() + 1)
