@@ -38,6 +38,7 @@ from node.chain.anvil import devnet_account
 from node.chain.deployment import Deployment
 from node.demo.data import make_exports
 from node.demo.procs import DemoInterrupted, Supervisor, signals_raise
+from node.demo.proofs import check_proofs
 from node.demo.stages import (
     ContributorOutcome,
     DemoNet,
@@ -250,6 +251,16 @@ def _run(
             net, epoch, contributors, sup=sup, services=services, report=say, timeout_s=timeout_s
         )
         check_rewards(contributors, scoring)
+        proof_check = check_proofs(
+            home, scoring.committee, int(epoch), int(net.dataset), exports, contributors
+        )
+        say(
+            f"ownership proofs: {proof_check.policy}; "
+            + ", ".join(
+                f"{r.name} {r.method or 'unproven'} {r.score_bps}/{r.value_bps} bps"
+                for r in proof_check.rows
+            )
+        )
         busy = scoring.daemon_seconds
         if busy:
             say(
@@ -280,6 +291,7 @@ def _run(
         "epoch": int(epoch),
         "contributors": [o.as_json() for o in contributors],
         "scoring": scoring.as_json(),
+        "proofs": proof_check.as_json(),
         "minted": str(minted),
         "forfeited_wei": str(forfeited),
         "governance": gov.as_json(),
