@@ -39,22 +39,27 @@ def _message(devnet: Devnet, who: LocalAccount, **overrides: Any) -> SubmissionM
     base = SubmissionMessage(
         contributor=who.address,
         datasetId=DATASET,
-        fileId=secrets.token_bytes(32),
         cid="bafkrei" + secrets.token_hex(20),
         headerHash=secrets.token_bytes(32),
         contentCommitment=secrets.token_bytes(32),
         ritualId=int(devnet.deployment.extra["ritual_id"]),
         epoch=cfg.currentEpoch(DATASET),
-        nonce=secrets.randbits(64),
         deadline=int(time.time()) + 3600,
     )
     return dataclasses.replace(base, **overrides)
 
 
-def _submit(devnet: Devnet, m: SubmissionMessage, signer: LocalAccount) -> None:
+def _bond(devnet: Devnet) -> int:
+    return DatasetConfig(devnet.chain, devnet.address("DatasetConfig")).submissionBond(DATASET)
+
+
+def _submit(
+    devnet: Devnet, m: SubmissionMessage, signer: LocalAccount, bond: int | None = None
+) -> None:
     registry = devnet.address("SubmissionRegistry")
     sig = sign(m, signer, chain_id=devnet.chain.chain_id, registry=registry)
-    SubmissionRegistry(devnet.client(signer), registry).submit(m, sig)
+    paid = _bond(devnet) if bond is None else bond
+    SubmissionRegistry(devnet.client(signer), registry).submit(m, sig, paid)
 
 
 def _assert_reverts_unchanged(
@@ -83,30 +88,42 @@ def test_submission_rejections(devnet: Devnet, snapshot: None) -> None:
     first = _message(devnet, who)
     _submit(devnet, first, who)
     epoch = cfg.currentEpoch(DATASET)
-    cases: list[tuple[type[ContractRevert], SubmissionMessage, LocalAccount]] = [
-        (errors.SubmissionRegistryNonceUsed, _message(devnet, who, nonce=first.nonce), who),
+    cases: list[tuple[type[ContractRevert], SubmissionMessage, LocalAccount, int | None]] = [
+        # a replayed signature derives the same file id
+        (errors.SubmissionRegistryDuplicateFileId, first, who, None),
+        # the same contributor's content twice (another contributor may: validators judge it)
         (
             errors.SubmissionRegistryDuplicateContent,
-            _message(devnet, other, contentCommitment=first.contentCommitment),
-            other,
+            _message(devnet, who, contentCommitment=first.contentCommitment),
+            who,
+            None,
         ),
+        (errors.SubmissionRegistryWrongBond, _message(devnet, who), who, 0),
+        (errors.SubmissionRegistryWrongBond, _message(devnet, who), who, _bond(devnet) + 1),
         (
-            errors.SubmissionRegistryDuplicateFileId,
-            _message(devnet, other, fileId=first.fileId),
-            other,
+            errors.SubmissionRegistryWrongEpoch,
+            _message(devnet, who, epoch=Epoch(epoch + 1)),
+            who,
+            None,
         ),
-        (errors.SubmissionRegistryWrongEpoch, _message(devnet, who, epoch=Epoch(epoch + 1)), who),
-        (errors.SubmissionRegistryExpired, _message(devnet, who, deadline=1), who),
-        (errors.SubmissionRegistryRitualNotActive, _message(devnet, who, ritualId=99), who),
-        (errors.SubmissionRegistryEmptyCid, _message(devnet, who, cid=""), who),
-        (errors.SubmissionRegistryUnknownDataset, _message(devnet, who, datasetId=42), who),
-        (errors.SubmissionRegistryZeroFileId, _message(devnet, who, fileId=b"\x00" * 32), who),
+        (errors.SubmissionRegistryExpired, _message(devnet, who, deadline=1), who, None),
+        (errors.SubmissionRegistryRitualNotActive, _message(devnet, who, ritualId=99), who, None),
+        (errors.SubmissionRegistryEmptyCid, _message(devnet, who, cid=""), who, None),
+        (errors.SubmissionRegistryUnknownDataset, _message(devnet, who, datasetId=42), who, None),
     ]
-    for expected, message, signer in cases:
+    for expected, message, signer, bond in cases:
         err = _assert_reverts_unchanged(
-            devnet, expected, functools.partial(_submit, devnet, message, signer)
+            devnet, expected, functools.partial(_submit, devnet, message, signer, bond)
         )
         assert err.error_name == expected.error_name
+    # a copy of the first submission under another contributor's name and signature lands,
+    # under a file id of its own: it cannot take the original's id or lock its content out
+    copy = dataclasses.replace(first, contributor=other.address)
+    _submit(devnet, copy, other)
+    registry_view = SubmissionRegistry(devnet.chain, devnet.address("SubmissionRegistry"))
+    assert copy.file_id() != first.file_id()
+    assert registry_view.stored(first.file_id()).contributor == who.address
+    assert registry_view.stored(copy.file_id()).contributor == other.address
     # signed by someone other than the declared contributor
     forged = _message(devnet, who)
     registry = devnet.address("SubmissionRegistry")
@@ -114,7 +131,9 @@ def test_submission_rejections(devnet: Devnet, snapshot: None) -> None:
     err = _assert_reverts_unchanged(
         devnet,
         errors.SubmissionRegistryInvalidSignature,
-        lambda: SubmissionRegistry(devnet.client(other), registry).submit(forged, bad_sig),
+        lambda: SubmissionRegistry(devnet.client(other), registry).submit(
+            forged, bad_sig, _bond(devnet)
+        ),
     )
     assert err.fields["contributor"] == who.address
 
@@ -202,7 +221,7 @@ def test_economic_rejections(devnet: Devnet, snapshot: None) -> None:
     _assert_reverts_unchanged(
         devnet,
         errors.RewardDistributorNotFinalized,
-        lambda: rewards.claim(DATASET, Epoch(0), b"\x01" * 32),
+        lambda: rewards.claim(DATASET, Epoch(0), b"\x01" * 32, 1, []),
     )
 
 
