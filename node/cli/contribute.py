@@ -1,4 +1,4 @@
-"""``datadao contribute PATH`` · ``datadao submissions`` · ``datadao rewards [--claim]``.
+"""``datadao contribute PATH`` · ``datadao submissions`` (``rewards`` is in ``node.cli.rewards``).
 
 The contributor's commands. ``contribute`` runs :class:`~node.pipeline.ContributionPipeline`
 with progress bars (bytes and rates for parse, seal and upload) and ends with a summary table;
@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,7 @@ from node.chain.deployment import Deployment
 from node.chain.errors import ChainUnavailable
 from node.chain.registry import SubmissionRecord
 from node.cli.options import account_index_option, console, settings_of
-from node.cli.output import id_column, json_option, print_json, shown_id, uint, warn
+from node.cli.output import id_column, json_option, print_json, shown_id, warn
 from node.db import crud
 from node.db.engine import open_database
 from node.db.models import Submission, SubmissionPublic, SubmissionStatus
@@ -65,7 +66,7 @@ from node.proofs.attach import read_proof_file
 from node.services import contributor
 from node.services.node import UiNode
 from node.settings import NodeSettings
-from node.types import DatasetId, Epoch
+from node.types import DatasetId
 from node.wiring import connect, load_account
 
 
@@ -194,7 +195,7 @@ def _summary(result: ContributionResult) -> Table:
     pii = ", ".join(f"{k} {v}" for k, v in sorted(s.pii_removed.items()) if v) or "none"
     table.add_row("PII removed", pii)
     table.add_row("contributor", s.contributor)
-    table.add_row("file id", s.file_id)
+    table.add_row("file id", s.file_id or "")
     table.add_row("commitment", s.content_commitment)
     table.add_row("CID", s.cid or "")
     table.add_row("header hash", s.header_hash or "")
@@ -208,6 +209,21 @@ def _summary(result: ContributionResult) -> Table:
 
 
 # --------------------------------------------------------------------------------- commands
+
+
+def _wei(eth: str) -> int:
+    """An ETH amount typed by a person, exactly, in wei (no float rounding)."""
+    bad = click.BadParameter(f"{eth!r} is not an amount of ETH", param_hint="--max-bond")
+    try:
+        amount = Decimal(eth)
+        if not amount.is_finite() or amount < 0:
+            raise bad
+        wei = amount.scaleb(18)
+    except InvalidOperation:
+        raise bad from None
+    if wei != wei.to_integral_value():
+        raise bad
+    return int(wei)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -272,6 +288,16 @@ def _on_chain_json(record: SubmissionRecord | None) -> dict[str, Any]:
     help="An ownership proof sealed with the export (the platform's export e-mail .eml, a "
     "Reclaim JSON); check it first with datadao inspect --proof.",
 )
+@click.option(
+    "--max-bond",
+    "max_bond_eth",
+    type=str,
+    default=None,
+    metavar="ETH",
+    help="Refuse to send if the dataset's submission bond is above this (in ETH). The bond "
+    "is shown before it is paid; it comes back with a paid claim and is forfeited if the file "
+    "scores 0.",
+)
 @account_index_option
 @json_option
 @click.pass_context
@@ -281,6 +307,7 @@ def contribute(
     platform: str,
     no_scrub: bool,
     proof_files: tuple[str, ...],
+    max_bond_eth: str | None,
     account_index: int | None,
     as_json: bool,
 ) -> None:
@@ -293,6 +320,7 @@ def contribute(
     if not path.exists():  # before connecting: a typo must not read as "the chain is down"
         raise ExportUnreadable(path, "no such file or directory")
     proofs = tuple(read_proof_file(p) for p in proof_files)  # bad proof files: before the chain
+    max_bond = None if max_bond_eth is None else _wei(max_bond_eth)
     settings = settings_of(ctx)
     out = console(stderr=as_json)  # with --json, stdout carries only the JSON
     crash_after = crash_after_from_env()
@@ -307,6 +335,7 @@ def contribute(
                 progress=bars,
                 crash_after=crash_after,
                 proofs=proofs,
+                max_bond=max_bond,
             )
     finally:
         node.close()
@@ -363,9 +392,11 @@ class _ChainView:
     def _lost(self, err: ChainUnavailable) -> None:
         self.gateway, self.unreachable = None, err.url
 
-    def record(self, file_id: str) -> SubmissionRecord | _Unknown | None:
+    def record(self, file_id: str | None) -> SubmissionRecord | _Unknown | None:
         if self.gateway is None:
             return _UNKNOWN
+        if file_id is None:  # not sealed yet: v2 derives the file id from the sealed header
+            return None
         try:
             return self.gateway.submission(bytes.fromhex(file_id.removeprefix("0x")))
         except ChainUnavailable as err:
@@ -456,72 +487,4 @@ def submissions(ctx: click.Context, account_index: int | None, as_json: bool) ->
     out.print(table)
 
 
-@click.command()
-@click.option("--claim", is_flag=True, help="Claim every finalized, unclaimed reward.")
-@account_index_option
-@json_option
-@click.pass_context
-def rewards(ctx: click.Context, claim: bool, account_index: int | None, as_json: bool) -> None:
-    """Per registered submission: epoch, final score, reward and whether it was claimed."""
-    found: list[dict[str, Any]] = []
-    claimed_now = 0
-    with _node(settings_of(ctx), account_index, signer=claim) as node:
-        contributor = node.chain.address if node.chain.has_signer else None
-        board = node.contracts.board
-        distributor = node.contracts.rewards
-        rows = _rows(
-            node.engine, node.deployment, node.chain.chain_id, node.dataset_id, contributor
-        )
-        for row in rows:
-            if row.status is not SubmissionStatus.REGISTERED:
-                continue
-            epoch = Epoch(int(row.epoch or 0))
-            file_id = bytes.fromhex(row.file_id[2:])
-            finalized = distributor.epochRewards(node.dataset_id, epoch).finalized
-            score = board.finalScore(node.dataset_id, epoch, file_id) if finalized else None
-            reward = distributor.contributorReward(node.dataset_id, epoch, file_id)
-            claimed = distributor.claimed(node.dataset_id, epoch, file_id)
-            if claim and finalized and reward > 0 and not claimed:
-                distributor.claim(node.dataset_id, epoch, file_id)
-                claimed, claimed_now = True, claimed_now + reward
-            found.append(
-                {
-                    "id": row.id,
-                    "epoch": int(epoch),
-                    "file_id": row.file_id,
-                    "cid": row.cid,
-                    "finalized": finalized,
-                    "score_bps": None if score is None else int(score),
-                    "reward": uint(reward),
-                    "claimed": claimed,
-                }
-            )
-    if as_json:
-        print_json({"claimed_now": uint(claimed_now), "rewards": found})
-        return
-    out = console()
-    if not found:
-        out.print("no registered submissions for this deployment")
-    else:
-        table = Table(title="rewards", title_justify="left")
-        table.add_column("#")
-        table.add_column("epoch")
-        id_column(table, "file id")
-        for name in ("finalized", "score (bps)", "reward", "claimed"):
-            table.add_column(name)
-        for r in found:
-            table.add_row(
-                str(r["id"]),
-                str(r["epoch"]),
-                shown_id(out, r["file_id"]),
-                "yes" if r["finalized"] else "no",
-                "" if r["score_bps"] is None else str(r["score_bps"]),
-                r["reward"],
-                "yes" if r["claimed"] else "no",
-            )
-        out.print(table)
-    if claim:
-        out.print(f"claimed {claimed_now} token units now")
-
-
-__all__ = ["contribute", "rewards", "submission_json", "submissions"]
+__all__ = ["contribute", "submission_json", "submissions"]

@@ -43,7 +43,7 @@ NODE_COMMANDS: dict[str, str] = {
     "inspect": "node.cli.inspect:inspect",
     "contribute": "node.cli.contribute:contribute",
     "submissions": "node.cli.contribute:submissions",
-    "rewards": "node.cli.contribute:rewards",
+    "rewards": "node.cli.rewards:rewards",
     "devnet": "node.cli.devnet:devnet",
     "gov": "node.cli.gov:gov",
     "renter": "node.cli.renter:renter",

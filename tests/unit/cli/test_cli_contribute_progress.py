@@ -32,6 +32,7 @@ class _ChainNotNeeded:
     chain_id = 31337
     registry = "0x" + "22" * 20
     dataset_id = 1
+    contributor = "0x" + "33" * 20  # v2: local rows are looked up per contributor
 
     def __getattr__(self, name: str) -> Any:
         raise _StopAfterParsing(name)
