@@ -33,6 +33,7 @@ __all__ = [
     "overview",
     "propose_grant",
     "propose_revoke",
+    "propose_submission_bond",
     "queue",
     "vote",
 ]
@@ -215,6 +216,24 @@ def propose_revoke(c: ChainContext, req: int, reason: str = "") -> int:
         values=[0],
         calldatas=[bytes.fromhex(call._encode_transaction_data()[2:])],
         description=f"Revoke access request #{req}" + (f": {reason}" if reason else ""),
+    )
+    return c.contracts.governor.propose(proposal)
+
+
+def propose_submission_bond(c: ChainContext, bond_wei: int, reason: str = "") -> int:
+    """Propose ``DatasetConfig.setSubmissionBond(dataset, bond)`` through the timelock (the
+    config's owner): the ETH every submission must send, returned with a paid claim and
+    forfeited to the treasury with a proof of a 0 score."""
+    if not 0 <= bond_wei < 1 << 96:
+        raise GovernanceError("the submission bond must fit in uint96 wei")
+    config = c.contracts.config
+    call = config.contract.functions.setSubmissionBond(int(c.dataset_id), bond_wei)
+    proposal = GrantProposal(
+        targets=[config.address],
+        values=[0],
+        calldatas=[bytes.fromhex(call._encode_transaction_data()[2:])],
+        description=f"Set dataset {c.dataset_id}'s submission bond to {bond_wei} wei"
+        + (f": {reason}" if reason else ""),
     )
     return c.contracts.governor.propose(proposal)
 
