@@ -10,6 +10,7 @@ import pytest
 from eth_hash.auto import keccak
 
 from node.chain.anvil import devnet_account
+from node.chain.dataset_config import DatasetConfig
 from node.chain.registry import SubmissionRegistry
 from node.db.models import SubmissionStatus
 from node.parsers import ScrubOptions, canonicalize, parse_export, scrub_export
@@ -51,15 +52,18 @@ def test_contribute_registers_what_the_database_records_and_rerun_sends_nothing(
 
     # The chain's record matches the database, field by field.
     registry = SubmissionRegistry(devnet.chain, devnet.address("SubmissionRegistry"))
-    record = registry.submissionOf(file_id)
+    record = registry.record(file_id)
     assert record.contributor == contributor.address
+    config = DatasetConfig(devnet.chain, devnet.address("DatasetConfig"))
+    assert record.bond == config.submissionBond(DatasetId(devnet.deployment.dataset_id)) > 0
+    # v2: the file id is the registry's derivation from the contributor and the header hash
+    assert registry.file_id_of(contributor.address, bytes(record.header_hash)) == file_id
     assert record.cid == row.cid
     assert "0x" + bytes(record.header_hash).hex() == row.header_hash
     assert "0x" + bytes(record.content_commitment).hex() == row.content_commitment
     assert record.epoch == row.epoch
-    assert (
-        registry.fileIdByCommitment(DatasetId(devnet.deployment.dataset_id), expected.commitment)
-        == file_id
+    assert registry.content_submitted(
+        DatasetId(devnet.deployment.dataset_id), contributor.address, expected.commitment
     )
 
     # The stored blob is the sealed file: its header hashes to the registered headerHash.
@@ -67,7 +71,7 @@ def test_contribute_registers_what_the_database_records_and_rerun_sends_nothing(
     blob = read_blob(store, Cid(row.cid or ""), max_bytes=64 << 20)
     header = read_header(io.BytesIO(blob))
     assert keccak(header.encoded) == bytes(record.header_hash)
-    assert header.header.file_id == file_id
+    assert header.header.contributor == contributor.address
     assert header.sealed_length == len(blob)
     assert not list((node_home.home / "sealed").glob("*")), "staging copies are removed"
 

@@ -53,13 +53,14 @@ def assert_exactly_once(
     assert row.status is SubmissionStatus.REGISTERED, row.failure_reason
     commitment = canonicalize(scrub_export(parse_export(export), ScrubOptions())).commitment
     assert row.content_commitment == "0x" + commitment.hex()
+    assert row.file_id is not None
     file_id = bytes.fromhex(row.file_id[2:])
     registry = SubmissionRegistry(devnet.chain, devnet.address("SubmissionRegistry"))
-    assert (
-        registry.fileIdByCommitment(DatasetId(devnet.deployment.dataset_id), commitment) == file_id
+    assert registry.content_submitted(
+        DatasetId(devnet.deployment.dataset_id), row.contributor, commitment
     )
     assert _registrations(devnet, commitment) == [file_id]
-    record = registry.submissionOf(file_id)
+    record = registry.record(file_id)
     assert (record.cid, "0x" + bytes(record.header_hash).hex()) == (row.cid, row.header_hash)
 
     # No orphans: the only pinned root is the registered blob, every block is reachable from
