@@ -25,6 +25,7 @@ def test_create_then_read_back_from_another_session(session: Session, engine: En
         assert again is not None
         assert again.status is S.PARSED  # read back as the enum, not a string
         assert again.pii_removed == {"email": 1}
+        assert row.file_id is not None
         assert crud.get_by_file_id(session=other, file_id=row.file_id) is not None
 
 
