@@ -134,11 +134,19 @@ def close_and_fix_seed(devnet: Devnet, epoch: Epoch) -> None:
 
 
 def score_and_reward(
-    devnet: Devnet, epoch: Epoch, weights: Sequence[int] | None = None
+    devnet: Devnet,
+    epoch: Epoch,
+    weights: Sequence[int] | None = None,
+    *,
+    store: BlobStore | None = None,
+    claim: bool = True,
 ) -> ScoreVector:
     """Commit, reveal (every committee validator, the same score vector: ``weights`` in the
-    epoch's chain order, equal by default, turned into nano units), finalize and claim every
-    paid file with its Merkle proof: mints the tokens that make governance possible."""
+    epoch's chain order, equal by default, turned into nano units), finalize and (``claim``)
+    claim every paid file with its Merkle proof: mints the tokens that make governance possible.
+
+    The vector is published on ``store`` (as validators publish it), so a node reading that
+    store can build its own proofs."""
     cfg = DatasetConfig(devnet.chain, devnet.address("DatasetConfig"))
     windows = cfg.epochWindows(DATASET, epoch)
     registry = SubmissionRegistry(devnet.chain, devnet.address("SubmissionRegistry"))
@@ -147,7 +155,7 @@ def score_and_reward(
     shares = [Fraction(w) for w in (weights or [1] * len(file_ids))]
     units = to_units(dict(zip(file_ids, shares, strict=True)))
     vector = ScoreVector.from_units(DATASET, epoch, units)
-    cid = MemoryBlobStore().add(vector.encode())
+    cid = (store or MemoryBlobStore()).add(vector.encode())
     committee = {
         a.lower() for a in ScoreBoard(devnet.chain, board_address).committee(DATASET, epoch)
     }
@@ -175,7 +183,7 @@ def score_and_reward(
     devnet.time.mine_to(windows.finalize_from)
     ScoreBoard(devnet.client(devnet.spare[1]), board_address).finalize(DATASET, epoch)
     rewards = RewardDistributor(devnet.client(devnet.spare[1]), devnet.address("RewardDistributor"))
-    for f in file_ids:
+    for f in file_ids if claim else ():
         if vector.value(f) > 0:
             rewards.claim(DATASET, epoch, f, vector.value(f), vector.proof(f))
     devnet.time.mine(1)

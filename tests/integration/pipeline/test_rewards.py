@@ -2,58 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from node.chain.anvil import devnet_account
-from node.chain.dataset_config import DatasetConfig
-from node.chain.registry import SubmissionRegistry
 from node.chain.rewards import RewardDistributor
-from node.chain.scoreboard import ScoreBoard
 from node.chain.token import DatasetToken
-from node.types import Bps, DatasetId, Epoch
+from node.types import DatasetId, Epoch
 from tests.integration.conftest import Devnet
+from tests.integration.helpers import close_and_fix_seed, score_and_reward
 from tests.integration.pipeline.conftest import CONTRIBUTOR_INDEX, NodeHome
-from validator.daemon.commitment import ScoreCommitment, new_salt
 
 pytestmark = pytest.mark.integration
-
-SCORE = 7_000
-
-
-def _score_epoch(devnet: Devnet, dataset: DatasetId, epoch: Epoch) -> None:
-    """Every committee validator commits and reveals SCORE for each file; then finalize."""
-    cfg = DatasetConfig(devnet.chain, devnet.address("DatasetConfig"))
-    registry = SubmissionRegistry(devnet.chain, devnet.address("SubmissionRegistry"))
-    board = ScoreBoard(devnet.chain, devnet.address("ScoreBoard"))
-    windows = cfg.epochWindows(dataset, epoch)
-    file_ids = registry.epochFiles(dataset, epoch)
-    devnet.time.mine_to(windows.close_block)
-    ScoreBoard(devnet.client(devnet.spare[1]), board.address).fixSeed(dataset, epoch)
-    commitments = {}
-    for v in devnet.validators:
-        c = ScoreCommitment(
-            chain_id=devnet.chain.chain_id,
-            score_board=board.address,
-            dataset_id=dataset,
-            epoch=epoch,
-            validator=v.address,
-            file_ids=tuple(file_ids),
-            scores_bps=tuple(Bps(SCORE) for _ in file_ids),
-            salt=new_salt(),
-        )
-        ScoreBoard(devnet.client(v), board.address).commit(dataset, epoch, c.digest())
-        commitments[v.address] = c
-    devnet.time.mine_to(windows.reveal_start)
-    for v in devnet.validators:
-        c = commitments[v.address]
-        ScoreBoard(devnet.client(v), board.address).reveal(
-            dataset, epoch, list(c.scores_bps), c.salt
-        )
-    devnet.time.mine_to(windows.finalize_from)
-    ScoreBoard(devnet.client(devnet.spare[2]), board.address).finalize(dataset, epoch)
-    assert board.epochStatus(dataset, epoch).finalized
 
 
 def test_submissions_and_rewards_claim_after_a_scored_epoch(
@@ -70,21 +32,25 @@ def test_submissions_and_rewards_claim_after_a_scored_epoch(
     assert "registered" in listed.stdout
     assert f"registered @{row.block_number}" in listed.stdout
 
-    before = node_home.cli("rewards", "--account-index", who)
+    before = node_home.cli("rewards", "--account-index", who, "--json")
     assert before.returncode == 0, before.stderr
-    assert "no" in before.stdout  # not finalized yet
+    assert json.loads(before.stdout)["rewards"][0]["finalized"] is False
 
-    _score_epoch(devnet, dataset, epoch)
+    close_and_fix_seed(devnet, epoch)
+    # the committee publishes its vector where this node reads (as validators serve it)
+    vector = score_and_reward(devnet, epoch, store=node_home.blockstore(), claim=False)
     distributor = RewardDistributor(devnet.chain, devnet.address("RewardDistributor"))
+    assert row.file_id is not None
     file_id = bytes.fromhex(row.file_id[2:])
-    reward = distributor.contributorReward(dataset, epoch, file_id)
+    pool = distributor.epochRewards(dataset, epoch).contributor_pool
+    reward = pool * vector.value(file_id) // vector.total
     assert reward > 0
 
     token = DatasetToken(devnet.chain, devnet.address("DatasetToken"))
     contributor = devnet_account(CONTRIBUTOR_INDEX).address
     balance = token.balanceOf(contributor)
     shown = node_home.cli("rewards", "--account-index", who)
-    assert str(SCORE) in shown.stdout
+    assert str(vector.value(file_id)) in shown.stdout
     assert str(reward) in shown.stdout
     assert token.balanceOf(contributor) == balance  # listing claims nothing
 
