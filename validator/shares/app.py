@@ -62,7 +62,14 @@ from node.protocol.crypto import SealedHeader, ferveo_ciphertext_header
 from node.protocol.dkg_member import RitualMember
 from node.storage.base import BlobStore
 from validator.shares.audit import AuditError, AuditEvent, AuditLog
-from validator.shares.checks import STATUS, ChainView, Refused, authorize, load_header
+from validator.shares.checks import (
+    STATUS,
+    ChainView,
+    Refused,
+    authorize,
+    check_header,
+    fetch_header,
+)
 from validator.shares.nonces import NonceStore
 from validator.shares.ratelimit import LRU, RateLimiter, TokenBucket
 
@@ -271,14 +278,17 @@ class _Service:
         )
 
     def _header(self, record: SubmissionRecord, m: DecryptionRequest) -> SealedHeader:
+        # The cache saves the storage read, keyed by what the fetched bytes depend on; the
+        # bindings to this record (contributor, derived file id, context) are checked every
+        # time, or another record naming the same CID and hash would inherit a cached pass.
         key = (record.cid, bytes(record.header_hash))
-        cached = self.headers.get(key)
-        if cached is not None:
-            return cached
-        header = load_header(
-            self.store, record, chain_id=self.chain_id, registry=self.registry, file_id=m.fileId
+        header = self.headers.get(key)
+        if header is None:
+            header = fetch_header(self.store, record)
+            self.headers.put(key, header)
+        check_header(
+            header, record, chain_id=self.chain_id, registry=self.registry, file_id=m.fileId
         )
-        self.headers.put(key, header)
         return header
 
 

@@ -18,6 +18,17 @@ cached by its hash (:class:`ChainView`). In order:
 
 Then the header is read from storage, never from the requester, and must hash to the
 ``headerHash`` registered for the file and match the file's on-chain context.
+
+**Protocol v2.** ``SubmissionRegistry.submissionOf`` keeps only who and when (contributor, epoch,
+ritual, dataset, bond, registration block); the CID, header hash and content commitment are in
+the file's ``SubmissionRegistered`` log, read at its registration block below the pinned one.
+The registry cannot look inside a header, so a stranger can register Alice's CID and header
+hash under its own address (its file id is then ``keccak(stranger, headerHash)``). The header
+names its contributor, so before any share: the stored header must name the record's
+contributor, and the requested ``fileId`` must be ``keccak256(abi.encode(contributor,
+headerHash))`` (:func:`node.protocol.ids.submission_file_id`); the validation set names the zero
+address and keeps its derived id. These checks run on every request, cached header or not
+(:func:`check_header`): a header cached for Alice's record must not vouch for the stranger's.
 """
 
 from __future__ import annotations
@@ -33,18 +44,33 @@ from node.chain.client import ChainClient
 from node.chain.dataset_config import Dataset, DatasetConfig
 from node.chain.eip712 import DecryptionRequest, Purpose
 from node.chain.errors import ChainUnavailable, ContractRevert
-from node.chain.registry import SubmissionRecord, SubmissionRegistry
+from node.chain.registry import StoredSubmission, SubmissionRecord, SubmissionRegistry
 from node.chain.scoreboard import ScoreBoard
 from node.custody.streams import IteratorReader
 from node.custody.wire import Refusal
-from node.errors import ChainError, EnvelopeError, KeyCustodyError, StorageError
+from node.errors import (
+    ChainError,
+    EnvelopeError,
+    KeyCustodyError,
+    StorageError,
+    UnsupportedDdfVersion,
+)
 from node.protocol.crypto import SealContext, SealedHeader, read_header
-from node.protocol.ids import validation_file_id
+from node.protocol.ids import VALIDATION_SET_CONTRIBUTOR, submission_file_id, validation_file_id
 from node.storage.base import BlobStore
-from node.types import Cid, ContentCommitment, DatasetId, Epoch, FileId, RitualId
+from node.types import Cid, ContentCommitment, DatasetId, Epoch, RitualId
 from validator.shares.ratelimit import LRU
 
-__all__ = ["STATUS", "ChainView", "Pinned", "Refused", "authorize", "load_header"]
+__all__ = [
+    "STATUS",
+    "ChainView",
+    "Pinned",
+    "Refused",
+    "authorize",
+    "check_header",
+    "fetch_header",
+    "load_header",
+]
 
 STATUS: Final[dict[Refusal, int]] = {
     Refusal.MALFORMED: 400,
@@ -205,13 +231,63 @@ class ChainView:
         return value
 
     def submission(self, file_id: bytes, block: Pinned) -> SubmissionRecord:
+        """The file's record at ``block``: storage (who, when) joined with its event (what)."""
         try:
             raw = self._read(self.registry.contract.functions.submissionOf(file_id), block)
         except ContractRevert:
             raise Refused(
                 Refusal.UNKNOWN_FILE, f"file 0x{file_id.hex()} is not registered"
             ) from None
-        return SubmissionRecord.from_chain(file_id, list(raw))  # type: ignore[call-overload]
+        stored = StoredSubmission.from_chain(list(raw))  # type: ignore[call-overload]
+        if stored.registered_at > block.number:  # pragma: no cover - a node contradicting itself
+            raise Refused(Refusal.CHAIN_UNAVAILABLE, "record registered after the pinned block")
+        args = self._registered_event(file_id, stored, block)
+        return SubmissionRecord.from_chain(file_id, stored, args)
+
+    def _registered_event(
+        self, file_id: bytes, stored: StoredSubmission, block: Pinned
+    ) -> dict[str, Any]:
+        """The file's ``SubmissionRegistered`` args, from the logs of its registration block.
+
+        Cached like a view call (keyed by the pinned block's hash): the registration block is at
+        or below the pinned one, so its logs are as settled as every other read of the request.
+        The log must repeat the storage record's file id, contributor, dataset and epoch (a
+        provider that ignores topic filters must not pass another file's CID off as this one's).
+        """
+        key: _Key = (block.hash, str(self.registry.address), "SubmissionRegistered", file_id.hex())
+        hit = self.reads.get(key)
+        if hit is None:
+            event = self.registry.contract.events["SubmissionRegistered"]()
+            filters = {
+                "datasetId": int(stored.dataset_id),
+                "epoch": int(stored.epoch),
+                "fileId": bytes(file_id),
+            }
+            try:
+                self.rpc_reads += 1
+                logs = list(
+                    self.chain.events(
+                        event,
+                        from_block=stored.registered_at,
+                        to_block=stored.registered_at,
+                        argument_filters=filters,
+                    )
+                )
+            except (ChainError, OSError, ValueError) as err:
+                raise Refused(Refusal.CHAIN_UNAVAILABLE, f"RPC logs unavailable: {err}") from None
+            found = [
+                dict(log["args"]) for log in logs if _is_event_of(log["args"], file_id, stored)
+            ]
+            hit = (True, found[0] if found else None)
+            self.reads.put(key, hit)
+        args = hit[1]
+        if not isinstance(args, dict):
+            raise Refused(
+                Refusal.CHAIN_UNAVAILABLE,
+                f"file 0x{file_id.hex()} is registered but the RPC endpoint returned no "
+                f"SubmissionRegistered log at block {stored.registered_at} (does it prune logs?)",
+            )
+        return args
 
     def dataset(self, dataset_id: int, block: Pinned) -> Dataset:
         try:
@@ -219,6 +295,18 @@ class ChainView:
         except ContractRevert:
             raise Refused(Refusal.WRONG_DATASET, f"dataset {dataset_id} does not exist") from None
         return Dataset(*list(raw))  # type: ignore[call-overload]
+
+
+def _is_event_of(args: Any, file_id: bytes, stored: StoredSubmission) -> bool:
+    try:
+        return (
+            bytes(args["fileId"]) == bytes(file_id)
+            and str(args["contributor"]).lower() == stored.contributor.lower()
+            and int(args["datasetId"]) == int(stored.dataset_id)
+            and int(args["epoch"]) == int(stored.epoch)
+        )
+    except (KeyError, TypeError, ValueError):
+        return False
 
 
 def authorize(
@@ -331,6 +419,8 @@ def _stored_header(store: BlobStore, cid: str) -> SealedHeader:
         return read_header(IteratorReader(iter(chunks)))
     except StorageError as err:
         raise Refused(Refusal.HEADER_UNAVAILABLE, f"cannot read {cid}: {err}") from None
+    except UnsupportedDdfVersion as err:
+        raise Refused(Refusal.HEADER_MISMATCH, f"stored file: {err}") from None
     except EnvelopeError:
         raise Refused(Refusal.HEADER_MISMATCH, "stored file has no valid DDF header") from None
     finally:
@@ -344,25 +434,82 @@ def load_header(
 ) -> SealedHeader:
     """Read the file's header from storage and check it against the chain.
 
-    Only the first block(s) are fetched. The header must hash to ``record.header_hash`` and name
-    the same chain, registry, dataset, file, ritual and content commitment.
+    :func:`fetch_header` then :func:`check_header`; see both.
 
     Raises:
         Refused: ``header_unavailable`` (storage) or ``header_mismatch`` (tampered or wrong).
+    """
+    header = fetch_header(store, record)
+    check_header(header, record, chain_id=chain_id, registry=registry, file_id=file_id)
+    return header
+
+
+def fetch_header(store: BlobStore, record: SubmissionRecord) -> SealedHeader:
+    """The header stored at ``record.cid``, which must hash to ``record.header_hash``.
+
+    Only the first block(s) are fetched. What it returns depends only on (cid, header hash), so
+    a caller may cache it under that key; :func:`check_header` must still run for every record.
+
+    Raises:
+        Refused: ``header_unavailable`` (storage) or ``header_mismatch`` (not a DDF v2 header, or
+            another header than the one registered).
     """
     header = _stored_header(store, record.cid)
     if not hmac.compare_digest(header.header_hash, record.header_hash):
         raise Refused(
             Refusal.HEADER_MISMATCH, "stored header does not hash to the on-chain headerHash"
         )
+    return header
+
+
+def check_header(
+    header: SealedHeader,
+    record: SubmissionRecord,
+    *,
+    chain_id: int,
+    registry: str,
+    file_id: bytes,
+) -> None:
+    """Whether ``header`` may be opened as ``file_id`` under ``record``. Cheap; run it always.
+
+    * the header names the record's contributor (a stranger who registered Alice's CID and
+      header hash under its own address holds a record whose contributor is not the one Alice's
+      header names);
+    * ``file_id`` is the record's and is ``keccak256(abi.encode(contributor, headerHash))``, or,
+      for the validation set, its derived id with the zero contributor;
+    * the rest of the context (chain, registry, dataset, ritual, content commitment) matches.
+
+    Raises:
+        Refused: ``header_mismatch``, saying which binding failed.
+    """
+    h = header.header
+    if h.contributor.lower() != str(record.contributor).lower():
+        raise Refused(
+            Refusal.HEADER_MISMATCH,
+            f"stored header names contributor {h.contributor}, "
+            f"but the chain records {record.contributor}",
+        )
+    if not hmac.compare_digest(bytes(record.file_id), bytes(file_id)):
+        raise Refused(Refusal.HEADER_MISMATCH, "the record was read for another file id")
+    validation_id = validation_file_id(record.dataset_id)
+    is_validation_set = (
+        bytes(file_id) == validation_id and h.contributor == VALIDATION_SET_CONTRIBUTOR
+    )
+    if not is_validation_set:
+        derived = submission_file_id(h.contributor, header.header_hash)
+        if not hmac.compare_digest(derived, bytes(file_id)):
+            raise Refused(
+                Refusal.HEADER_MISMATCH,
+                f"file 0x{bytes(file_id).hex()} is not keccak256(contributor, headerHash) "
+                f"of its stored header (0x{derived.hex()})",
+            )
     ctx = SealContext(
         chain_id=chain_id,
         registry=registry,  # type: ignore[arg-type]
         dataset_id=DatasetId(record.dataset_id),
-        file_id=FileId(file_id),
+        contributor=h.contributor,
         ritual_id=RitualId(record.ritual_id),
         content_commitment=ContentCommitment(record.content_commitment),
     )
-    if not ctx.matches(header.header):
+    if not ctx.matches(h):
         raise Refused(Refusal.HEADER_MISMATCH, "stored header names another context")
-    return header
