@@ -16,20 +16,17 @@ from web3 import Web3
 from node.chain.escrow import RentalEscrow, RequestStatus
 from node.chain.governor import DataDAOGovernor, ProposalState
 from node.chain.rewards import RewardDistributor
-from node.chain.scoreboard import ScoreBoard
 from node.parsers import parse_export
 from node.parsers.synthetic import chatgpt_export
+from node.protocol.scorevector import ScoreVector
 from node.services import contributor
-from node.types import Bps, DatasetId, Epoch, ReqId
+from node.types import DatasetId, Epoch, ReqId
 from tests.browser.conftest import RENTER_PASSPHRASE, App, shoot
-from tests.integration.conftest import Devnet
-from tests.integration.helpers import chain_now, close_and_fix_seed
-from validator.daemon.commitment import ScoreCommitment, new_salt
+from tests.integration.helpers import chain_now, close_and_fix_seed, score_and_reward
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 DATASET = DatasetId(1)
-SCORE = 7_000
 
 
 def _export(tmp_path: Path, name: str = "chatgpt.zip") -> Path:
@@ -45,46 +42,12 @@ def _expect_text(page: Any, selector: str, pattern: str) -> str:
     return str(page.locator(selector).first.inner_text())
 
 
-def _score_without_claiming(devnet: Devnet, epoch: Epoch) -> None:
-    """Every committee validator commits and reveals SCORE for each file, then finalize; the
-    rewards are left for the contributor to claim in the page."""
-    board_address = Web3.to_checksum_address(devnet.address("ScoreBoard"))
-    close_and_fix_seed(devnet, epoch)
-    board = ScoreBoard(devnet.chain, board_address)
-    from node.chain.dataset_config import DatasetConfig
-    from node.chain.registry import SubmissionRegistry
-
-    windows = DatasetConfig(devnet.chain, devnet.address("DatasetConfig")).epochWindows(
-        DATASET, epoch
-    )
-    file_ids = SubmissionRegistry(devnet.chain, devnet.address("SubmissionRegistry")).epochFiles(
-        DATASET, epoch
-    )
-    committee = {a.lower() for a in board.committee(DATASET, epoch)}
-    members = [v for v in devnet.validators if v.address.lower() in committee]
-    commitments = {}
-    for v in members:
-        c = ScoreCommitment(
-            chain_id=devnet.chain.chain_id,
-            score_board=board_address,
-            dataset_id=DATASET,
-            epoch=epoch,
-            validator=v.address,
-            file_ids=tuple(file_ids),
-            scores_bps=tuple(Bps(SCORE) for _ in file_ids),
-            salt=new_salt(),
-        )
-        ScoreBoard(devnet.client(v), board_address).commit(DATASET, epoch, c.digest())
-        commitments[v.address] = c
-    devnet.time.mine_to(windows.reveal_start)
-    for v in members:
-        c = commitments[v.address]
-        ScoreBoard(devnet.client(v), board_address).reveal(
-            DATASET, epoch, list(c.scores_bps), c.salt
-        )
-    devnet.time.mine_to(windows.finalize_from)
-    ScoreBoard(devnet.client(devnet.spare[1]), board_address).finalize(DATASET, epoch)
-    assert board.epochStatus(DATASET, epoch).finalized
+def _score_without_claiming(app: App, epoch: Epoch) -> ScoreVector:
+    """The committee reveals one score vector (equal weights) and finalizes; the vector is
+    published on the app's blob store, and the rewards are left for the contributor to claim in
+    the page."""
+    close_and_fix_seed(app.devnet, epoch)
+    return score_and_reward(app.devnet, epoch, store=app.node.store(), claim=False)
 
 
 def test_contribute_an_export_and_see_it_registered(page: Any, app: App, tmp_path: Path) -> None:
@@ -138,16 +101,19 @@ def test_after_a_scored_epoch_see_the_value_and_claim(page: Any, app: App, tmp_p
     devnet = app.devnet
     result = contributor.contribute(app.node, _export(tmp_path, "second.zip"))
     file_id = result.submission.file_id
+    assert file_id is not None
     epoch = Epoch(int(result.submission.epoch or 0))
-    _score_without_claiming(devnet, epoch)
+    vector = _score_without_claiming(app, epoch)
     rewards = RewardDistributor(devnet.chain, devnet.address("RewardDistributor"))
     raw = bytes.fromhex(file_id[2:])
-    reward = rewards.contributorReward(DATASET, epoch, raw)
+    pool = rewards.epochRewards(DATASET, epoch).contributor_pool
+    reward = pool * vector.value(raw) // vector.total
     assert reward > 0
 
     page.goto(f"{app.base}/contributions")
     row = page.locator(f'tr[data-file="{file_id}"]')
-    assert row.locator(".value").inner_text() == f"{SCORE / 100:.2f}% of the epoch"
+    bps = vector.value(raw) * 10_000 // vector.total
+    assert row.locator(".value").inner_text() == f"{bps / 100:.2f}% of the epoch"
     tokens = f"{Web3.from_wei(reward, 'ether'):,.4f}"
     assert row.locator(".tokens").inner_text() == tokens
     assert row.locator(".state").inner_text() == "scored: tokens ready to claim"
@@ -175,7 +141,8 @@ def test_vote_on_a_rental_proposal(page: Any, app: App) -> None:
         .epochRewards(DATASET, epoch)
         .finalized
     ):
-        _score_without_claiming(devnet, epoch)
+        _score_without_claiming(app, epoch)
+    assert result.submission.file_id is not None
     contributor.claim(app.node, result.submission.file_id)
     devnet.time.mine(1)
     renter = devnet.spare[3]
@@ -277,6 +244,7 @@ def test_validator_and_dataset_pages(page: Any, app: App) -> None:
     result = contributor.contribute(app.node, _export(Path(app.home), "dataset.zip"))
     page.goto(f"{app.base}/dataset")
     section = page.locator(f"#dataset-epoch-{result.submission.epoch}")
+    assert result.submission.file_id is not None
     assert result.submission.file_id[:10] in section.inner_text()
     assert app.address[:10] in section.inner_text()
     shoot(page, "dataset")
