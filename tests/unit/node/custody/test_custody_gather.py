@@ -34,10 +34,12 @@ from node.protocol.crypto import (
     seal_bytes,
 )
 from node.protocol.dkg_member import Participant, RitualMember, ferveo_public_key, new_keypair_seed
-from node.types import ContentCommitment, DatasetId, FileId, RitualId
+from node.protocol.ids import submission_file_id
+from node.types import ContentCommitment, DatasetId, RitualId
 
 N, T, RITUAL = 4, 3, 5
 REGISTRY = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
+CONTRIBUTOR = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 CHAIN_ID = 31337
 ADDRESSES = [Account.create().address for _ in range(N)]
 
@@ -68,7 +70,7 @@ def ritual() -> Ritual:
         chain_id=CHAIN_ID,
         registry=REGISTRY,  # type: ignore[arg-type]
         dataset_id=DatasetId(1),
-        file_id=FileId(secrets.token_bytes(32)),
+        contributor=CONTRIBUTOR,  # type: ignore[arg-type]
         ritual_id=RitualId(RITUAL),
         content_commitment=ContentCommitment(hashlib.sha256(plaintext).digest()),
     )
@@ -141,7 +143,8 @@ def _client(
 
 
 def _ask(ritual: Ritual) -> ShareAsk:
-    return ShareAsk(Purpose.ACCESS, 1, ritual.ctx.file_id, req_id=1)
+    file_id = submission_file_id(ritual.ctx.contributor, ritual.blob.header_hash)
+    return ShareAsk(Purpose.ACCESS, 1, file_id, req_id=1)
 
 
 def test_t_honest_shares_open_the_file(ritual: Ritual) -> None:
