@@ -65,8 +65,10 @@ class ChainEpochView:
     def committee(self, dataset_id: DatasetId, epoch: Epoch) -> list[ChecksumAddress]:
         return self.board.committee(dataset_id, epoch)
 
-    def epoch_files(self, dataset_id: DatasetId, epoch: Epoch) -> list[bytes]:
-        return self.registry.epochFiles(dataset_id, epoch)
+    def epoch_records(self, dataset_id: DatasetId, epoch: Epoch) -> list[SubmissionRecord]:
+        """The epoch's files from its ``SubmissionRegistered`` logs, in chain order (v2 keeps
+        no per-epoch array on chain)."""
+        return self.registry.epoch_records(dataset_id, epoch)
 
     def commitment_of(self, dataset_id: DatasetId, epoch: Epoch, who: str) -> bytes:
         return self.board.commitmentOf(dataset_id, epoch, who)
@@ -78,9 +80,15 @@ class ChainEpochView:
         return _tx(self.board.commit(dataset_id, epoch, commitment))
 
     def reveal(
-        self, dataset_id: DatasetId, epoch: Epoch, scores_bps: list[int], salt: bytes
+        self,
+        dataset_id: DatasetId,
+        epoch: Epoch,
+        root: bytes,
+        total: int,
+        vector_cid: str,
+        salt: bytes,
     ) -> str:
-        return _tx(self.board.reveal(dataset_id, epoch, scores_bps, salt))
+        return _tx(self.board.reveal(dataset_id, epoch, root, total, vector_cid, salt))
 
     def status(self, dataset_id: DatasetId, epoch: Epoch) -> EpochStatus:
         return self.board.epochStatus(dataset_id, epoch)
@@ -148,11 +156,13 @@ class CustodyOpener:
                 fh.write(data)
         return data
 
-    def __call__(self, dataset_id: DatasetId, epoch: Epoch, file_id: bytes) -> bytes:
-        sub = self._view.registry.submissionOf(file_id)
-        if sub.dataset_id != dataset_id or sub.epoch != epoch:
-            raise FileNotInEpoch(file_id.hex(), int(epoch))
-        return self._open(sub, epoch)
+    def __call__(self, dataset_id: DatasetId, epoch: Epoch, record: SubmissionRecord) -> bytes:
+        """Open one file of the epoch from the record its ``SubmissionRegistered`` log gave
+        (no further chain read). ``decrypt_file`` refuses a header naming another contributor
+        than the record (:class:`~node.custody.errors.HeaderNamesAnotherContributor`)."""
+        if record.dataset_id != dataset_id or record.epoch != epoch:
+            raise FileNotInEpoch(record.file_id.hex(), int(epoch))
+        return self._open(record, epoch)
 
     def validation_set(self, dataset_id: DatasetId, epoch: Epoch) -> bytes:
         """The dataset's secret validation set, checked against DatasetConfig.

@@ -4,9 +4,17 @@ Each tick reads the chain head, and for each recent epoch of the dataset moves t
 state machine (:mod:`validator.daemon.state`) as far as the chain allows:
 
 ``ASSIGNED`` (closed for ``confirmations`` blocks, seed fixed, we are on the committee) →
-``FETCHED`` (files listed, ciphertexts fetched and opened in memory) → ``VALUED`` (scored;
-salt drawn and the record fsync'd) → ``COMMITTED`` → ``REVEALED`` (in the reveal window) →
-``CLAIMED`` (after finalization), or ``MISSED`` with a reason.
+``FETCHED`` (files listed from the epoch's ``SubmissionRegistered`` logs, ciphertexts fetched
+and opened in memory) → ``VALUED`` (scored; the score vector's nano units, root, total and a
+fresh salt fsync'd) → the vector's canonical bytes published to the blob store and its CID
+journaled → ``COMMITTED`` (the root) → ``REVEALED`` (root, total, CID, salt, in the reveal
+window) → ``CLAIMED`` (after finalization), or ``MISSED`` with a reason.
+
+Protocol v2 (issue #16): the validator commits to one Merkle root over the whole vector
+(:mod:`node.protocol.scorevector`), so honest validators must produce byte-identical vectors:
+the units come from the engine's integers (:func:`validator.daemon.scoring.score_epoch`), the
+vector lists every file of the epoch (zeros included), and its bytes, root and CID are rebuilt
+from the journal (:meth:`validator.daemon.journal.EpochRecord.vector`) whenever needed.
 
 Restart safety comes from two rules: every chain-visible action is preceded by a durable
 journal write that makes it repeatable with the *same* bytes, and every tick first reconciles
@@ -52,13 +60,16 @@ from typing import Protocol
 from eth_typing import ChecksumAddress
 
 from node.chain.dataset_config import EpochWindows
+from node.chain.registry import SubmissionRecord
 from node.chain.scoreboard import EpochStatus
+from node.custody.errors import HeaderNamesAnotherContributor
 from node.errors import DataDaoError
-from node.types import Bps, DatasetId, Epoch
+from node.protocol.scorevector import ScoreVector
+from node.types import DatasetId, Epoch, FileId
 from validator.daemon.availability import availability_deadline, is_invalid
 from validator.daemon.commitment import ScoreCommitment, new_salt
 from validator.daemon.journal import CorruptRecord, EpochRecord, Journal, JournalError
-from validator.daemon.scoring import EpochScores, FileInput
+from validator.daemon.scoring import EpochScores, FileInput, ScoringError
 from validator.daemon.state import ZERO32, EpochState, RecoveryAction, decide_recovery
 
 __all__ = [
@@ -68,8 +79,10 @@ __all__ = [
     "DaemonConfig",
     "DaemonStats",
     "EpochChain",
+    "FileOpener",
     "Scorer",
     "ValidatorDaemon",
+    "VectorPublisher",
     "seed_delay_for",
 ]
 
@@ -97,12 +110,18 @@ class EpochChain(Protocol):
     def epoch_seed(self, dataset_id: DatasetId, epoch: Epoch) -> bytes: ...
     def fix_seed(self, dataset_id: DatasetId, epoch: Epoch) -> str: ...
     def committee(self, dataset_id: DatasetId, epoch: Epoch) -> list[ChecksumAddress]: ...
-    def epoch_files(self, dataset_id: DatasetId, epoch: Epoch) -> list[bytes]: ...
+    def epoch_records(self, dataset_id: DatasetId, epoch: Epoch) -> list[SubmissionRecord]: ...
     def commitment_of(self, dataset_id: DatasetId, epoch: Epoch, who: str) -> bytes: ...
     def revealed(self, dataset_id: DatasetId, epoch: Epoch, who: str) -> bool: ...
     def commit(self, dataset_id: DatasetId, epoch: Epoch, commitment: bytes) -> str: ...
     def reveal(
-        self, dataset_id: DatasetId, epoch: Epoch, scores_bps: list[int], salt: bytes
+        self,
+        dataset_id: DatasetId,
+        epoch: Epoch,
+        root: bytes,
+        total: int,
+        vector_cid: str,
+        salt: bytes,
     ) -> str: ...
     def status(self, dataset_id: DatasetId, epoch: Epoch) -> EpochStatus: ...
     def finalize(self, dataset_id: DatasetId, epoch: Epoch) -> str: ...
@@ -110,9 +129,13 @@ class EpochChain(Protocol):
     def claim_validator_reward(self, dataset_id: DatasetId, epoch: Epoch) -> str: ...
 
 
-# (dataset, epoch, file id) -> plaintext, opened in memory: storage fetch with CID check, DEK by
+# (dataset, epoch, the file's registry record) -> plaintext, opened in memory: storage fetch
+# with CID check, header checked against the record (its contributor included), DEK by
 # threshold decryption with purpose SCORING, authenticated decryption. Raises DataDaoError.
-FileOpener = Callable[[DatasetId, Epoch, bytes], bytes]
+FileOpener = Callable[[DatasetId, Epoch, SubmissionRecord], bytes]
+# the score vector's canonical bytes -> their CID on the validator's blob store (the node's
+# UnixFS importer, so the CID is what Kubo would give). Raises StorageError.
+VectorPublisher = Callable[[bytes], str]
 # (dataset, epoch) -> the validation set's plaintext, checked against its on-chain commitment.
 ValidationLoader = Callable[[DatasetId, Epoch], bytes]
 # (files, validation plaintext, epoch seed) -> scores (validator.scoring.score_epoch, bound).
@@ -190,8 +213,10 @@ class DaemonStats:
     seeds_fixed: int = field(
         default=0, metadata={"help": "ScoreBoard.fixSeed transactions this daemon sent."}
     )
-    # wall seconds by phase: "decrypt" (storage + shares + decryption, validation set included),
-    # "value" (the engine), "tick" (whole ticks: the rest is chain calls and journal writes)
+    # wall seconds by phase: "list" (the epoch's SubmissionRegistered logs), "decrypt" (storage
+    # + shares + decryption, validation set included), "value" (the engine), "publish" (the
+    # score vector to the blob store), "commit", "reveal", "finalize" (their transactions),
+    # "tick" (whole ticks: the rest is chain reads and journal writes)
     seconds: dict[str, float] = field(default_factory=dict)
     errors_by_class: dict[str, int] = field(default_factory=dict)  # failed steps, by error class
     # called with each add_time's (phase, seconds): /metrics feeds its latency histograms here
@@ -207,13 +232,17 @@ class DaemonStats:
 class _Opening:
     """One epoch's files while they are being opened: memory only (plaintexts never hit disk)."""
 
-    file_ids: tuple[bytes, ...]
+    records: tuple[SubmissionRecord, ...]
     done: dict[bytes, FileInput] = field(default_factory=dict)  # opened, or judged (a zero)
     failures: dict[bytes, int] = field(default_factory=dict)  # consecutive transient failures
     not_before: dict[bytes, int] = field(default_factory=dict)  # tick of the next attempt
 
+    @property
+    def file_ids(self) -> tuple[bytes, ...]:
+        return tuple(bytes(r.file_id) for r in self.records)
+
     def complete(self) -> list[FileInput] | None:
-        if len(self.done) < len(self.file_ids):
+        if len(self.done) < len(self.records):
             return None
         return [self.done[f] for f in self.file_ids]
 
@@ -244,6 +273,8 @@ class ValidatorDaemon:
         salt_source: Callable[[], bytes] = new_salt,
         clock: Callable[[], float] = time.time,
         reporter: Reporter | None = None,
+        *,
+        publish: VectorPublisher,
     ) -> None:
         self._cfg = config
         self._chain = chain
@@ -254,6 +285,7 @@ class ValidatorDaemon:
         self._salt = salt_source
         self._clock = clock
         self._report = reporter
+        self._publish = publish
         self._opening: dict[int, _Opening] = {}  # epoch -> its files being opened, memory only
         self._validation: bytes | None = None  # the secret set, memory only
         self._seed_due: dict[int, float] = {}  # epoch -> when we fix its seed if nobody has
@@ -456,6 +488,8 @@ class ValidatorDaemon:
                 return self._missed(rec, epoch, "commit window closed before scoring")
             return self._value(rec, epoch, w, head)
         if s is EpochState.VALUED:
+            if rec.vector_cid is None:  # published before the commit: a reveal never waits on it
+                return self._publish_vector(rec)
             if action is RecoveryAction.SEND_REVEAL:  # the commit landed before a crash
                 return self._save(rec, rec.advance(EpochState.COMMITTED))
             return self._commit(rec, epoch)
@@ -468,9 +502,13 @@ class ValidatorDaemon:
                 return rec
             if head + 1 >= w.finalize_from:
                 return self._save(rec, rec.miss("reveal window closed before the reveal"))
-            if rec.salt is None:
-                raise JournalError(f"epoch {rec.epoch} is committed without a salt")
-            tx = self._chain.reveal(ds, epoch, list(rec.scores_bps), rec.salt)
+            if rec.salt is None or rec.root is None:
+                raise JournalError(f"epoch {rec.epoch} is committed without a salt or root")
+            if rec.vector_cid is None:  # a record from before the publish step existed
+                return self._publish_vector(rec)
+            t0 = time.perf_counter()
+            tx = self._chain.reveal(ds, epoch, rec.root, rec.total, rec.vector_cid, rec.salt)
+            self.stats.add_time("reveal", time.perf_counter() - t0)
             return self._save(rec, rec.advance(EpochState.REVEALED, tx={**rec.tx, "reveal": tx}))
         if s is EpochState.REVEALED:
             return self._claim(rec, epoch, w, head)
@@ -488,20 +526,27 @@ class ValidatorDaemon:
         ones already opened stay in memory).
         """
         ds = self._cfg.dataset_id
-        file_ids = tuple(self._chain.epoch_files(ds, epoch))
+        t0 = time.perf_counter()
+        records = tuple(self._chain.epoch_records(ds, epoch))
+        self.stats.add_time("list", time.perf_counter() - t0)
+        if len({bytes(r.file_id) for r in records}) != len(records):
+            raise ScoringError("the epoch's logs list a file twice")
         op = self._opening.get(int(epoch))
-        if op is None or op.file_ids != file_ids:
-            op = self._opening[int(epoch)] = _Opening(file_ids)
+        if op is None or op.records != records:
+            op = self._opening[int(epoch)] = _Opening(records)
         deadline = availability_deadline(w)
         final = head >= deadline  # a failure now is the verdict: no backoff to wait out
-        for fid in file_ids:
+        for record in records:
+            fid = bytes(record.file_id)
             if fid in op.done or (not final and op.not_before.get(fid, 0) > self.stats.ticks):
                 continue
             t0 = time.perf_counter()
             try:
-                op.done[fid] = FileInput(fid, self._open(ds, epoch, fid))
+                plaintext = self._open(ds, epoch, record)
+                # the proof policy sees who registered the file (issue #20)
+                op.done[fid] = FileInput(fid, plaintext, contributor=record.contributor)
             except Exception as err:  # a file must never take the epoch down: judge or retry
-                self._open_failed(op, epoch, fid, err, final=final, deadline=deadline)
+                self._open_failed(op, epoch, record, err, final=final, deadline=deadline)
             finally:
                 self.stats.add_time("decrypt", time.perf_counter() - t0)
         return op.complete()
@@ -510,12 +555,13 @@ class ValidatorDaemon:
         self,
         op: _Opening,
         epoch: Epoch,
-        fid: bytes,
+        record: SubmissionRecord,
         err: Exception,
         *,
         final: bool,
         deadline: int,
     ) -> None:
+        fid = bytes(record.file_id)
         # the reason names the failure, never the data (the project's errors here are opaque)
         extra = {
             "epoch": int(epoch),
@@ -527,7 +573,10 @@ class ValidatorDaemon:
         if not isinstance(err, DataDaoError):
             self.stats.unexpected += 1
             log.error("unexpected error opening a file", extra=extra, exc_info=err)
-        if is_invalid(err):
+        if isinstance(err, HeaderNamesAnotherContributor):
+            # a copy of another contributor's sealed file re-registered under a new account
+            verdict, reason = "invalid", f"header names another contributor ({err.named})"
+        elif is_invalid(err):
             verdict, reason = "invalid", f"invalid: {_describe(err)}"
         elif final:
             verdict, reason = "unavailable", f"unavailable by block {deadline}: {_describe(err)}"
@@ -537,7 +586,7 @@ class ValidatorDaemon:
             self.stats.file_retries += 1
             log.info("file not available yet; retrying until the deadline", extra=extra)
             return
-        op.done[fid] = FileInput(fid, failure=reason)
+        op.done[fid] = FileInput(fid, failure=reason, contributor=record.contributor)
         self.stats.files_zeroed[verdict] = self.stats.files_zeroed.get(verdict, 0) + 1
         log.warning(f"file {verdict}; it scores 0", extra=extra)
 
@@ -561,14 +610,19 @@ class ValidatorDaemon:
         self.stats.add_time("value", time.perf_counter() - t0)
         self._opening.pop(int(epoch), None)
         salt = self._salt()
+        vector = ScoreVector.from_units(
+            ds,
+            epoch,
+            dict(zip((FileId(f) for f in scores.file_ids), scores.units, strict=True)),
+        )
         commitment = ScoreCommitment(
             chain_id=self._cfg.chain_id,
             score_board=self._cfg.score_board,
             dataset_id=ds,
             epoch=epoch,
             validator=self._cfg.validator,
-            file_ids=scores.file_ids,
-            scores_bps=tuple(Bps(b) for b in scores.scores_bps),
+            root=vector.root,
+            total=vector.total,
             salt=salt,
         ).digest()
         # durable before the commit transaction can exist: this is what makes a reveal certain
@@ -577,10 +631,13 @@ class ValidatorDaemon:
             rec.advance(
                 EpochState.VALUED,
                 file_ids=scores.file_ids,
-                scores_bps=tuple(int(b) for b in scores.scores_bps),
+                units=tuple(scores.units),
                 reasons=dict(scores.reasons),
                 salt=salt,
                 commitment=commitment,
+                root=vector.root,
+                total=vector.total,
+                vector_cid=None,
             ),
         )
         if self._report is not None:
@@ -593,11 +650,29 @@ class ValidatorDaemon:
                 )
         return valued
 
+    def _publish_vector(self, rec: EpochRecord) -> EpochRecord:
+        """Publish the journaled vector's canonical bytes and journal the CID (same state).
+
+        The bytes are rebuilt from the journal, so a retry after a crash or a storage failure
+        publishes exactly what the commitment binds; a failure is retried by the tick loop
+        (the scores are already durable, nothing is valued again).
+        """
+        vector = rec.vector()
+        if vector.root != rec.root:
+            raise JournalError(f"epoch {rec.epoch}: the journaled root is not the units' root")
+        t0 = time.perf_counter()
+        cid = str(self._publish(vector.encode()))
+        self.stats.add_time("publish", time.perf_counter() - t0)
+        log.info("score vector published", extra={"epoch": rec.epoch, "cid": cid})
+        return self._save(rec, replace(rec, vector_cid=cid))
+
     def _commit(self, rec: EpochRecord, epoch: Epoch) -> EpochRecord:
         """Send the *journaled* commitment (first time, or again after a lost transaction)."""
         if rec.commitment is None:
             raise JournalError(f"epoch {rec.epoch} is {rec.state} without a commitment")
+        t0 = time.perf_counter()
         tx = self._chain.commit(self._cfg.dataset_id, epoch, rec.commitment)
+        self.stats.add_time("commit", time.perf_counter() - t0)
         txs = {**rec.tx, "commit": tx}
         if rec.state is EpochState.COMMITTED:
             return self._save(rec, replace(rec, tx=txs))
@@ -608,7 +683,9 @@ class ValidatorDaemon:
         if head < w.finalize_from:
             return rec
         if not self._chain.status(ds, epoch).finalized:
+            t0 = time.perf_counter()
             self._chain.finalize(ds, epoch)  # permissionless; a racing finalizer is retried
+            self.stats.add_time("finalize", time.perf_counter() - t0)
         if self._chain.validator_reward(ds, epoch, me) == 0:
             return self._save(rec, rec.advance(EpochState.CLAIMED, tx={**rec.tx, "claim": ""}))
         tx = self._chain.claim_validator_reward(ds, epoch)

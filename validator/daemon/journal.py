@@ -6,7 +6,11 @@ at any instant the file is either the previous complete record or the new comple
 torn mix. The salt is part of the record and :meth:`Journal.save` returns only once it is on
 disk, which is what lets the daemon send a commit knowing it can always reveal it later.
 
-The journal holds scores and the salt, never plaintext or keys. The file is mode 0600 because
+The journal holds scores and the salt, never plaintext or keys. Under protocol v2 a scored
+record holds everything the reveal needs: each file's nano units (from which the score vector,
+its canonical bytes, root and CID are rebuilt byte for byte), the root and total committed to,
+the salt, and once published the vector's CID, so a crash between commit and reveal loses
+nothing. The file is mode 0600 because
 the salt lets anyone who reads it reveal (or front-run the reveal of) our scores early.
 
 A record that exists but cannot be read back (bit rot, a truncated copy restored by hand, a file
@@ -31,12 +35,14 @@ from pathlib import Path
 from typing import Any
 
 from node.errors import DataDaoError
+from node.protocol.scorevector import UNITS, ScoreVector, ScoreVectorError
 from node.safejson import too_deep
+from node.types import DatasetId, Epoch, FileId
 from validator.daemon.state import EpochState, check_transition
 
 __all__ = ["CorruptRecord", "EpochRecord", "Journal", "JournalError"]
 
-FORMAT = "datadao.validator-journal/1"
+FORMAT = "datadao.validator-journal/2"  # v2: units, root, total, vector CID (issue #16)
 MAX_RECORD_BYTES = 1 << 24  # a record holds one score per file; 16 MiB is far past any epoch
 _MAX_DEPTH = 4  # a record is an object of lists and flat objects: depth 2
 
@@ -56,18 +62,23 @@ class CorruptRecord(JournalError):
 class EpochRecord:
     """Everything the daemon must remember about one epoch to resume it after a crash.
 
-    ``scores_bps[i]`` belongs to ``file_ids[i]``; ``reasons`` maps a hex file id to why that
-    file scored 0 (missing ciphertext, failed authentication, a valuation flag).
+    ``units[i]`` (nano units of the pool) belongs to ``file_ids[i]``; ``reasons`` maps a hex
+    file id to why that file scored 0 (missing ciphertext, failed authentication, a valuation
+    flag). ``root`` and ``total`` are what the commitment binds; ``vector_cid`` is where the
+    vector was published (``None`` until it is).
     """
 
     dataset_id: int
     epoch: int
     state: EpochState = EpochState.ASSIGNED
     file_ids: tuple[bytes, ...] = ()
-    scores_bps: tuple[int, ...] = ()
+    units: tuple[int, ...] = ()
     reasons: dict[str, str] = field(default_factory=dict)
     salt: bytes | None = field(default=None, repr=False)
     commitment: bytes | None = None
+    root: bytes | None = None
+    total: int = 0
+    vector_cid: str | None = None
     tx: dict[str, str] = field(default_factory=dict)  # step name -> tx hash (hex)
     missed_reason: str = ""
 
@@ -91,10 +102,13 @@ class EpochRecord:
             "epoch": self.epoch,
             "state": self.state.value,
             "file_ids": [f.hex() for f in self.file_ids],
-            "scores_bps": list(self.scores_bps),
+            "units": list(self.units),
             "reasons": dict(sorted(self.reasons.items())),
             "salt": None if self.salt is None else self.salt.hex(),
             "commitment": None if self.commitment is None else self.commitment.hex(),
+            "root": None if self.root is None else self.root.hex(),
+            "total": str(self.total),
+            "vector_cid": self.vector_cid,
             "tx": dict(sorted(self.tx.items())),
             "missed_reason": self.missed_reason,
         }
@@ -109,15 +123,26 @@ class EpochRecord:
         try:
             salt = raw["salt"]
             commitment = raw["commitment"]
+            root = raw["root"]
+            cid = raw["vector_cid"]
+            if cid is not None and not isinstance(cid, str):
+                raise TypeError("vector_cid")
+            if not isinstance(raw["total"], str) or not raw["total"].isdigit():
+                raise ValueError("total")
+            if any(type(u) is not int for u in raw["units"]):
+                raise TypeError("units")
             rec = cls(
                 dataset_id=int(raw["dataset_id"]),
                 epoch=int(raw["epoch"]),
                 state=EpochState(raw["state"]),
                 file_ids=tuple(bytes.fromhex(f) for f in raw["file_ids"]),
-                scores_bps=tuple(int(s) for s in raw["scores_bps"]),
+                units=tuple(raw["units"]),
                 reasons={str(k): str(v) for k, v in raw["reasons"].items()},
                 salt=None if salt is None else bytes.fromhex(salt),
                 commitment=None if commitment is None else bytes.fromhex(commitment),
+                root=None if root is None else bytes.fromhex(root),
+                total=int(raw["total"][:80]),
+                vector_cid=cid,
                 tx={str(k): str(v) for k, v in raw["tx"].items()},
                 missed_reason=str(raw["missed_reason"]),
             )
@@ -135,10 +160,34 @@ class EpochRecord:
                 raise CorruptRecord(f"a {self.state} record without a 32-byte salt")
             if self.commitment is None or len(self.commitment) != 32:
                 raise CorruptRecord(f"a {self.state} record without a 32-byte commitment")
-            if len(self.scores_bps) != len(self.file_ids):
-                raise CorruptRecord("scores and file ids differ in length")
-        if any(not 0 <= b <= 10_000 for b in self.scores_bps):
-            raise CorruptRecord("a score outside 0..10000 basis points")
+            if len(self.units) != len(self.file_ids):
+                raise CorruptRecord("units and file ids differ in length")
+            if self.root is None or self.vector().root != self.root:
+                raise CorruptRecord("the root is not the root of the journaled units")
+            if self.total != sum(self.units) or self.total not in (0, UNITS):
+                raise CorruptRecord("the total is not the sum of the units (10**9 or 0)")
+        if any(not 0 <= u <= UNITS for u in self.units):
+            raise CorruptRecord("a score outside 0..10**9 units")
+        if self.vector_cid is not None and not 0 < len(self.vector_cid) <= 200:
+            raise CorruptRecord("a malformed vector CID")
+
+    def vector(self) -> ScoreVector:
+        """The epoch's score vector, rebuilt from the journaled units: the same bytes, root and
+        CID every time (the journal is the only place they are kept).
+
+        Raises:
+            CorruptRecord: the units do not form a vector (duplicate ids, bad values).
+        """
+        if len(set(self.file_ids)) != len(self.file_ids):
+            raise CorruptRecord("the journal lists a file id twice")
+        try:
+            return ScoreVector.from_units(
+                DatasetId(self.dataset_id),
+                Epoch(self.epoch),
+                dict(zip((FileId(f) for f in self.file_ids), self.units, strict=True)),
+            )
+        except (ScoreVectorError, ValueError) as err:
+            raise CorruptRecord(f"the journaled units are not a score vector ({err})") from None
 
 
 _SCORED = frozenset({EpochState.VALUED, EpochState.COMMITTED, EpochState.REVEALED})

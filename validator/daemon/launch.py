@@ -8,6 +8,7 @@ only wrap what they must, through :class:`Hooks`.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -96,9 +97,20 @@ class RitualKeys:
 
 
 def _labels(out: Path) -> Callable[[Epoch, EpochScores], None]:
+    """The nutrition label of each scored epoch, with what the engine's report does not know:
+    the ownership-proof counts by method (issue #20) and each file's units in the vector."""
+
     def report(epoch: Epoch, scores: EpochScores) -> None:
-        if scores.result is not None:
-            write_report(scores.result, out / f"epoch-{int(epoch)}")
+        if scores.result is None:
+            return
+        json_path, _ = write_report(scores.result, out / f"epoch-{int(epoch)}")
+        doc = json.loads(json_path.read_text())
+        doc["proofs"] = scores.proofs
+        doc["score_vector"] = {
+            "unit": "1e-9 of the epoch's contributor pool",
+            "units": {f.hex(): u for f, u in zip(scores.file_ids, scores.units, strict=True)},
+        }
+        json_path.write_text(json.dumps(doc, indent=2, allow_nan=False) + "\n")
 
     return report
 
@@ -137,7 +149,13 @@ def build_daemon(cfg: RunConfig, hooks: Hooks | None = None) -> BuiltDaemon:
     spec = cfg.spec
 
     def scorer(files: Sequence[FileInput], validation: bytes, seed: bytes) -> EpochScores:
-        return score_epoch(files, validation, spec, seed, backend)
+        # read per epoch: governance may change the minimum between epochs
+        min_bps = view.config.dataset(ds).min_score_bps
+        return score_epoch(files, validation, spec, seed, backend, min_score_bps=min_bps)
+
+    def publish(vector: bytes) -> str:
+        # the node's UnixFS importer: the CID is the one Kubo gives for these bytes
+        return str(cfg.store.add(vector, pin=True))
 
     me = client.address
     daemon = ValidatorDaemon(
@@ -155,6 +173,7 @@ def build_daemon(cfg: RunConfig, hooks: Hooks | None = None) -> BuiltDaemon:
         opener.validation_set,
         hooks.wrap_scorer(scorer),
         reporter=_labels(cfg.label_dir or validator_dir(cfg.home, me) / "labels"),
+        publish=publish,
     )
     return BuiltDaemon(daemon=daemon, client=client, close=shares.close)
 

@@ -27,11 +27,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 from node.errors import ParseError, ValuationError
 from node.parsers.canonical import load_canonical
-from node.types import Bps
+from node.protocol.scorevector import to_units
+from node.types import Bps, FileId
 from validator.proofs import apply_proof_policy
 from validator.valuation.backends import Backend
 from validator.valuation.data import Contribution, Record
@@ -91,6 +93,9 @@ class EpochScores:
     reasons: dict[str, str]  # file id hex -> why it scored 0 (absent for valued, unflagged)
     result: ValuationResult | None  # None when no file could be valued
     proofs: dict[str, Any] | None = None  # the label's proof counts (validator/proofs.py)
+    # protocol v2: each file's nano units of the pool (node.protocol.scorevector.to_units over
+    # the exact payout shares), in the same order; sums to 10**9, or all 0 when nothing is paid
+    units: tuple[int, ...] = ()
 
 
 def records_of(canonical: bytes, *, file: str = "<canonical>") -> tuple[Record, ...]:
@@ -129,8 +134,16 @@ def score_epoch(
     seed: bytes,
     backend: Backend,
     pool: Sequence[Record] = (),
+    min_score_bps: int = 0,
 ) -> EpochScores:
-    """Basis points for every file of the epoch, in the order given.
+    """Basis points and nano units for every file of the epoch, in the order given.
+
+    The units (protocol v2's score vector) come from the same integers as the basis points:
+    each valued, unflagged file's quantized engine value (``ContributorValue.quanta``, already
+    identical on every honest validator), times the proof policy's factor when it discounted
+    the file, and 0 for a file below the dataset's ``min_score_bps`` share, then
+    :func:`~node.protocol.scorevector.to_units` (exact fractions, ties by file id). So the
+    units are as deterministic as the basis points, only finer.
 
     Args:
         files: the epoch's files in on-chain order (``SubmissionRegistry.epochFiles``).
@@ -139,6 +152,8 @@ def score_epoch(
         seed: the 32-byte on-chain epoch seed (``ScoreBoard.epochSeed``).
         backend: where subset models train.
         pool: earlier accepted data, if the operator keeps it; empty is allowed.
+        min_score_bps: the dataset's ``DatasetConfig`` minimum: a file whose share (in basis
+            points, after the proof policy) is below it is paid 0 and the others share its part.
 
     Raises:
         ScoringError: the seed is not 32 bytes or the validation set is unreadable.
@@ -169,6 +184,7 @@ def score_epoch(
             contributions.append(Contribution(key, (), malformed=err.reason))
 
     bps: dict[str, Bps] = {}
+    shares: dict[str, Fraction] = {}
     result: ValuationResult | None = None
     if contributions:
         # who keeps a record two files share: the one registered first (chain order)
@@ -177,6 +193,8 @@ def score_epoch(
         result = value_epoch(spec, contributions, validation, pool, seed, backend, registered)
         for c in result.contributors:
             bps[c.contributor] = c.bps
+            # to_bps's own rule: flagged or non-positive values are paid nothing
+            shares[c.contributor] = Fraction(max(c.quanta, 0)) if c.bps > 0 else Fraction(0)
             if c.flags:
                 reasons[c.contributor] = "; ".join(c.flags)
             elif c.bps == 0:  # valued, but it did not improve the model on the validation set
@@ -185,12 +203,27 @@ def score_epoch(
     if not spec.proofs.is_default():  # ownership proofs (DESIGN.md §10): the pinned policy
         plaintexts = {f.file_id.hex(): f.plaintext for f in files if f.plaintext is not None}
         contributors = {f.file_id.hex(): f.contributor for f in files}
+        before = dict(bps)
         label = apply_proof_policy(plaintexts, contributors, bps, reasons, spec.proofs)
         proofs = label.to_dict()
+        factor = (
+            Fraction(0)
+            if spec.proofs.unproven == "zero"
+            else Fraction(spec.proofs.factor_bps, 10_000)
+        )
+        for key, b in bps.items():
+            if b != before[key]:  # discounted as unproven: the same factor on the exact share
+                shares[key] *= factor
+    for key, b in bps.items():
+        if shares.get(key, 0) > 0 and b < min_score_bps:
+            shares[key] = Fraction(0)
+            reasons[key] = f"below the dataset's minimum score ({b} < {min_score_bps} bps)"
+    units = to_units({FileId(f.file_id): shares.get(f.file_id.hex(), Fraction(0)) for f in files})
     return EpochScores(
         file_ids=tuple(f.file_id for f in files),
         scores_bps=tuple(bps.get(f.file_id.hex(), Bps(0)) for f in files),
         reasons=reasons,
         result=result,
         proofs=proofs,
+        units=tuple(units[FileId(f.file_id)] for f in files),
     )

@@ -1,4 +1,4 @@
-"""validator/commitment.py reproduces every shared commitment vector (also asserted by forge)."""
+"""validator/daemon/commitment.py reproduces every v2 commitment vector (made with ``cast``)."""
 
 from __future__ import annotations
 
@@ -9,33 +9,59 @@ from typing import Any
 import pytest
 from web3 import Web3
 
-from node.types import Bps, DatasetId, Epoch
-from validator.daemon.commitment import ScoreCommitment, scores_hash
+from node.types import DatasetId, Epoch
+from validator.daemon.commitment import ScoreCommitment
 
 VECTORS = json.loads(
-    (Path(__file__).resolve().parents[2] / "vectors" / "commitment_v1.json").read_text()
+    (Path(__file__).resolve().parents[2] / "vectors" / "commitment_v2.json").read_text()
 )["vectors"]
+
+
+def _commitment(v: dict[str, Any], **changes: Any) -> ScoreCommitment:
+    fields: dict[str, Any] = {
+        "chain_id": int(v["chain_id"]),
+        "score_board": Web3.to_checksum_address(v["score_board"]),
+        "dataset_id": DatasetId(int(v["dataset_id"])),
+        "epoch": Epoch(int(v["epoch"])),
+        "validator": Web3.to_checksum_address(v["validator"]),
+        "root": bytes.fromhex(v["root"][2:]),
+        "total": int(v["total"]),
+        "salt": bytes.fromhex(v["salt"][2:]),
+    }
+    return ScoreCommitment(**(fields | changes))
 
 
 @pytest.mark.parametrize("v", VECTORS, ids=lambda v: v["name"])
 def test_commitment_vectors(v: dict[str, Any]) -> None:
-    file_ids = tuple(bytes.fromhex(f[2:]) for f in v["file_ids"])
-    scores = tuple(Bps(s) for s in v["scores_bps"])
-    assert "0x" + scores_hash(list(file_ids), list(scores)).hex() == v["scores_hash"]
-    c = ScoreCommitment(
-        chain_id=v["chain_id"],
-        score_board=Web3.to_checksum_address(v["score_board"]),
-        dataset_id=DatasetId(int(v["dataset_id"])),
-        epoch=Epoch(int(v["epoch"])),
-        validator=Web3.to_checksum_address(v["validator"]),
-        file_ids=file_ids,
-        scores_bps=scores,
-        salt=bytes.fromhex(v["salt"][2:]),
-    )
+    c = _commitment(v)
     assert "0x" + c.digest().hex() == v["commitment"]
     assert v["salt"][2:] not in repr(c)
 
 
-def test_out_of_range_score_is_refused() -> None:
-    with pytest.raises(ValueError, match="basis points"):
-        scores_hash([b"\x01" * 32], [Bps(10_001)])
+def test_every_field_is_bound() -> None:
+    v = VECTORS[0]
+    base = _commitment(v).digest()
+    other = Web3.to_checksum_address("0x" + "12" * 20)
+    for changes in (
+        {"chain_id": int(v["chain_id"]) + 1},
+        {"score_board": other},
+        {"dataset_id": DatasetId(int(v["dataset_id"]) + 1)},
+        {"epoch": Epoch(int(v["epoch"]) + 1)},
+        {"validator": other},
+        {"root": bytes(32)},
+        {"total": int(v["total"]) + 1},
+        {"salt": bytes(32)},
+    ):
+        assert _commitment(v, **changes).digest() != base, changes
+
+
+def test_malformed_fields_are_refused() -> None:
+    v = VECTORS[0]
+    with pytest.raises(ValueError, match="32 bytes"):
+        _commitment(v, root=b"\x01" * 31)
+    with pytest.raises(ValueError, match="32 bytes"):
+        _commitment(v, salt=b"")
+    with pytest.raises(ValueError, match="uint256"):
+        _commitment(v, total=-1)
+    with pytest.raises(ValueError, match="uint256"):
+        _commitment(v, total=2**256)

@@ -3,6 +3,7 @@ and the refusals (disagreeing journal, closed windows, not on the committee)."""
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import logging
@@ -16,14 +17,16 @@ from fastapi.testclient import TestClient
 from web3 import Web3
 
 from node.chain.dataset_config import EpochWindows
+from node.chain.registry import SubmissionRecord
 from node.chain.scoreboard import EpochStatus
 from node.custody.errors import FileHeaderMismatch, NotEnoughShares
 from node.errors import ChainError, EnvelopeError, StorageError
 from node.parsers.base import ParsedExport
 from node.parsers.base import Record as ExportRecord
 from node.parsers.canonical import canonicalize
+from node.protocol.scorevector import UNITS, ScoreVector, to_units
 from node.storage.errors import MalformedBlock
-from node.types import Bps, DatasetId, Epoch
+from node.types import Bps, Cid, ContentCommitment, DatasetId, Epoch, FileId, HeaderHash, RitualId
 from validator.daemon.availability import FileNotInEpoch
 from validator.daemon.commitment import ScoreCommitment
 from validator.daemon.driver import (
@@ -49,6 +52,37 @@ ME = Web3.to_checksum_address("0x" + "aa" * 20)
 BOARD = Web3.to_checksum_address("0x" + "bb" * 20)
 ZERO = b"\x00" * 32
 FILES = [bytes([i]) * 32 for i in (1, 2, 3)]
+ALICE = Web3.to_checksum_address("0x" + "a1" * 20)
+
+
+def record_of(file_id: bytes, epoch: int = 0, contributor: str = ALICE) -> SubmissionRecord:
+    """The file's registry record as its SubmissionRegistered log gives it."""
+    return SubmissionRecord(
+        contributor=Web3.to_checksum_address(contributor),
+        dataset_id=DS,
+        epoch=Epoch(epoch),
+        ritual_id=RitualId(1),
+        registered_at=10 * epoch + 1,
+        header_hash=HeaderHash(b"\x11" * 32),
+        content_commitment=ContentCommitment(b"\x22" * 32),
+        cid=Cid("bafy" + file_id.hex()[:8]),
+        file_id=FileId(file_id),
+    )
+
+
+class MemoryPublisher:
+    """The blob store's ``add``: content-addressed by sha256 here (only determinism matters)."""
+
+    def __init__(self) -> None:
+        self.blobs: dict[str, bytes] = {}
+        self.fail = False
+
+    def __call__(self, data: bytes) -> str:
+        if self.fail:
+            raise StorageError("kubo is down")
+        cid = "cid-" + hashlib.sha256(data).hexdigest()
+        self.blobs[cid] = data
+        return cid
 
 
 class Crash(BaseException):
@@ -65,7 +99,7 @@ class FakeChain:
         self.seeds: dict[int, bytes] = {}
         self.committee_members = [ME]
         self.commitments: dict[int, bytes] = {}
-        self.reveals: dict[int, tuple[list[int], bytes]] = {}
+        self.reveals: dict[int, tuple[bytes, int, str, bytes]] = {}  # root, total, cid, salt
         self.finalized: set[int] = set()
         self.claimed: set[int] = set()
         self.commit_calls = 0
@@ -94,6 +128,9 @@ class FakeChain:
     def epoch_files(self, dataset_id: DatasetId, epoch: Epoch) -> list[bytes]:
         return list(FILES) if epoch == 0 else []
 
+    def epoch_records(self, dataset_id: DatasetId, epoch: Epoch) -> list[SubmissionRecord]:
+        return [record_of(f, epoch) for f in self.epoch_files(dataset_id, epoch)]
+
     def commitment_of(self, dataset_id: DatasetId, epoch: Epoch, who: str) -> bytes:
         return self.commitments.get(epoch, ZERO)
 
@@ -113,24 +150,21 @@ class FakeChain:
         return f"0xcommit{epoch}"
 
     def reveal(
-        self, dataset_id: DatasetId, epoch: Epoch, scores_bps: list[int], salt: bytes
+        self,
+        dataset_id: DatasetId,
+        epoch: Epoch,
+        root: bytes,
+        total: int,
+        vector_cid: str,
+        salt: bytes,
     ) -> str:
         w = self.windows(dataset_id, epoch)
         if not w.reveal_start <= self.block + 1 < w.finalize_from:
             raise ChainError("ScoreBoardNotInRevealWindow")
-        expected = ScoreCommitment(
-            1,
-            BOARD,
-            DS,
-            epoch,
-            ME,
-            tuple(self.epoch_files(dataset_id, epoch)),
-            tuple(Bps(s) for s in scores_bps),
-            salt,
-        ).digest()
+        expected = ScoreCommitment(1, BOARD, DS, epoch, ME, root, total, salt).digest()
         if self.commitments.get(epoch) != expected:
             raise ChainError("ScoreBoardRevealMismatch")
-        self.reveals[epoch] = (scores_bps, salt)
+        self.reveals[epoch] = (root, total, vector_cid, salt)
         return f"0xreveal{epoch}"
 
     def status(self, dataset_id: DatasetId, epoch: Epoch) -> EpochStatus:
@@ -148,7 +182,8 @@ class FakeChain:
         return f"0xclaim{epoch}"
 
 
-def opener(dataset_id: DatasetId, epoch: Epoch, file_id: bytes) -> bytes:
+def opener(dataset_id: DatasetId, epoch: Epoch, record: SubmissionRecord) -> bytes:
+    file_id = bytes(record.file_id)
     if file_id == FILES[2]:
         raise StorageError("CID mismatch")
     return b"plaintext of " + file_id[:1]
@@ -156,11 +191,13 @@ def opener(dataset_id: DatasetId, epoch: Epoch, file_id: bytes) -> bytes:
 
 def scorer(files: Sequence[FileInput], validation: bytes, seed: bytes) -> EpochScores:
     ok = [f for f in files if f.plaintext is not None]
+    units = to_units({FileId(f.file_id): 1 if f.plaintext else 0 for f in files})
     return EpochScores(
         file_ids=tuple(f.file_id for f in files),
         scores_bps=tuple(Bps(10_000 // len(ok) if f.plaintext else 0) for f in files),
         reasons={f.file_id.hex(): f.failure for f in files if f.failure},
         result=None,
+        units=tuple(units[FileId(f.file_id)] for f in files),
     )
 
 
@@ -195,6 +232,7 @@ def make(
         scorer,
         salts or CountingSalts(),
         clock,
+        publish=MemoryPublisher(),
     )
 
 
@@ -218,7 +256,10 @@ def test_happy_path_to_claimed(tmp_path: Path) -> None:
     run_to(d, chain, 21)
     rec = record(tmp_path)
     assert rec.state is EpochState.CLAIMED
-    assert rec.scores_bps == (5000, 5000, 0)
+    assert rec.units == (500_000_000, 500_000_000, 0)
+    assert rec.vector().root == rec.root == chain.reveals[0][0]
+    assert chain.reveals[0][1] == rec.total == UNITS
+    assert chain.reveals[0][2] == rec.vector_cid
     # a transient storage failure, still there at the availability deadline (block 12 here)
     assert rec.reasons[FILES[2].hex()] == "unavailable by block 12: StorageError: CID mismatch"
     assert rec.tx == {"commit": "0xcommit0", "reveal": "0xreveal0", "claim": "0xclaim0"}
@@ -484,14 +525,16 @@ class LaggingPeers:
         self.chain, self.inner, self.until = chain, inner, until
         self.attempts: list[tuple[int, bytes]] = []
 
-    def __call__(self, dataset_id: DatasetId, epoch: Epoch, file_id: bytes) -> bytes:
+    def __call__(self, dataset_id: DatasetId, epoch: Epoch, record: SubmissionRecord) -> bytes:
+        file_id = bytes(record.file_id)
         self.attempts.append((self.chain.block, file_id))
         if self.chain.block < self.until:
             raise refused_not_committee(file_id)
-        return self.inner(dataset_id, epoch, file_id)
+        return self.inner(dataset_id, epoch, record)
 
 
-def open_all(dataset_id: DatasetId, epoch: Epoch, file_id: bytes) -> bytes:
+def open_all(dataset_id: DatasetId, epoch: Epoch, record: SubmissionRecord) -> bytes:
+    file_id = bytes(record.file_id)
     return b"plaintext of " + file_id[:1]
 
 
@@ -503,6 +546,8 @@ def make_with(
     scorer: Scorer = scorer,
     clock: Callable[[], float] = lambda: 0.0,
     fix_seed_delay_s: float = 0.0,
+    publish: MemoryPublisher | None = None,
+    salts: Callable[[], bytes] | None = None,
 ) -> ValidatorDaemon:
     return ValidatorDaemon(
         DaemonConfig(
@@ -517,8 +562,9 @@ def make_with(
         opener,
         lambda ds, ep: b"validation set",
         scorer,
-        CountingSalts(),
+        salts or CountingSalts(),
         clock,
+        publish=publish or MemoryPublisher(),
     )
 
 
@@ -534,14 +580,14 @@ def test_lagging_peers_do_not_turn_into_a_committed_zero(tmp_path: Path) -> None
 
     ours, theirs = record(tmp_path / "lagging"), record(tmp_path / "peer")
     assert ours.state is theirs.state is EpochState.CLAIMED
-    assert ours.scores_bps == theirs.scores_bps == (3333, 3333, 3333)
+    assert ours.units == theirs.units == (333_333_334, 333_333_333, 333_333_333)
     assert ours.reasons == theirs.reasons == {}
     assert lagging.stats.file_retries > 0  # it was refused, and asked again
     assert lagging.stats.files_zeroed == {}
     refused = [b for b, _ in lag.attempts if b < 16]
     assert refused  # the refusals really happened before the peers caught up
     assert 0 in lagging_chain.commitments
-    assert lagging_chain.reveals[0][0] == peer_chain.reveals[0][0]
+    assert lagging_chain.reveals[0][:3] == peer_chain.reveals[0][:3]  # root, total, CID
 
 
 def test_retries_back_off_and_no_verdict_before_the_deadline(tmp_path: Path) -> None:
@@ -561,16 +607,17 @@ def test_retries_back_off_and_no_verdict_before_the_deadline(tmp_path: Path) -> 
 def test_still_refused_at_the_deadline_is_unavailable_and_scores_zero(tmp_path: Path) -> None:
     chain = FakeChain(commit_len=20)
 
-    def one_never_served(dataset_id: DatasetId, epoch: Epoch, file_id: bytes) -> bytes:
+    def one_never_served(dataset_id: DatasetId, epoch: Epoch, record: SubmissionRecord) -> bytes:
+        file_id = bytes(record.file_id)
         if file_id == FILES[1]:
             raise refused_not_committee(file_id)
-        return open_all(dataset_id, epoch, file_id)
+        return open_all(dataset_id, epoch, record)
 
     d = make_with(chain, tmp_path, opener=one_never_served)
     run_to(d, chain, 20)
     rec = record(tmp_path)
     assert rec.state is EpochState.COMMITTED  # judged at the deadline, committed in the window
-    assert rec.scores_bps == (5000, 0, 5000)
+    assert rec.units == (500_000_000, 0, 500_000_000)
     why = rec.reasons[FILES[1].hex()]
     assert why.startswith("unavailable by block 20: NotEnoughShares")
     assert "not_committee" in why
@@ -595,11 +642,12 @@ def test_invalid_files_are_judged_at_once(tmp_path: Path, err: Exception) -> Non
     chain = FakeChain(commit_len=20)
     calls: list[int] = []
 
-    def invalid_third(dataset_id: DatasetId, epoch: Epoch, file_id: bytes) -> bytes:
+    def invalid_third(dataset_id: DatasetId, epoch: Epoch, record: SubmissionRecord) -> bytes:
+        file_id = bytes(record.file_id)
         if file_id == FILES[2]:
             calls.append(chain.block)
             raise err
-        return open_all(dataset_id, epoch, file_id)
+        return open_all(dataset_id, epoch, record)
 
     d = make_with(chain, tmp_path, opener=invalid_third)
     run_to(d, chain, 12)
@@ -616,19 +664,20 @@ def test_an_opener_bug_is_contained_counted_and_retried(
     chain = FakeChain(commit_len=20)
     calls = {"n": 0}
 
-    def buggy(dataset_id: DatasetId, epoch: Epoch, file_id: bytes) -> bytes:
+    def buggy(dataset_id: DatasetId, epoch: Epoch, record: SubmissionRecord) -> bytes:
+        file_id = bytes(record.file_id)
         if file_id == FILES[0]:
             calls["n"] += 1
             if calls["n"] <= 2:
                 raise TypeError("a bug reached by hostile bytes")
-        return open_all(dataset_id, epoch, file_id)
+        return open_all(dataset_id, epoch, record)
 
     d = make_with(chain, tmp_path, opener=buggy)
     with caplog.at_level(logging.INFO, logger="validator.daemon.driver"):
         run_to(d, chain, 40)
     rec = record(tmp_path)
     assert rec.state is EpochState.CLAIMED
-    assert rec.scores_bps == (3333, 3333, 3333)  # a bug is not evidence against the file
+    assert rec.units == (333_333_334, 333_333_333, 333_333_333)  # a bug is no evidence
     assert d.stats.unexpected == 2
     logged = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert len(logged) == 2
@@ -798,14 +847,173 @@ def test_hostile_plaintext_through_the_real_scorer_scores_zero_and_the_daemon_ru
         DaemonConfig(chain_id=1, score_board=BOARD, dataset_id=DS, validator=ME),
         chain,
         Journal(tmp_path),
-        lambda ds, ep, fid: plain[fid],
+        lambda ds, ep, rec: plain[bytes(rec.file_id)],
         lambda ds, ep: validation,
         real_scorer,
+        publish=MemoryPublisher(),
     )
     run_to(d, chain, 21)
     rec = record(tmp_path)
     assert rec.state is EpochState.CLAIMED
-    assert rec.scores_bps[1] == 0
+    assert rec.units[1] == 0
     assert rec.reasons[FILES[1].hex()].startswith("malformed: not canonical JSONL")
-    assert sum(rec.scores_bps) == 10_000
+    assert sum(rec.units) == UNITS
+    assert ScoreVector.decode(rec.vector().encode()).root == rec.root
     assert d.stats.errors == 0
+
+
+# ---- protocol v2: the score vector ----------------------------------------------------------
+
+
+def test_two_validators_publish_byte_identical_vectors_and_commit_the_same_root(
+    tmp_path: Path,
+) -> None:
+    """Honest validators agree on the root only if their vectors are the same bytes: different
+    salts (so different commitments), the same units, root, total, document and CID."""
+    chains = FakeChain(), FakeChain()
+    stores = MemoryPublisher(), MemoryPublisher()
+    salts = iter([lambda: b"\x01" * 32, lambda: b"\x02" * 32])
+    daemons = [
+        make_with(c, tmp_path / str(i), opener=open_all, publish=p, salts=next(salts))
+        for i, (c, p) in enumerate(zip(chains, stores, strict=True))
+    ]
+    for d, c in zip(daemons, chains, strict=True):
+        run_to(d, c, 21)
+    a, b = record(tmp_path / "0"), record(tmp_path / "1")
+    assert a.state is b.state is EpochState.CLAIMED
+    assert chains[0].commitments[0] != chains[1].commitments[0]
+    assert chains[0].reveals[0][:3] == chains[1].reveals[0][:3]
+    assert stores[0].blobs == stores[1].blobs
+    (doc,) = stores[0].blobs.values()
+    vector = ScoreVector.decode(doc)
+    assert vector.root == a.root == b.root
+    assert vector.entries == tuple(zip(FILES, (333_333_334, 333_333_333, 333_333_333), strict=True))
+
+
+def test_the_real_scorer_gives_the_same_vector_bytes_twice() -> None:
+    spec = ValuationSpec(
+        model="ngram", featurizer=FeaturizerSpec(kind="bytes", order=2), n_models=8, model_chunk=8
+    )
+    backend = LocalBackend("cpu", threads=1)
+    rng = np.random.default_rng(3)
+
+    def canonical(account: str, n: int) -> bytes:
+        records = tuple(
+            ExportRecord(
+                id=f"{account}-{i}",
+                timestamp=None,
+                kind="message",
+                text=r.text,
+                author="user",
+                thread=None,
+            )
+            for i, r in enumerate(chat_records(rng, n))
+        )
+        return canonicalize(ParsedExport(platform="chatgpt", account=account, records=records)).data
+
+    files = [FileInput(f, canonical(f.hex()[:4], 12), contributor=ALICE) for f in FILES]
+    validation = canonical("dao", 30)
+    seed = b"\x05" * 32
+    docs = []
+    for _ in range(2):
+        scores = score_epoch(files, validation, spec, seed, backend)
+        units = dict(zip((FileId(f) for f in scores.file_ids), scores.units, strict=True))
+        docs.append(ScoreVector.from_units(DS, Epoch(0), units).encode())
+    assert docs[0] == docs[1]
+    assert ScoreVector.decode(docs[0]).total == UNITS
+    assert scores.units == tuple(
+        to_units(dict(zip((FileId(f) for f in FILES), scores.units, strict=True))).values()
+    )
+
+
+def test_a_crash_between_commit_and_reveal_reveals_the_journaled_root_and_cid(
+    tmp_path: Path,
+) -> None:
+    chain = FakeChain()
+    store = MemoryPublisher()
+    d = make_with(chain, tmp_path, opener=open_all, publish=store)
+    run_to(d, chain, 12)
+    committed = record(tmp_path)
+    assert committed.state is EpochState.COMMITTED
+    assert committed.vector_cid in store.blobs
+    # a new process, a new (empty) store: nothing is valued or published again
+    scored: list[int] = []
+
+    def no_rescoring(files: Sequence[FileInput], validation: bytes, seed: bytes) -> EpochScores:
+        scored.append(1)
+        return scorer(files, validation, seed)
+
+    fresh = MemoryPublisher()
+    d2 = make_with(chain, tmp_path, opener=open_all, scorer=no_rescoring, publish=fresh)
+    run_to(d2, chain, 21)
+    rec = record(tmp_path)
+    assert rec.state is EpochState.CLAIMED
+    assert scored == []
+    assert fresh.blobs == {}
+    assert chain.reveals[0] == (committed.root, UNITS, committed.vector_cid, committed.salt)
+
+
+def test_a_failing_blob_store_delays_the_commit_and_never_rescores(tmp_path: Path) -> None:
+    chain = FakeChain()
+    store = MemoryPublisher()
+    store.fail = True
+    calls: list[int] = []
+
+    def counting(files: Sequence[FileInput], validation: bytes, seed: bytes) -> EpochScores:
+        calls.append(1)
+        return scorer(files, validation, seed)
+
+    d = make_with(chain, tmp_path, opener=open_all, scorer=counting, publish=store)
+    run_to(d, chain, 12)
+    rec = record(tmp_path)
+    assert rec.state is EpochState.VALUED
+    assert rec.vector_cid is None
+    assert 0 not in chain.commitments
+    assert d.stats.errors_by_class.get("StorageError", 0) >= 1
+    store.fail = False
+    run_to(d, chain, 21)
+    rec = record(tmp_path)
+    assert rec.state is EpochState.CLAIMED
+    assert calls == [1]
+    assert ScoreVector.decode(store.blobs[rec.vector_cid or ""]).root == rec.root
+    assert "publish" in d.stats.seconds
+    assert "commit" in d.stats.seconds
+
+
+def test_the_scorer_sees_each_files_contributor(tmp_path: Path) -> None:
+    chain = FakeChain()
+    seen: list[str | None] = []
+
+    def spy(files: Sequence[FileInput], validation: bytes, seed: bytes) -> EpochScores:
+        seen.extend(f.contributor for f in files)
+        return scorer(files, validation, seed)
+
+    d = make_with(chain, tmp_path, scorer=spy)
+    run_to(d, chain, 13)
+    assert seen == [ALICE, ALICE, ALICE]  # the unavailable file too
+
+
+def test_a_header_naming_another_contributor_scores_zero_with_the_reason(tmp_path: Path) -> None:
+    from node.custody.errors import HeaderNamesAnotherContributor
+
+    mallory_copy = FILES[1]
+
+    def copies(dataset_id: DatasetId, epoch: Epoch, record: SubmissionRecord) -> bytes:
+        if bytes(record.file_id) == mallory_copy:
+            raise HeaderNamesAnotherContributor(record.name, ALICE, str(record.contributor))
+        return open_all(dataset_id, epoch, record)
+
+    chain = FakeChain()
+    d = make_with(chain, tmp_path, opener=copies)
+    run_to(d, chain, 21)
+    rec = record(tmp_path)
+    assert rec.state is EpochState.CLAIMED
+    assert rec.units == (500_000_000, 0, 500_000_000)
+    assert rec.reasons[mallory_copy.hex()].startswith("header names another contributor")
+    assert d.stats.files_zeroed == {"invalid": 1}
+    # the zero is in the published vector, so the copy's bond can be proven forfeit
+    vector = rec.vector()
+    assert vector.value(mallory_copy) == 0
+    from node.protocol.scorevector import verify_proof
+
+    assert verify_proof(rec.root or b"", mallory_copy, 0, vector.proof(mallory_copy))

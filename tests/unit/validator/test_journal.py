@@ -12,6 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from node.protocol.scorevector import ScoreVector
+from node.types import DatasetId, Epoch, FileId
 from validator.daemon.commitment import new_salt
 from validator.daemon.journal import CorruptRecord, EpochRecord, Journal, JournalError
 from validator.daemon.state import EpochState, IllegalTransition, RecoveryAction, decide_recovery
@@ -44,13 +46,21 @@ class FakeBoard:
         return self.commitments.get((dataset_id, epoch), ZERO32)
 
 
+def _root(file_ids: tuple[bytes, ...], units: tuple[int, ...]) -> bytes:
+    pairs = dict(zip((FileId(f) for f in file_ids), units, strict=True))
+    return ScoreVector.from_units(DatasetId(1), Epoch(7), pairs).root
+
+
 def _valued(journal: Journal) -> EpochRecord:
     rec = EpochRecord(dataset_id=1, epoch=7)
     rec = rec.advance(EpochState.FETCHED, file_ids=(b"\x01" * 32, b"\x02" * 32))
     salt = new_salt()
+    units = (600_000_000, 400_000_000)
     rec = rec.advance(
         EpochState.VALUED,
-        scores_bps=(6000, 4000),
+        units=units,
+        root=_root(rec.file_ids, units),
+        total=sum(units),
         salt=salt,
         commitment=b"\x33" * 32,
         reasons={"02" * 32: "missing ciphertext"},
@@ -196,8 +206,16 @@ def test_records_that_break_the_state_machine_are_corrupt(tmp_path: Path) -> Non
     for changes in (
         {"salt": None},  # VALUED without the salt it committed to
         {"commitment": "ab"},
-        {"scores_bps": [1]},  # two files, one score
-        {"scores_bps": [20_000, 0]},
+        {"units": [1]},  # two files, one score
+        {"units": [2_000_000_000, 0]},
+        {"units": [400_000_000, 600_000_000]},  # not the committed root
+        {"root": "00" * 32},
+        {"total": "999999999"},
+        {"total": 1_000_000_000},  # a string in the format
+        {"units": ["600000000", "400000000"]},
+        {"vector_cid": 5},
+        {"vector_cid": ""},
+        {"file_ids": ["01" * 32, "01" * 32]},
         {"epoch": 8},  # another epoch's record under this name
         {"file_ids": ["01"]},
     ):
@@ -259,7 +277,13 @@ def test_mutated_records_load_or_are_a_corrupt_record(data: st.DataObject) -> No
         EpochRecord(dataset_id=1, epoch=7)
         .advance(EpochState.FETCHED, file_ids=(b"\x01" * 32,))
         .advance(
-            EpochState.VALUED, scores_bps=(10_000,), salt=b"\x02" * 32, commitment=b"\x03" * 32
+            EpochState.VALUED,
+            units=(10**9,),
+            root=_root((b"\x01" * 32,), (10**9,)),
+            total=10**9,
+            salt=b"\x02" * 32,
+            commitment=b"\x03" * 32,
+            vector_cid="bafyvector",
         )
     )
     raw = rec.to_json()
