@@ -4,15 +4,18 @@ dataset's minimum score, turned into nano units that sum to exactly 10**9."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 from eth_account import Account
 
 from node.proofs.devkeys import dev_policy
 from node.protocol.scorevector import UNITS, to_units
-from node.types import FileId
+from node.types import Epoch, FileId
 from tests.unit.validator.test_proofs_scoring import CPU, SEED, SPEC, canonical
+from validator.daemon.launch import _labels
 from validator.daemon.scoring import EpochScores, FileInput, score_epoch
 from validator.valuation.synthetic import chat_records
 
@@ -84,3 +87,15 @@ def test_unavailable_files_get_zero_units() -> None:
     scores = score_epoch(files, validation, SPEC, SEED, CPU)
     assert scores.units[2] == 0
     assert sum(scores.units) == UNITS
+
+
+def test_the_label_carries_the_proof_counts_and_units(tmp_path: Path) -> None:
+    files, validation = _files()
+    spec = dataclasses.replace(SPEC, proofs=dev_policy(factor_bps=5000))
+    scores = score_epoch(files, validation, spec, SEED, CPU)
+    _labels(tmp_path)(Epoch(4), scores)
+    report = json.loads((tmp_path / "epoch-4" / "report.json").read_text())
+    assert report["proofs"] == scores.proofs
+    assert report["proofs"]["proven_files"] == 1
+    units = report["score_vector"]["units"]
+    assert units == {f.hex(): u for f, u in zip(IDS, scores.units, strict=True)}
