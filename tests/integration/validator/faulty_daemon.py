@@ -5,7 +5,8 @@
 (:func:`validator.service.build_daemon`) and wraps one part through its hooks:
 
 * ``invert``: a dishonest validator; every readable file's score is replaced by
-  ``10000 - score`` (it commits and reveals those, consistently);
+  ``10000 - score`` and its units by the same inversion through ``to_units`` (it commits,
+  publishes and reveals that vector, consistently);
 * ``crash-before-journal``: the process dies (SIGKILL, no cleanup) when valuation finishes,
   before the scores and salt are journaled;
 * ``crash-after-commit``: it dies right after the commit transaction is mined, before the
@@ -27,11 +28,14 @@ import argparse
 import os
 import signal
 from collections.abc import Sequence
+from fractions import Fraction
 from pathlib import Path
 
+from node.chain.registry import SubmissionRecord
 from node.custody.errors import NotEnoughShares
+from node.protocol.scorevector import to_units
 from node.settings import NodeSettings
-from node.types import Bps, DatasetId, Epoch
+from node.types import Bps, DatasetId, Epoch, FileId
 from node.wiring import ChainContext, blob_store, connect
 from validator.daemon import launch as service
 from validator.daemon.driver import EpochChain, FileOpener, Scorer
@@ -51,7 +55,15 @@ def _invert(scorer: Scorer) -> Scorer:
             Bps(10_000 - int(b)) if f.plaintext is not None else Bps(int(b))
             for f, b in zip(files, s.scores_bps, strict=True)
         )
-        return EpochScores(s.file_ids, flipped, s.reasons, s.result)
+        units = to_units({FileId(f): Fraction(b) for f, b in zip(s.file_ids, flipped, strict=True)})
+        return EpochScores(
+            s.file_ids,
+            flipped,
+            s.reasons,
+            s.result,
+            s.proofs,
+            tuple(units[FileId(f)] for f in s.file_ids),
+        )
 
     return dishonest
 
@@ -90,7 +102,8 @@ def _lagging_peers(ctx: ChainContext, blocks: int, log: Path) -> service.Hooks:
     def wrap(opener: FileOpener) -> FileOpener:
         asked: set[bytes] = set()
 
-        def lagging(dataset_id: DatasetId, epoch: Epoch, file_id: bytes) -> bytes:
+        def lagging(dataset_id: DatasetId, epoch: Epoch, record: SubmissionRecord) -> bytes:
+            file_id = bytes(record.file_id)
             head = ctx.chain.block_number()
             first = file_id not in asked
             asked.add(file_id)
@@ -105,7 +118,7 @@ def _lagging_peers(ctx: ChainContext, blocks: int, log: Path) -> service.Hooks:
                     refused={"peers": "not_committee: the committee is not visible yet"},
                     bad=[],
                 )
-            return opener(dataset_id, epoch, file_id)
+            return opener(dataset_id, epoch, record)
 
         return lagging
 
