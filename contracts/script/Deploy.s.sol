@@ -51,6 +51,7 @@ contract Deploy is Script, SystemDeployer {
         p.unbondingBlocks = uint64(vm.envOr("UNBONDING_BLOCKS", uint256(p.unbondingBlocks)));
         p.slashBps = uint16(vm.envOr("SLASH_BPS", uint256(p.slashBps)));
         p.claimWindowBlocks = uint64(vm.envOr("CLAIM_WINDOW_BLOCKS", uint256(p.claimWindowBlocks)));
+        p.submissionBond = vm.envOr("SUBMISSION_BOND", p.submissionBond);
         p.dkgOwner = vm.envOr("DKG_OWNER", address(0));
         p.configOwner = vm.envOr("CONFIG_OWNER", address(0));
 

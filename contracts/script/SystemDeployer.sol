@@ -37,6 +37,7 @@ abstract contract SystemDeployer is CommonBase {
         uint64 unbondingBlocks;
         uint16 slashBps;
         uint64 claimWindowBlocks;
+        uint256 submissionBond; // wei per submission to dataset 1
         address dkgOwner; // address(0): the timelock (see Deploy.s.sol on bootstrapping the first ritual)
         address configOwner; // address(0): the timelock (an operator registers the validation set first)
         IDatasetConfig.Dataset dataset; // dataset 1
@@ -80,9 +81,9 @@ abstract contract SystemDeployer is CommonBase {
             new ValidatorStaking(deployer, address(s.timelock), p.minStake, p.unbondingBlocks);
         s.config = new DatasetConfig(deployer, address(s.staking));
         s.dkg = new DKGCoordinator(deployer, IValidatorStaking(address(s.staking)));
-        s.registry = new SubmissionRegistry(s.config, s.dkg);
-
-        address predictedRewards = vm.computeCreateAddress(deployer, vm.getNonce(deployer) + 1);
+        // registry, score board, distributor: the first two learn the third's address in advance
+        address predictedRewards = vm.computeCreateAddress(deployer, vm.getNonce(deployer) + 2);
+        s.registry = new SubmissionRegistry(s.config, s.dkg, predictedRewards);
         s.scoreBoard = new ScoreBoard(
             address(s.config),
             address(s.staking),
@@ -110,6 +111,7 @@ abstract contract SystemDeployer is CommonBase {
         );
 
         s.datasetId = s.config.createDataset(p.dataset);
+        s.config.setSubmissionBond(s.datasetId, p.submissionBond);
 
         s.config
             .transferOwnership(p.configOwner == address(0) ? address(s.timelock) : p.configOwner);
@@ -130,6 +132,7 @@ abstract contract SystemDeployer is CommonBase {
         p.unbondingBlocks = 120; // >= S + C + R: a committed validator stays slashable until finalization
         p.slashBps = 1000;
         p.claimWindowBlocks = 7200;
+        p.submissionBond = 0.01 ether; // spam costs the spammer; honest bonds come back with the claim
         p.dataset = IDatasetConfig.Dataset({
             name: "devnet",
             valuationSpecDigest: bytes32(0),

@@ -14,6 +14,7 @@ contract DatasetConfig is IDatasetConfig, Ownable {
     IValidatorStaking private immutable _staking;
     mapping(uint256 datasetId => Dataset) private _datasets;
     uint256 private _datasetCount;
+    mapping(uint256 datasetId => uint256) private _submissionBond;
 
     /// @dev `staking_`'s unbonding period (immutable there) bounds the windows of every dataset created here.
     constructor(address initialOwner, address staking_) Ownable(initialOwner) {
@@ -81,6 +82,19 @@ contract DatasetConfig is IDatasetConfig, Ownable {
         }
         d.emissionPerEpoch = emissionPerEpoch;
         emit EmissionUpdated(datasetId, emissionPerEpoch);
+    }
+
+    /// @inheritdoc IDatasetConfig
+    function setSubmissionBond(uint256 datasetId, uint256 bond) external virtual onlyOwner {
+        _getDataset(datasetId);
+        if (bond > type(uint96).max) revert DatasetConfigBondTooLarge(bond);
+        _submissionBond[datasetId] = bond;
+        emit SubmissionBondSet(datasetId, bond);
+    }
+
+    /// @inheritdoc IDatasetConfig
+    function submissionBond(uint256 datasetId) external view virtual returns (uint256) {
+        return _submissionBond[datasetId];
     }
 
     /// @inheritdoc IDatasetConfig

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 
 import {IDatasetConfig} from "./interfaces/IDatasetConfig.sol";
 import {IDatasetToken} from "./interfaces/IDatasetToken.sol";
@@ -10,10 +11,11 @@ import {IScoreBoard} from "./interfaces/IScoreBoard.sol";
 import {ISubmissionRegistry} from "./interfaces/ISubmissionRegistry.sol";
 
 /// @title RewardDistributor
-/// @notice Fixes each epoch's emission at finalization and mints it through pull claims. See {IRewardDistributor}.
-/// @dev Every mint of an epoch is `floor(pool * part / whole)` with Σ part <= whole, so contributor claims sum to
-/// at most E_c, validator claims to at most E_v, and the dust sweep mints exactly E - minted: the total minted per
-/// epoch is bounded by E by construction, not by a runtime check.
+/// @notice Fixes each epoch's emission at finalization, mints it through Merkle-proof claims and settles
+/// submission bonds. See {IRewardDistributor}.
+/// @dev Contributor claims are `floor(E_c * value / total)` and are also capped at run time
+/// (`contributorMinted <= E_c`), because the contract cannot see that the vector's values sum to
+/// `total`; validator claims are `floor(E_v * weight / Σweight)`; the dust sweep mints exactly E - minted.
 contract RewardDistributor is IRewardDistributor {
     uint256 private constant _BPS = 10_000;
 
@@ -29,6 +31,7 @@ contract RewardDistributor is IRewardDistributor {
         _claimed;
     mapping(uint256 datasetId => mapping(uint64 epoch => mapping(address validator => bool)))
         private _validatorClaimed;
+    mapping(uint256 datasetId => uint256) private _carried;
 
     constructor(
         address datasetConfig_,
@@ -57,63 +60,104 @@ contract RewardDistributor is IRewardDistributor {
     }
 
     /// @inheritdoc IRewardDistributor
-    function onEpochFinalized(uint256 datasetId, uint64 epoch, uint256 totalScore)
-        external
-        virtual
-    {
+    function onEpochFinalized(
+        uint256 datasetId,
+        uint64 epoch,
+        bytes32 root,
+        uint256 total,
+        bool quorumMet
+    ) external virtual {
         if (msg.sender != address(_scoreBoard)) {
             revert RewardDistributorNotScoreBoard(msg.sender);
         }
         EpochRewards storage r = _epochs[datasetId][epoch];
         if (r.finalized) revert RewardDistributorAlreadyFinalized(datasetId, epoch);
         r.finalized = true;
+        r.quorumMet = quorumMet;
         r.finalizedAtBlock = uint64(block.number);
-        r.totalScore = totalScore;
+        r.root = root;
+        r.total = total;
 
-        // No quorum or no positive score: nothing was measurably contributed, so nothing is emitted.
-        if (totalScore != 0) {
-            IDatasetConfig.Dataset memory d = _config.dataset(datasetId);
-            uint256 emission = d.emissionPerEpoch;
-            uint256 contributorPool = emission * (_BPS - d.validatorShareBps) / _BPS;
-            uint256 totalWeight = _scoreBoard.totalValidatorWeight(datasetId, epoch);
-            // Without weighted validators their share stays undistributed and ends up as dust.
-            uint256 validatorPool = emission - contributorPool;
-            r.emission = emission;
-            r.contributorPool = contributorPool;
-            r.validatorPool = validatorPool;
-            r.totalValidatorWeight = totalWeight;
-            if (contributorPool != 0) r.claimsLeft = _scoreBoard.scoredFileCount(datasetId, epoch);
-            if (validatorPool != 0) {
-                r.claimsLeft += _scoreBoard.weightedValidatorCount(datasetId, epoch);
-            }
+        IDatasetConfig.Dataset memory d = _config.dataset(datasetId);
+        if (!quorumMet || total == 0) {
+            // Nothing was measurably contributed (or nobody agreed on what): the epoch pays nobody
+            // and its emission waits for the next paid epoch.
+            uint256 carried = _carried[datasetId] + d.emissionPerEpoch;
+            _carried[datasetId] = carried;
+            emit EmissionRolledOver(datasetId, epoch, carried);
+            return;
         }
+        uint256 emission = d.emissionPerEpoch + _carried[datasetId];
+        _carried[datasetId] = 0;
+        uint256 contributorPool = emission * (_BPS - d.validatorShareBps) / _BPS;
+        r.emission = emission;
+        r.contributorPool = contributorPool;
+        // Without weighted validators their share stays undistributed and ends up as dust.
+        r.validatorPool = emission - contributorPool;
+        r.totalValidatorWeight = _scoreBoard.totalValidatorWeight(datasetId, epoch);
         emit EpochRewardsSet(
-            datasetId, epoch, r.emission, r.contributorPool, r.validatorPool, totalScore
+            datasetId, epoch, emission, contributorPool, r.validatorPool, root, total
         );
     }
 
     /// @inheritdoc IRewardDistributor
-    function claim(uint256 datasetId, uint64 epoch, bytes32 fileId)
-        external
-        virtual
-        returns (uint256 amount)
-    {
+    function claim(
+        uint256 datasetId,
+        uint64 epoch,
+        bytes32 fileId,
+        uint256 value,
+        bytes32[] calldata proof
+    ) external virtual returns (uint256 amount) {
         EpochRewards storage r = _claimable(datasetId, epoch);
-        ISubmissionRegistry.SubmissionRecord memory rec = _registry.submissionOf(fileId);
-        if (rec.datasetId != datasetId || rec.epoch != epoch) {
-            revert RewardDistributorWrongEpoch(fileId, datasetId, epoch);
-        }
+        if (value == 0 || r.total == 0) revert RewardDistributorNothingToClaim(datasetId, epoch);
+        ISubmissionRegistry.SubmissionRecord memory rec = _recordOf(datasetId, epoch, fileId);
         if (_claimed[datasetId][epoch][fileId]) {
             revert RewardDistributorAlreadyClaimed(datasetId, epoch, fileId);
         }
-        amount = _contributorReward(r, datasetId, epoch, fileId);
-        if (amount == 0) revert RewardDistributorNothingToClaim(datasetId, epoch);
+        _verify(r.root, datasetId, epoch, fileId, value, proof);
 
+        amount = Math.mulDiv(r.contributorPool, value, r.total);
+        uint256 minted = r.contributorMinted + amount;
+        if (minted > r.contributorPool) revert RewardDistributorPoolExceeded(datasetId, epoch);
         _claimed[datasetId][epoch][fileId] = true;
+        r.contributorMinted = minted;
         r.minted += amount;
-        --r.claimsLeft;
-        emit RewardClaimed(datasetId, epoch, fileId, rec.contributor, amount);
-        _token.mint(rec.contributor, amount);
+        uint256 bond = rec.bond;
+        emit RewardClaimed(datasetId, epoch, fileId, rec.contributor, amount, bond);
+        if (amount != 0) _token.mint(rec.contributor, amount);
+        if (bond != 0) _registry.releaseBond(fileId, rec.contributor);
+    }
+
+    /// @inheritdoc IRewardDistributor
+    function forfeitBond(
+        uint256 datasetId,
+        uint64 epoch,
+        bytes32 fileId,
+        bytes32[] calldata proof
+    ) external virtual {
+        EpochRewards storage r = _epochs[datasetId][epoch];
+        ISubmissionRegistry.SubmissionRecord memory rec = _recordOf(datasetId, epoch, fileId);
+        if (!r.finalized) revert RewardDistributorNotFinalized(datasetId, epoch);
+        if (!r.quorumMet || rec.bond == 0) {
+            revert RewardDistributorBondNotSettleable(datasetId, epoch, fileId);
+        }
+        _verify(r.root, datasetId, epoch, fileId, 0, proof);
+        emit BondForfeited(datasetId, epoch, fileId, rec.bond);
+        _registry.releaseBond(fileId, _treasury);
+    }
+
+    /// @inheritdoc IRewardDistributor
+    function refundBond(uint256 datasetId, uint64 epoch, bytes32 fileId) external virtual {
+        EpochRewards storage r = _epochs[datasetId][epoch];
+        ISubmissionRegistry.SubmissionRecord memory rec = _recordOf(datasetId, epoch, fileId);
+        if (!r.finalized) revert RewardDistributorNotFinalized(datasetId, epoch);
+        // Only where nobody judged the files: with a quorum, a bond is returned by a paid claim or
+        // forfeited by a proof of 0.
+        if (r.quorumMet || rec.bond == 0) {
+            revert RewardDistributorBondNotSettleable(datasetId, epoch, fileId);
+        }
+        emit BondRefunded(datasetId, epoch, fileId, rec.bond);
+        _registry.releaseBond(fileId, rec.contributor);
     }
 
     /// @inheritdoc IRewardDistributor
@@ -131,7 +175,6 @@ contract RewardDistributor is IRewardDistributor {
 
         _validatorClaimed[datasetId][epoch][msg.sender] = true;
         r.minted += amount;
-        --r.claimsLeft;
         emit ValidatorRewardClaimed(datasetId, epoch, msg.sender, amount);
         _token.mint(msg.sender, amount);
     }
@@ -141,9 +184,9 @@ contract RewardDistributor is IRewardDistributor {
         EpochRewards storage r = _epochs[datasetId][epoch];
         if (!r.finalized) revert RewardDistributorNotFinalized(datasetId, epoch);
         if (r.dustSwept) revert RewardDistributorDustAlreadySwept(datasetId, epoch);
-        uint256 left = r.claimsLeft;
-        if (left != 0 && block.number <= uint256(r.finalizedAtBlock) + _claimWindowBlocks) {
-            revert RewardDistributorClaimsOutstanding(datasetId, epoch, left);
+        uint64 openUntil = r.finalizedAtBlock + _claimWindowBlocks;
+        if (block.number <= openUntil) {
+            revert RewardDistributorClaimsOutstanding(datasetId, epoch, openUntil);
         }
         r.dustSwept = true;
         amount = r.emission - r.minted;
@@ -157,12 +200,8 @@ contract RewardDistributor is IRewardDistributor {
     // ---------------------------------------------------------------------------------------------
 
     /// @inheritdoc IRewardDistributor
-    function contributorReward(uint256 datasetId, uint64 epoch, bytes32 fileId)
-        external
-        view
-        returns (uint256)
-    {
-        return _contributorReward(_epochs[datasetId][epoch], datasetId, epoch, fileId);
+    function carriedEmission(uint256 datasetId) external view returns (uint256) {
+        return _carried[datasetId];
     }
 
     /// @inheritdoc IRewardDistributor
@@ -231,16 +270,30 @@ contract RewardDistributor is IRewardDistributor {
         if (r.dustSwept) revert RewardDistributorClaimsClosed(datasetId, epoch);
     }
 
-    function _contributorReward(
-        EpochRewards storage r,
+    function _recordOf(uint256 datasetId, uint64 epoch, bytes32 fileId)
+        private
+        view
+        returns (ISubmissionRegistry.SubmissionRecord memory rec)
+    {
+        rec = _registry.submissionOf(fileId);
+        if (rec.datasetId != datasetId || rec.epoch != epoch) {
+            revert RewardDistributorWrongEpoch(fileId, datasetId, epoch);
+        }
+    }
+
+    /// @dev OpenZeppelin StandardMerkleTree leaf: keccak256(bytes.concat(keccak256(abi.encode(fileId, value)))).
+    function _verify(
+        bytes32 root,
         uint256 datasetId,
         uint64 epoch,
-        bytes32 fileId
-    ) private view returns (uint256) {
-        uint256 total = r.totalScore;
-        if (total == 0) return 0;
-        return
-            Math.mulDiv(r.contributorPool, _scoreBoard.finalScore(datasetId, epoch, fileId), total);
+        bytes32 fileId,
+        uint256 value,
+        bytes32[] calldata proof
+    ) private pure {
+        bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(fileId, value))));
+        if (!MerkleProof.verifyCalldata(proof, root, leaf)) {
+            revert RewardDistributorInvalidProof(datasetId, epoch, fileId);
+        }
     }
 
     function _validatorReward(

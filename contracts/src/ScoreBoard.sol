@@ -10,8 +10,9 @@ import {IValidatorStaking} from "./interfaces/IValidatorStaking.sol";
 import {Commitments} from "./libraries/Commitments.sol";
 
 /// @title ScoreBoard
-/// @notice Commit/reveal of validators' per-file scores and permissionless, once-only finalization with a
-/// stake-weighted median. See {IScoreBoard} for the exact rules.
+/// @notice Commit/reveal of one Merkle root per validator over the epoch's score vector, and
+/// permissionless, once-only finalization of the root a quorum of committee stake revealed.
+/// See {IScoreBoard} for the exact rules.
 contract ScoreBoard is IScoreBoard {
     uint16 private constant _BPS = 10_000;
     /// @dev EMA smoothing: ema' = (ema * (N - 1) + agreement) / N.
@@ -23,7 +24,8 @@ contract ScoreBoard is IScoreBoard {
         uint256 stake; // stake at closeBlock; non-zero exactly for committee members
         bytes32 commitment;
         bool revealed;
-        uint32 revealIndex; // position in `revealers` (valid once revealed)
+        bytes32 root;
+        uint256 total;
         uint256 weight; // reward weight, set at finalization
     }
 
@@ -39,13 +41,12 @@ contract ScoreBoard is IScoreBoard {
         uint256 committeeStake;
         uint256 committedStake;
         uint256 revealedStake;
-        uint256 totalScore;
+        uint256 winningStake;
+        bytes32 root; // the finalized root (with quorum)
+        uint256 total;
         uint256 totalValidatorWeight;
-        uint256 scoredFileCount;
         uint256 weightedValidatorCount;
         address[] committee;
-        address[] revealers;
-        uint16[] scores; // revealer i's score of file j at i * fileCount + j
     }
 
     IDatasetConfig private immutable _config;
@@ -58,8 +59,9 @@ contract ScoreBoard is IScoreBoard {
     mapping(uint256 datasetId => mapping(uint64 epoch => EpochState)) private _epochs;
     mapping(uint256 datasetId => mapping(uint64 epoch => mapping(address validator => Vote)))
         private _votes;
-    mapping(uint256 datasetId => mapping(uint64 epoch => mapping(bytes32 fileId => uint16))) private
-        _finalScores;
+    /// @dev Committee stake that revealed each keccak256(root, total), accumulated at reveal.
+    mapping(uint256 datasetId => mapping(uint64 epoch => mapping(bytes32 key => uint256))) private
+        _keyStake;
     /// @dev Stored as 10000 - ema so that the default 0 reads as the starting EMA of 10000.
     mapping(address validator => uint16) private _disagreementEma;
 
@@ -111,31 +113,45 @@ contract ScoreBoard is IScoreBoard {
     }
 
     /// @inheritdoc IScoreBoard
-    function reveal(uint256 datasetId, uint64 epoch, uint16[] calldata scoresBps, bytes32 salt)
-        external
-        virtual
-    {
+    function reveal(
+        uint256 datasetId,
+        uint64 epoch,
+        bytes32 root,
+        uint256 total,
+        string calldata vectorCid,
+        bytes32 salt
+    ) external virtual {
+        Vote storage v = _checkReveal(datasetId, epoch, root, total, salt);
+        uint256 stake = v.stake;
+        v.revealed = true;
+        v.root = root;
+        v.total = total;
+        _epochs[datasetId][epoch].revealedStake += stake;
+        _keyStake[datasetId][epoch][_key(root, total)] += stake;
+        emit ScoresRevealed(datasetId, epoch, msg.sender, root, total, vectorCid);
+    }
+
+    /// @dev The reveal window, the caller's commitment and its match with (root, total, salt).
+    function _checkReveal(
+        uint256 datasetId,
+        uint64 epoch,
+        bytes32 root,
+        uint256 total,
+        bytes32 salt
+    ) private view returns (Vote storage v) {
         EpochState storage e = _epochs[datasetId][epoch];
         (, uint64 revealStart, uint64 finalizeFrom) = _windows(datasetId, epoch, e);
         if (block.number < revealStart || block.number >= finalizeFrom) {
             revert ScoreBoardNotInRevealWindow(datasetId, epoch);
         }
-        Vote storage v = _votes[datasetId][epoch][msg.sender];
+        v = _votes[datasetId][epoch][msg.sender];
         bytes32 expected = v.commitment;
         if (expected == 0) revert ScoreBoardNotCommitted(datasetId, epoch, msg.sender);
         if (v.revealed) revert ScoreBoardAlreadyRevealed(datasetId, epoch, msg.sender);
-
-        _checkScores(datasetId, epoch, scoresBps, salt, expected);
-
-        v.revealed = true;
-        v.revealIndex = uint32(e.revealers.length);
-        e.revealers.push(msg.sender);
-        e.revealedStake += v.stake;
-        uint16[] storage all = e.scores;
-        for (uint256 j; j < scoresBps.length; ++j) {
-            all.push(scoresBps[j]);
-        }
-        emit ScoresRevealed(datasetId, epoch, msg.sender, scoresBps);
+        bytes32 actual = Commitments.scoreCommitment(
+            block.chainid, address(this), datasetId, epoch, msg.sender, root, total, salt
+        );
+        if (actual != expected) revert ScoreBoardCommitmentMismatch(expected, actual);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -152,116 +168,72 @@ contract ScoreBoard is IScoreBoard {
         if (e.finalized) revert ScoreBoardAlreadyFinalized(datasetId, epoch);
         e.finalized = true;
 
-        IDatasetConfig.Dataset memory d = _config.dataset(datasetId);
-        uint256 revealedStake = e.revealedStake;
+        (address leader, uint256 winningStake) = _leader(datasetId, epoch, e);
+        e.winningStake = winningStake;
+        uint16 quorumBps = _config.dataset(datasetId).quorumBps;
         bool quorumMet =
-            revealedStake != 0 && revealedStake * _BPS >= uint256(d.quorumBps) * e.committeeStake;
+            winningStake != 0 && winningStake * _BPS >= uint256(quorumBps) * e.committeeStake;
         e.quorumMet = quorumMet;
-        if (quorumMet) _aggregate(datasetId, epoch, e, d.minScoreBps);
+        bytes32 root;
+        uint256 total;
+        if (quorumMet) {
+            Vote storage w = _votes[datasetId][epoch][leader];
+            (root, total) = (w.root, w.total);
+            e.root = root;
+            e.total = total;
+            _updateAgreement(datasetId, epoch, e, _key(root, total));
+        }
         _slashNonRevealers(datasetId, epoch, e);
 
-        uint256 totalScore = e.totalScore;
-        emit EpochFinalized(datasetId, epoch, quorumMet, revealedStake, totalScore);
-        _rewards.onEpochFinalized(datasetId, epoch, totalScore);
+        emit EpochFinalized(datasetId, epoch, quorumMet, root, total, winningStake);
+        _rewards.onEpochFinalized(datasetId, epoch, root, total, quorumMet);
     }
 
-    /// @dev Medians per file, final scores, agreement EMAs and reward weights.
-    function _aggregate(uint256 datasetId, uint64 epoch, EpochState storage e, uint16 minScoreBps)
+    /// @dev The revealer whose (root, total) has the most revealed stake; ties go to the earliest
+    /// committee member. O(committee): the stakes per key were summed at reveal.
+    function _leader(uint256 datasetId, uint64 epoch, EpochState storage e)
+        private
+        view
+        returns (address leader, uint256 best)
+    {
+        address[] memory members = e.committee;
+        mapping(address => Vote) storage votes = _votes[datasetId][epoch];
+        mapping(bytes32 => uint256) storage keyStake = _keyStake[datasetId][epoch];
+        for (uint256 i; i < members.length; ++i) {
+            Vote storage v = votes[members[i]];
+            if (!v.revealed) continue;
+            uint256 s = keyStake[_key(v.root, v.total)];
+            if (s > best) {
+                best = s;
+                leader = members[i];
+            }
+        }
+    }
+
+    /// @dev Revealers of the winning key agree (10000), other revealers disagree (0); weights.
+    function _updateAgreement(uint256 datasetId, uint64 epoch, EpochState storage e, bytes32 win)
         private
     {
-        bytes32[] memory fileIds = _registry.epochFiles(datasetId, epoch);
-        if (fileIds.length == 0) return; // nothing to score, no information about agreement
-
-        address[] memory revs = e.revealers;
-        uint256[] memory stakes = new uint256[](revs.length);
-        for (uint256 i; i < revs.length; ++i) {
-            stakes[i] = _votes[datasetId][epoch][revs[i]].stake;
-        }
-        (uint256[] memory medians, uint256[] memory absDiff) =
-            _medians(e.scores, stakes, fileIds.length, e.revealedStake);
-        _storeScores(datasetId, epoch, e, fileIds, medians, minScoreBps);
-        _updateAgreement(datasetId, epoch, e, revs, stakes, absDiff, fileIds.length);
-    }
-
-    /// @dev Per file, the weighted median of the revealers' scores; per revealer, the sum of |score - median|.
-    function _medians(
-        uint16[] storage all,
-        uint256[] memory stakes,
-        uint256 fileCount,
-        uint256 totalStake
-    ) private view returns (uint256[] memory medians, uint256[] memory absDiff) {
-        uint256 n = stakes.length;
-        medians = new uint256[](fileCount);
-        absDiff = new uint256[](n);
-        uint256[] memory vals = new uint256[](n);
-        uint256[] memory order = new uint256[](n);
-        for (uint256 j; j < fileCount; ++j) {
-            for (uint256 i; i < n; ++i) {
-                uint256 x = all[i * fileCount + j];
-                vals[i] = x;
-                // insertion sort of revealer indices by score (n is a committee: small)
-                uint256 k = i;
-                while (k > 0 && vals[order[k - 1]] > x) {
-                    order[k] = order[k - 1];
-                    --k;
-                }
-                order[k] = i;
-            }
-            uint256 median = _weightedMedian(vals, stakes, order, totalStake);
-            medians[j] = median;
-            for (uint256 i; i < n; ++i) {
-                uint256 x = vals[i];
-                absDiff[i] += x > median ? x - median : median - x;
-            }
-        }
-    }
-
-    function _storeScores(
-        uint256 datasetId,
-        uint64 epoch,
-        EpochState storage e,
-        bytes32[] memory fileIds,
-        uint256[] memory medians,
-        uint16 minScoreBps
-    ) private {
-        mapping(bytes32 => uint16) storage finals = _finalScores[datasetId][epoch];
-        uint256 totalScore = 0;
-        uint256 scoredFiles = 0;
-        for (uint256 j; j < fileIds.length; ++j) {
-            uint256 score = medians[j];
-            if (score < minScoreBps) continue; // below the minimum: 0
-            if (score == 0) continue;
-            // casting to 'uint16' is safe because a median of scores <= 10000 is <= 10000
-            // forge-lint: disable-next-line(unsafe-typecast)
-            finals[fileIds[j]] = uint16(score);
-            totalScore += score;
-            ++scoredFiles;
-        }
-        e.totalScore = totalScore;
-        e.scoredFileCount = scoredFiles;
-    }
-
-    function _updateAgreement(
-        uint256 datasetId,
-        uint64 epoch,
-        EpochState storage e,
-        address[] memory revs,
-        uint256[] memory stakes,
-        uint256[] memory absDiff,
-        uint256 fileCount
-    ) private {
+        address[] memory members = e.committee;
         mapping(address => Vote) storage votes = _votes[datasetId][epoch];
-        for (uint256 i; i < revs.length; ++i) {
-            address v = revs[i];
-            // mean |score - median| <= 10000, so agreement is in [0, 10000]
-            uint256 weight =
-                stakes[i] * _updateEma(v, _BPS - absDiff[i] / fileCount, datasetId, epoch);
+        for (uint256 i; i < members.length; ++i) {
+            address m = members[i];
+            Vote storage v = votes[m];
+            if (!v.revealed) continue;
+            bool agrees = _key(v.root, v.total) == win;
+            uint256 ema = _updateEma(m, agrees ? _BPS : 0, datasetId, epoch);
+            if (!agrees) continue;
+            uint256 weight = v.stake * ema;
             if (weight != 0) {
-                votes[v].weight = weight;
+                v.weight = weight;
                 e.totalValidatorWeight += weight;
                 ++e.weightedValidatorCount;
             }
         }
+    }
+
+    function _key(bytes32 root, uint256 total) private pure returns (bytes32) {
+        return keccak256(abi.encode(root, total));
     }
 
     function _updateEma(address v, uint256 agreement, uint256 datasetId, uint64 epoch)
@@ -274,35 +246,6 @@ contract ScoreBoard is IScoreBoard {
         _disagreementEma[v] = uint16(_BPS - ema);
         // forge-lint: disable-next-line(unsafe-typecast)
         emit AgreementUpdated(v, datasetId, epoch, uint16(agreement), uint16(ema));
-    }
-
-    /// @dev Two-sided weighted median (kappa = 1/2) over `vals` sorted through `order`.
-    function _weightedMedian(
-        uint256[] memory vals,
-        uint256[] memory w,
-        uint256[] memory order,
-        uint256 total
-    ) private pure returns (uint256) {
-        uint256 n = order.length;
-        uint256 lo = 0;
-        uint256 hi = 0;
-        uint256 cum = 0;
-        for (uint256 k; k < n; ++k) {
-            cum += w[order[k]];
-            if (cum * 2 >= total) {
-                lo = vals[order[k]];
-                break;
-            }
-        }
-        cum = 0;
-        for (uint256 k = n; k > 0; --k) {
-            cum += w[order[k - 1]];
-            if (cum * 2 >= total) {
-                hi = vals[order[k - 1]];
-                break;
-            }
-        }
-        return (lo + hi) / 2;
     }
 
     /// @dev Slashes committed-but-unrevealed members. A failing slash (e.g. this contract no longer a fault
@@ -332,27 +275,6 @@ contract ScoreBoard is IScoreBoard {
     // Internals
     // ---------------------------------------------------------------------------------------------
 
-    /// @dev Checks the revealed scores against the epoch's file list and the caller's commitment.
-    function _checkScores(
-        uint256 datasetId,
-        uint64 epoch,
-        uint16[] calldata scoresBps,
-        bytes32 salt,
-        bytes32 expected
-    ) private view {
-        bytes32[] memory fileIds = _registry.epochFiles(datasetId, epoch);
-        uint256 n = fileIds.length;
-        if (scoresBps.length != n) revert ScoreBoardLengthMismatch(n, scoresBps.length);
-        for (uint256 j; j < n; ++j) {
-            if (scoresBps[j] > _BPS) revert ScoreBoardScoreOutOfRange(j, scoresBps[j]);
-        }
-        bytes32 scoresHash = Commitments.scoresHash(fileIds, scoresBps);
-        bytes32 actual = Commitments.scoreCommitment(
-            block.chainid, address(this), datasetId, epoch, msg.sender, scoresHash, salt
-        );
-        if (actual != expected) revert ScoreBoardCommitmentMismatch(expected, actual);
-    }
-
     function _fixSeed(uint256 datasetId, uint64 epoch) private returns (EpochState storage e) {
         e = _epochs[datasetId][epoch];
         if (e.seed != 0) return e;
@@ -361,7 +283,9 @@ contract ScoreBoard is IScoreBoard {
             revert ScoreBoardEpochNotClosed(datasetId, epoch, closeBlock);
         }
         bytes32 h = blockhash(closeBlock - 1);
-        if (h == 0) revert ScoreBoardSeedUnavailable(datasetId, epoch);
+        // Past the 256-block blockhash horizon nobody fixed the seed in time: the latest block's
+        // hash stands in, so the epoch can still be scored instead of paying nobody for ever.
+        if (h == 0) h = blockhash(block.number - 1);
         uint32 ritualId = _dkg.activeRitualId();
         if (ritualId == 0) revert ScoreBoardNoActiveRitual();
 
@@ -434,12 +358,23 @@ contract ScoreBoard is IScoreBoard {
     }
 
     /// @inheritdoc IScoreBoard
-    function finalScore(uint256 datasetId, uint64 epoch, bytes32 fileId)
+    function finalizedRoot(uint256 datasetId, uint64 epoch)
         external
         view
-        returns (uint16)
+        returns (bytes32 root, uint256 total)
     {
-        return _finalScores[datasetId][epoch][fileId];
+        EpochState storage e = _epochs[datasetId][epoch];
+        return (e.root, e.total);
+    }
+
+    /// @inheritdoc IScoreBoard
+    function revealedRoot(uint256 datasetId, uint64 epoch, address validator)
+        external
+        view
+        returns (bytes32 root, uint256 total)
+    {
+        Vote storage v = _votes[datasetId][epoch][validator];
+        return (v.root, v.total);
     }
 
     /// @inheritdoc IScoreBoard
@@ -455,7 +390,7 @@ contract ScoreBoard is IScoreBoard {
             quorumMet: e.quorumMet,
             committedStake: e.committedStake,
             revealedStake: e.revealedStake,
-            totalScore: e.totalScore
+            winningStake: e.winningStake
         });
     }
 
@@ -483,30 +418,6 @@ contract ScoreBoard is IScoreBoard {
     }
 
     /// @inheritdoc IScoreBoard
-    function revealedScores(uint256 datasetId, uint64 epoch, address validator)
-        external
-        view
-        returns (uint16[] memory scores)
-    {
-        Vote storage v = _votes[datasetId][epoch][validator];
-        if (!v.revealed) return scores;
-        EpochState storage e = _epochs[datasetId][epoch];
-        // Exact: reveals append one score per epoch file, so scores.length == revealers * files.
-        // slither-disable-next-line divide-before-multiply
-        uint256 fileCount = e.scores.length / e.revealers.length;
-        scores = new uint16[](fileCount);
-        uint256 base = uint256(v.revealIndex) * fileCount;
-        for (uint256 j; j < fileCount; ++j) {
-            scores[j] = e.scores[base + j];
-        }
-    }
-
-    /// @inheritdoc IScoreBoard
-    function revealers(uint256 datasetId, uint64 epoch) external view returns (address[] memory) {
-        return _epochs[datasetId][epoch].revealers;
-    }
-
-    /// @inheritdoc IScoreBoard
     function validatorWeight(uint256 datasetId, uint64 epoch, address validator)
         external
         view
@@ -518,11 +429,6 @@ contract ScoreBoard is IScoreBoard {
     /// @inheritdoc IScoreBoard
     function totalValidatorWeight(uint256 datasetId, uint64 epoch) external view returns (uint256) {
         return _epochs[datasetId][epoch].totalValidatorWeight;
-    }
-
-    /// @inheritdoc IScoreBoard
-    function scoredFileCount(uint256 datasetId, uint64 epoch) external view returns (uint256) {
-        return _epochs[datasetId][epoch].scoredFileCount;
     }
 
     /// @inheritdoc IScoreBoard

@@ -8,45 +8,71 @@ import {IDKGCoordinator} from "./interfaces/IDKGCoordinator.sol";
 import {ISubmissionRegistry} from "./interfaces/ISubmissionRegistry.sol";
 
 /// @title SubmissionRegistry
-/// @notice EIP-712 signed, relayable registration of sealed data files, per dataset and epoch.
+/// @notice EIP-712 signed, relayable, bonded registration of sealed data files, per dataset and epoch;
+/// the file id is derived from the contributor and the sealed header. See {ISubmissionRegistry}.
 contract SubmissionRegistry is ISubmissionRegistry, EIP712 {
     /// @inheritdoc ISubmissionRegistry
     bytes32 public constant SUBMISSION_TYPEHASH = keccak256(
-        "Submission(address contributor,uint256 datasetId,bytes32 fileId,string cid,bytes32 headerHash,bytes32 contentCommitment,uint32 ritualId,uint64 epoch,uint256 nonce,uint256 deadline)"
+        "Submission(address contributor,uint256 datasetId,string cid,bytes32 headerHash,bytes32 contentCommitment,uint32 ritualId,uint64 epoch,uint256 deadline)"
     );
-
-    /// @inheritdoc ISubmissionRegistry
-    /// @dev 256 files keeps ScoreBoard.finalize (~228k + 26.2k·F + 74.6k·N + 1.7k·F·N gas, see
-    /// contracts/README.md) near 23M gas with 32 validators, inside a 30M block.
-    uint256 public constant MAX_FILES_PER_EPOCH = 256;
 
     IDatasetConfig private immutable _config;
     IDKGCoordinator private immutable _coordinator;
+    address private immutable _rewards;
 
     mapping(bytes32 fileId => SubmissionRecord) private _records;
-    mapping(uint256 datasetId => mapping(uint64 epoch => bytes32[])) private _epochFiles;
-    mapping(uint256 datasetId => mapping(bytes32 contentCommitment => bytes32 fileId)) private
-        _byCommitment;
-    mapping(address contributor => mapping(uint256 nonce => bool)) private _nonceUsed;
+    /// @dev keccak256(abi.encode(datasetId, contributor, contentCommitment)) => registered
+    mapping(bytes32 key => bool) private _content;
 
-    constructor(IDatasetConfig config_, IDKGCoordinator coordinator_)
-        EIP712("DataDAO SubmissionRegistry", "1")
+    /// @dev `rewardDistributor_` is deployed after this contract (its address is predicted).
+    constructor(IDatasetConfig config_, IDKGCoordinator coordinator_, address rewardDistributor_)
+        EIP712("DataDAO SubmissionRegistry", "2")
     {
         _config = config_;
         _coordinator = coordinator_;
+        _rewards = rewardDistributor_;
     }
 
     /// @inheritdoc ISubmissionRegistry
-    function submit(Submission calldata s, bytes calldata signature) external virtual {
-        if (!_config.exists(s.datasetId)) revert SubmissionRegistryUnknownDataset(s.datasetId);
+    function submit(Submission calldata s, bytes calldata signature)
+        external
+        payable
+        virtual
+        returns (bytes32 fileId)
+    {
+        uint256 bond = _checkSubmission(s);
+        address contributor = s.contributor;
+        if (!SignatureChecker.isValidSignatureNowCalldata(
+                contributor, hashSubmission(s), signature
+            )) {
+            revert SubmissionRegistryInvalidSignature(contributor);
+        }
+        fileId = fileIdOf(contributor, s.headerHash);
+        _record(s, fileId, bond);
+        emit SubmissionRegistered(
+            s.datasetId,
+            s.epoch,
+            fileId,
+            contributor,
+            s.cid,
+            s.headerHash,
+            s.contentCommitment,
+            s.ritualId,
+            bond
+        );
+    }
+
+    /// @dev Everything about `s` but its signature and novelty; returns the bond it must pay.
+    function _checkSubmission(Submission calldata s) private view returns (uint256 bond) {
+        uint256 datasetId = s.datasetId;
+        if (!_config.exists(datasetId)) revert SubmissionRegistryUnknownDataset(datasetId);
         // Signature deadlines are coarse (minutes to hours); a few seconds of proposer skew is harmless.
         // forge-lint: disable-next-line(block-timestamp)
         if (block.timestamp > s.deadline) {
             revert SubmissionRegistryExpired(s.deadline, block.timestamp);
         }
         if (bytes(s.cid).length == 0) revert SubmissionRegistryEmptyCid();
-        if (s.fileId == bytes32(0)) revert SubmissionRegistryZeroFileId();
-        uint64 current = _config.currentEpoch(s.datasetId);
+        uint64 current = _config.currentEpoch(datasetId);
         if (s.epoch != current) revert SubmissionRegistryWrongEpoch(s.epoch, current);
         uint32 active = _coordinator.activeRitualId();
         if (
@@ -55,56 +81,52 @@ contract SubmissionRegistry is ISubmissionRegistry, EIP712 {
         ) {
             revert SubmissionRegistryRitualNotActive(s.ritualId, active);
         }
-        if (!SignatureChecker.isValidSignatureNowCalldata(
-                s.contributor, hashSubmission(s), signature
-            )) {
-            revert SubmissionRegistryInvalidSignature(s.contributor);
-        }
-        if (_nonceUsed[s.contributor][s.nonce]) {
-            revert SubmissionRegistryNonceUsed(s.contributor, s.nonce);
-        }
-        if (_records[s.fileId].contributor != address(0)) {
-            revert SubmissionRegistryDuplicateFileId(s.fileId);
-        }
-        uint256 filed = _epochFiles[s.datasetId][s.epoch].length;
-        if (filed >= MAX_FILES_PER_EPOCH) {
-            revert SubmissionRegistryEpochFull(s.datasetId, s.epoch, MAX_FILES_PER_EPOCH);
-        }
-        bytes32 existing = _byCommitment[s.datasetId][s.contentCommitment];
-        if (existing != bytes32(0)) {
-            revert SubmissionRegistryDuplicateContent(s.datasetId, s.contentCommitment, existing);
-        }
+        bond = _config.submissionBond(datasetId);
+        if (msg.value != bond) revert SubmissionRegistryWrongBond(bond, msg.value);
+    }
 
-        _nonceUsed[s.contributor][s.nonce] = true;
-        _byCommitment[s.datasetId][s.contentCommitment] = s.fileId;
-        _epochFiles[s.datasetId][s.epoch].push(s.fileId);
-        _records[s.fileId] = SubmissionRecord({
+    /// @dev Refuses a replay (same derived id) and the contributor's own duplicate content; stores.
+    function _record(Submission calldata s, bytes32 fileId, uint256 bond) private {
+        if (_records[fileId].contributor != address(0)) {
+            revert SubmissionRegistryDuplicateFileId(fileId);
+        }
+        bytes32 contentKey = keccak256(abi.encode(s.datasetId, s.contributor, s.contentCommitment));
+        if (_content[contentKey]) {
+            revert SubmissionRegistryDuplicateContent(
+                s.datasetId, s.contributor, s.contentCommitment
+            );
+        }
+        _content[contentKey] = true;
+        // DatasetConfig assigns dataset ids sequentially from 1 and caps bonds at uint96.
+        // forge-lint: disable-next-line(unsafe-typecast)
+        _records[fileId] = SubmissionRecord({
             contributor: s.contributor,
-            datasetId: s.datasetId,
             epoch: s.epoch,
             ritualId: s.ritualId,
-            registeredAt: uint64(block.number),
-            headerHash: s.headerHash,
-            contentCommitment: s.contentCommitment,
-            cid: s.cid
+            datasetId: uint96(s.datasetId),
+            bond: uint96(bond),
+            registeredAt: uint64(block.number)
         });
-        emit SubmissionRegistered(
-            s.datasetId,
-            s.epoch,
-            s.fileId,
-            s.contributor,
-            s.cid,
-            s.headerHash,
-            s.contentCommitment,
-            s.ritualId
-        );
     }
 
     /// @inheritdoc ISubmissionRegistry
-    function invalidateNonce(uint256 nonce) external virtual {
-        if (_nonceUsed[msg.sender][nonce]) revert SubmissionRegistryNonceUsed(msg.sender, nonce);
-        _nonceUsed[msg.sender][nonce] = true;
-        emit NonceInvalidated(msg.sender, nonce);
+    function releaseBond(bytes32 fileId, address to) external virtual {
+        if (msg.sender != _rewards) revert SubmissionRegistryNotRewardDistributor(msg.sender);
+        SubmissionRecord storage r = _records[fileId];
+        if (r.contributor == address(0)) revert SubmissionRegistryUnknownFile(fileId);
+        uint256 amount = r.bond;
+        if (amount == 0) return;
+        r.bond = 0;
+        emit BondReleased(fileId, to, amount);
+        // The recipient is the file's contributor or the treasury, chosen by the distributor; a
+        // contributor contract that refuses ETH only blocks its own claim.
+        (bool ok,) = to.call{value: amount}("");
+        if (!ok) revert SubmissionRegistryBondTransferFailed(fileId, to);
+    }
+
+    /// @inheritdoc ISubmissionRegistry
+    function fileIdOf(address contributor, bytes32 headerHash) public pure returns (bytes32) {
+        return keccak256(abi.encode(contributor, headerHash));
     }
 
     /// @inheritdoc ISubmissionRegistry
@@ -115,38 +137,17 @@ contract SubmissionRegistry is ISubmissionRegistry, EIP712 {
     }
 
     /// @inheritdoc ISubmissionRegistry
-    function epochFiles(uint256 datasetId, uint64 epoch)
-        external
-        view
-        virtual
-        returns (bytes32[] memory)
-    {
-        return _epochFiles[datasetId][epoch];
+    function exists(bytes32 fileId) external view returns (bool) {
+        return _records[fileId].contributor != address(0);
     }
 
     /// @inheritdoc ISubmissionRegistry
-    function epochFileCount(uint256 datasetId, uint64 epoch)
+    function contentSubmitted(uint256 datasetId, address contributor, bytes32 contentCommitment)
         external
         view
-        virtual
-        returns (uint256)
+        returns (bool)
     {
-        return _epochFiles[datasetId][epoch].length;
-    }
-
-    /// @inheritdoc ISubmissionRegistry
-    function nonceUsed(address contributor, uint256 nonce) external view virtual returns (bool) {
-        return _nonceUsed[contributor][nonce];
-    }
-
-    /// @inheritdoc ISubmissionRegistry
-    function fileIdByCommitment(uint256 datasetId, bytes32 contentCommitment)
-        external
-        view
-        virtual
-        returns (bytes32)
-    {
-        return _byCommitment[datasetId][contentCommitment];
+        return _content[keccak256(abi.encode(datasetId, contributor, contentCommitment))];
     }
 
     /// @inheritdoc ISubmissionRegistry
@@ -157,13 +158,11 @@ contract SubmissionRegistry is ISubmissionRegistry, EIP712 {
                     SUBMISSION_TYPEHASH,
                     s.contributor,
                     s.datasetId,
-                    s.fileId,
                     keccak256(bytes(s.cid)),
                     s.headerHash,
                     s.contentCommitment,
                     s.ritualId,
                     s.epoch,
-                    s.nonce,
                     s.deadline
                 )
             )
@@ -176,7 +175,12 @@ contract SubmissionRegistry is ISubmissionRegistry, EIP712 {
         return _domainSeparatorV4();
     }
 
-    /// @notice The dataset configuration this registry reads epochs from.
+    /// @inheritdoc ISubmissionRegistry
+    function rewardDistributor() external view returns (address) {
+        return _rewards;
+    }
+
+    /// @notice The dataset configuration this registry reads epochs and bonds from.
     function config() external view returns (IDatasetConfig) {
         return _config;
     }

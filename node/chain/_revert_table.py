@@ -28,6 +28,7 @@ __all__ = [
     "DKGCoordinatorZeroTimeout",
     "DataDAOGovernorError",
     "DatasetConfigBeforeGenesis",
+    "DatasetConfigBondTooLarge",
     "DatasetConfigBpsOutOfRange",
     "DatasetConfigEmissionAboveCap",
     "DatasetConfigEmptyName",
@@ -98,13 +99,16 @@ __all__ = [
     "RentalEscrowZeroFee",
     "RewardDistributorAlreadyClaimed",
     "RewardDistributorAlreadyFinalized",
+    "RewardDistributorBondNotSettleable",
     "RewardDistributorClaimsClosed",
     "RewardDistributorClaimsOutstanding",
     "RewardDistributorDustAlreadySwept",
     "RewardDistributorError",
+    "RewardDistributorInvalidProof",
     "RewardDistributorNotFinalized",
     "RewardDistributorNotScoreBoard",
     "RewardDistributorNothingToClaim",
+    "RewardDistributorPoolExceeded",
     "RewardDistributorScoreBoardMismatch",
     "RewardDistributorValidatorAlreadyClaimed",
     "RewardDistributorWrongEpoch",
@@ -118,32 +122,29 @@ __all__ = [
     "ScoreBoardError",
     "ScoreBoardFinalizeTooEarly",
     "ScoreBoardInsufficientGas",
-    "ScoreBoardLengthMismatch",
     "ScoreBoardNoActiveRitual",
     "ScoreBoardNotCommitted",
     "ScoreBoardNotCommitteeMember",
     "ScoreBoardNotInCommitWindow",
     "ScoreBoardNotInRevealWindow",
-    "ScoreBoardScoreOutOfRange",
-    "ScoreBoardSeedUnavailable",
     "ScoreBoardSlashBpsOutOfRange",
     "ScoreBoardUnknownDataset",
     "ScoreBoardZeroCommitment",
     "StringTooLong",
     "StringsInsufficientHexLength",
+    "SubmissionRegistryBondTransferFailed",
     "SubmissionRegistryDuplicateContent",
     "SubmissionRegistryDuplicateFileId",
     "SubmissionRegistryEmptyCid",
-    "SubmissionRegistryEpochFull",
     "SubmissionRegistryError",
     "SubmissionRegistryExpired",
     "SubmissionRegistryInvalidSignature",
-    "SubmissionRegistryNonceUsed",
+    "SubmissionRegistryNotRewardDistributor",
     "SubmissionRegistryRitualNotActive",
     "SubmissionRegistryUnknownDataset",
     "SubmissionRegistryUnknownFile",
+    "SubmissionRegistryWrongBond",
     "SubmissionRegistryWrongEpoch",
-    "SubmissionRegistryZeroFileId",
     "TimelockInsufficientDelay",
     "TimelockInvalidOperationLength",
     "TimelockUnauthorizedCaller",
@@ -346,6 +347,12 @@ class DatasetConfigBeforeGenesis(DatasetConfigError):
         "datasetId",
         "genesisBlock",
     )
+
+
+class DatasetConfigBondTooLarge(DatasetConfigError):
+    error_name = "DatasetConfigBondTooLarge"
+    selector = "0x2b2b9ec7"
+    arg_names = ("bond",)
 
 
 class DatasetConfigBpsOutOfRange(DatasetConfigError):
@@ -822,6 +829,16 @@ class RewardDistributorAlreadyFinalized(RewardDistributorError):
     )
 
 
+class RewardDistributorBondNotSettleable(RewardDistributorError):
+    error_name = "RewardDistributorBondNotSettleable"
+    selector = "0xe18c428e"
+    arg_names = (
+        "datasetId",
+        "epoch",
+        "fileId",
+    )
+
+
 class RewardDistributorClaimsClosed(RewardDistributorError):
     error_name = "RewardDistributorClaimsClosed"
     selector = "0x0fc3ae18"
@@ -833,11 +850,11 @@ class RewardDistributorClaimsClosed(RewardDistributorError):
 
 class RewardDistributorClaimsOutstanding(RewardDistributorError):
     error_name = "RewardDistributorClaimsOutstanding"
-    selector = "0x9cd4d167"
+    selector = "0xb8a1b3a7"
     arg_names = (
         "datasetId",
         "epoch",
-        "claimsLeft",
+        "openUntil",
     )
 
 
@@ -847,6 +864,16 @@ class RewardDistributorDustAlreadySwept(RewardDistributorError):
     arg_names = (
         "datasetId",
         "epoch",
+    )
+
+
+class RewardDistributorInvalidProof(RewardDistributorError):
+    error_name = "RewardDistributorInvalidProof"
+    selector = "0xca9e2dae"
+    arg_names = (
+        "datasetId",
+        "epoch",
+        "fileId",
     )
 
 
@@ -868,6 +895,15 @@ class RewardDistributorNotScoreBoard(RewardDistributorError):
 class RewardDistributorNothingToClaim(RewardDistributorError):
     error_name = "RewardDistributorNothingToClaim"
     selector = "0x1d4ab92c"
+    arg_names = (
+        "datasetId",
+        "epoch",
+    )
+
+
+class RewardDistributorPoolExceeded(RewardDistributorError):
+    error_name = "RewardDistributorPoolExceeded"
+    selector = "0xc9fbedac"
     arg_names = (
         "datasetId",
         "epoch",
@@ -979,15 +1015,6 @@ class ScoreBoardInsufficientGas(ScoreBoardError):
     arg_names = ()
 
 
-class ScoreBoardLengthMismatch(ScoreBoardError):
-    error_name = "ScoreBoardLengthMismatch"
-    selector = "0xb148b57d"
-    arg_names = (
-        "expected",
-        "actual",
-    )
-
-
 class ScoreBoardNoActiveRitual(ScoreBoardError):
     error_name = "ScoreBoardNoActiveRitual"
     selector = "0xe7de0fc9"
@@ -1032,24 +1059,6 @@ class ScoreBoardNotInRevealWindow(ScoreBoardError):
     )
 
 
-class ScoreBoardScoreOutOfRange(ScoreBoardError):
-    error_name = "ScoreBoardScoreOutOfRange"
-    selector = "0x8f9fdb19"
-    arg_names = (
-        "index",
-        "score",
-    )
-
-
-class ScoreBoardSeedUnavailable(ScoreBoardError):
-    error_name = "ScoreBoardSeedUnavailable"
-    selector = "0xa8be0453"
-    arg_names = (
-        "datasetId",
-        "epoch",
-    )
-
-
 class ScoreBoardSlashBpsOutOfRange(ScoreBoardError):
     error_name = "ScoreBoardSlashBpsOutOfRange"
     selector = "0x92075cc4"
@@ -1083,13 +1092,22 @@ class StringsInsufficientHexLength(ContractRevert):
     )
 
 
+class SubmissionRegistryBondTransferFailed(SubmissionRegistryError):
+    error_name = "SubmissionRegistryBondTransferFailed"
+    selector = "0xc47075cc"
+    arg_names = (
+        "fileId",
+        "to",
+    )
+
+
 class SubmissionRegistryDuplicateContent(SubmissionRegistryError):
     error_name = "SubmissionRegistryDuplicateContent"
-    selector = "0xf30771df"
+    selector = "0xe1b04723"
     arg_names = (
         "datasetId",
+        "contributor",
         "contentCommitment",
-        "existingFileId",
     )
 
 
@@ -1105,22 +1123,12 @@ class SubmissionRegistryEmptyCid(SubmissionRegistryError):
     arg_names = ()
 
 
-class SubmissionRegistryEpochFull(SubmissionRegistryError):
-    error_name = "SubmissionRegistryEpochFull"
-    selector = "0xd311af73"
-    arg_names = (
-        "datasetId",
-        "epoch",
-        "limit",
-    )
-
-
 class SubmissionRegistryExpired(SubmissionRegistryError):
     error_name = "SubmissionRegistryExpired"
     selector = "0xc1f97a9c"
     arg_names = (
         "deadline",
-        "timestamp",
+        "nowTimestamp",
     )
 
 
@@ -1130,13 +1138,10 @@ class SubmissionRegistryInvalidSignature(SubmissionRegistryError):
     arg_names = ("contributor",)
 
 
-class SubmissionRegistryNonceUsed(SubmissionRegistryError):
-    error_name = "SubmissionRegistryNonceUsed"
-    selector = "0x61b49817"
-    arg_names = (
-        "contributor",
-        "nonce",
-    )
+class SubmissionRegistryNotRewardDistributor(SubmissionRegistryError):
+    error_name = "SubmissionRegistryNotRewardDistributor"
+    selector = "0x11afd9f2"
+    arg_names = ("caller",)
 
 
 class SubmissionRegistryRitualNotActive(SubmissionRegistryError):
@@ -1144,7 +1149,7 @@ class SubmissionRegistryRitualNotActive(SubmissionRegistryError):
     selector = "0xac015423"
     arg_names = (
         "ritualId",
-        "activeRitualId",
+        "active",
     )
 
 
@@ -1160,19 +1165,22 @@ class SubmissionRegistryUnknownFile(SubmissionRegistryError):
     arg_names = ("fileId",)
 
 
+class SubmissionRegistryWrongBond(SubmissionRegistryError):
+    error_name = "SubmissionRegistryWrongBond"
+    selector = "0x67eef69e"
+    arg_names = (
+        "expected",
+        "sent",
+    )
+
+
 class SubmissionRegistryWrongEpoch(SubmissionRegistryError):
     error_name = "SubmissionRegistryWrongEpoch"
     selector = "0x3598167a"
     arg_names = (
         "epoch",
-        "currentEpoch",
+        "current",
     )
-
-
-class SubmissionRegistryZeroFileId(SubmissionRegistryError):
-    error_name = "SubmissionRegistryZeroFileId"
-    selector = "0xc378ad88"
-    arg_names = ()
 
 
 class TimelockInsufficientDelay(ContractRevert):
@@ -1391,6 +1399,7 @@ TABLE: dict[str, tuple[type[ContractRevert], tuple[str, ...]]] = {
             "uint64",
         ),
     ),
+    "0x2b2b9ec7": (DatasetConfigBondTooLarge, ("uint256",)),
     "0x7a60d643": (DatasetConfigBpsOutOfRange, ("uint256",)),
     "0x84e6d9ab": (
         DatasetConfigEmissionAboveCap,
@@ -1596,6 +1605,14 @@ TABLE: dict[str, tuple[type[ContractRevert], tuple[str, ...]]] = {
             "uint64",
         ),
     ),
+    "0xe18c428e": (
+        RewardDistributorBondNotSettleable,
+        (
+            "uint256",
+            "uint64",
+            "bytes32",
+        ),
+    ),
     "0x0fc3ae18": (
         RewardDistributorClaimsClosed,
         (
@@ -1603,12 +1620,12 @@ TABLE: dict[str, tuple[type[ContractRevert], tuple[str, ...]]] = {
             "uint64",
         ),
     ),
-    "0x9cd4d167": (
+    "0xb8a1b3a7": (
         RewardDistributorClaimsOutstanding,
         (
             "uint256",
             "uint64",
-            "uint256",
+            "uint64",
         ),
     ),
     "0xf5118ca6": (
@@ -1616,6 +1633,14 @@ TABLE: dict[str, tuple[type[ContractRevert], tuple[str, ...]]] = {
         (
             "uint256",
             "uint64",
+        ),
+    ),
+    "0xca9e2dae": (
+        RewardDistributorInvalidProof,
+        (
+            "uint256",
+            "uint64",
+            "bytes32",
         ),
     ),
     "0x95ee20df": (
@@ -1628,6 +1653,13 @@ TABLE: dict[str, tuple[type[ContractRevert], tuple[str, ...]]] = {
     "0xecd88f4e": (RewardDistributorNotScoreBoard, ("address",)),
     "0x1d4ab92c": (
         RewardDistributorNothingToClaim,
+        (
+            "uint256",
+            "uint64",
+        ),
+    ),
+    "0xc9fbedac": (
+        RewardDistributorPoolExceeded,
         (
             "uint256",
             "uint64",
@@ -1705,13 +1737,6 @@ TABLE: dict[str, tuple[type[ContractRevert], tuple[str, ...]]] = {
         ),
     ),
     "0xe1ae3fa6": (ScoreBoardInsufficientGas, ()),
-    "0xb148b57d": (
-        ScoreBoardLengthMismatch,
-        (
-            "uint256",
-            "uint256",
-        ),
-    ),
     "0xe7de0fc9": (ScoreBoardNoActiveRitual, ()),
     "0xca3ee5f5": (
         ScoreBoardNotCommitted,
@@ -1743,20 +1768,6 @@ TABLE: dict[str, tuple[type[ContractRevert], tuple[str, ...]]] = {
             "uint64",
         ),
     ),
-    "0x8f9fdb19": (
-        ScoreBoardScoreOutOfRange,
-        (
-            "uint256",
-            "uint16",
-        ),
-    ),
-    "0xa8be0453": (
-        ScoreBoardSeedUnavailable,
-        (
-            "uint256",
-            "uint64",
-        ),
-    ),
     "0x92075cc4": (ScoreBoardSlashBpsOutOfRange, ("uint16",)),
     "0x1c5b1902": (ScoreBoardUnknownDataset, ("uint256",)),
     "0xb00018fe": (ScoreBoardZeroCommitment, ()),
@@ -1768,24 +1779,23 @@ TABLE: dict[str, tuple[type[ContractRevert], tuple[str, ...]]] = {
             "uint256",
         ),
     ),
-    "0xf30771df": (
+    "0xc47075cc": (
+        SubmissionRegistryBondTransferFailed,
+        (
+            "bytes32",
+            "address",
+        ),
+    ),
+    "0xe1b04723": (
         SubmissionRegistryDuplicateContent,
         (
             "uint256",
-            "bytes32",
+            "address",
             "bytes32",
         ),
     ),
     "0x280f0a02": (SubmissionRegistryDuplicateFileId, ("bytes32",)),
     "0xf3b7de62": (SubmissionRegistryEmptyCid, ()),
-    "0xd311af73": (
-        SubmissionRegistryEpochFull,
-        (
-            "uint256",
-            "uint64",
-            "uint256",
-        ),
-    ),
     "0xc1f97a9c": (
         SubmissionRegistryExpired,
         (
@@ -1794,13 +1804,7 @@ TABLE: dict[str, tuple[type[ContractRevert], tuple[str, ...]]] = {
         ),
     ),
     "0x47894477": (SubmissionRegistryInvalidSignature, ("address",)),
-    "0x61b49817": (
-        SubmissionRegistryNonceUsed,
-        (
-            "address",
-            "uint256",
-        ),
-    ),
+    "0x11afd9f2": (SubmissionRegistryNotRewardDistributor, ("address",)),
     "0xac015423": (
         SubmissionRegistryRitualNotActive,
         (
@@ -1810,6 +1814,13 @@ TABLE: dict[str, tuple[type[ContractRevert], tuple[str, ...]]] = {
     ),
     "0x3ecbf517": (SubmissionRegistryUnknownDataset, ("uint256",)),
     "0x9793871d": (SubmissionRegistryUnknownFile, ("bytes32",)),
+    "0x67eef69e": (
+        SubmissionRegistryWrongBond,
+        (
+            "uint256",
+            "uint256",
+        ),
+    ),
     "0x3598167a": (
         SubmissionRegistryWrongEpoch,
         (
@@ -1817,7 +1828,6 @@ TABLE: dict[str, tuple[type[ContractRevert], tuple[str, ...]]] = {
             "uint64",
         ),
     ),
-    "0xc378ad88": (SubmissionRegistryZeroFileId, ()),
     "0x54336609": (
         TimelockInsufficientDelay,
         (

@@ -49,6 +49,8 @@ interface IDatasetConfig {
     error DatasetConfigZeroStaking();
     /// @notice Thrown when the current epoch is asked for before the dataset's genesis block.
     error DatasetConfigBeforeGenesis(uint256 datasetId, uint64 genesisBlock);
+    /// @notice Thrown when a submission bond does not fit the registry's uint96 record.
+    error DatasetConfigBondTooLarge(uint256 bond);
 
     /// @notice Emitted after a dataset is created.
     event DatasetCreated(
@@ -70,6 +72,8 @@ interface IDatasetConfig {
     );
     /// @notice Emitted after a dataset's quorum and minimum score are changed.
     event ScoringParamsUpdated(uint256 indexed datasetId, uint16 quorumBps, uint16 minScoreBps);
+    /// @notice Emitted after a dataset's submission bond is changed.
+    event SubmissionBondSet(uint256 indexed datasetId, uint256 bond);
 
     /// @notice Creates a dataset (owner only). `d.genesisBlock == 0` means "the current block".
     /// @dev Requires a non-empty name, non-zero windows, every bps <= 10000, quorumBps > 0 and
@@ -79,6 +83,14 @@ interface IDatasetConfig {
 
     /// @notice Sets the emission per epoch (owner only); must not exceed the dataset's cap.
     function setEmission(uint256 datasetId, uint256 emissionPerEpoch) external;
+
+    /// @notice Sets the wei every submission to the dataset pays with `submit` (owner: the timelock).
+    /// Returned with a paid claim, forfeited to the treasury when the file is valued 0; it makes spam
+    /// cost the spammer. Applies to submissions made after the change.
+    function setSubmissionBond(uint256 datasetId, uint256 bond) external;
+
+    /// @notice The dataset's submission bond in wei.
+    function submissionBond(uint256 datasetId) external view returns (uint256);
 
     /// @notice Sets the valuation spec digest (owner only).
     function setValuationSpec(uint256 datasetId, bytes32 digest) external;

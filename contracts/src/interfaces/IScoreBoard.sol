@@ -2,7 +2,8 @@
 pragma solidity ^0.8.24;
 
 /// @title IScoreBoard
-/// @notice Per-epoch commit/reveal of validators' file scores and their permissionless finalization.
+/// @notice Per-epoch commit/reveal of one Merkle root of the validators' score vector (protocol v2)
+/// and its permissionless finalization. On-chain cost is O(validators), independent of the files.
 /// @dev Constructor: `constructor(address datasetConfig, address staking, address dkg, address registry,
 /// address rewardDistributor, uint16 slashBps)`. The ScoreBoard must be a fault module of ValidatorStaking.
 ///
@@ -10,22 +11,27 @@ pragma solidity ^0.8.24;
 /// `[revealStart, finalizeFrom)`, `finalize` from `finalizeFrom` on.
 ///
 /// The seed, the ritual and the committee are fixed together by the first `fixSeed` (or `commit`) at or after
-/// `closeBlock` and within 256 blocks of it: `seed = keccak256(abi.encode(blockhash(closeBlock - 1), datasetId,
-/// epoch))`; committee = the active ritual's participants whose stake at closeBlock is non-zero (the stake is
-/// read with `stakeAt(v, closeBlock)`, or `stakeOf(v)` when the seed is fixed in block `closeBlock` itself).
+/// `closeBlock`: `seed = keccak256(abi.encode(blockhash(closeBlock - 1), datasetId, epoch))` while that
+/// blockhash is available (256 blocks); after that, the hash of the most recent block replaces it
+/// (so an epoch nobody seeded in time can still be scored; the committee is still the stake at closeBlock).
+/// committee = the active ritual's participants whose stake at closeBlock is non-zero.
 ///
-/// Commitment: `Commitments.scoreCommitment(block.chainid, address(this), datasetId, epoch, validator,
-/// keccak256(abi.encode(fileIds, scoresBps)), salt)` with `fileIds = SubmissionRegistry.epochFiles(datasetId, epoch)`.
+/// The score vector: every file of the epoch with its value in nano units (1e-9) of the contributor pool,
+/// summing to `total` (1e9, or 0 when nothing is paid); leaves
+/// `keccak256(bytes.concat(keccak256(abi.encode(fileId, value))))`, sorted-pair (commutative) inner nodes,
+/// leaves in fileId order (node/protocol/scorevector.py). The vector itself is published content-addressed; its
+/// CID is in the reveal's event.
 ///
-/// Finalization, per file: the two-sided stake-weighted median (kappa = 1/2) of revealed scores,
-/// `floor((lo + hi) / 2)` where `lo` is the smallest score with at least half the revealed stake at or below it
-/// and `hi` the largest with at least half at or above it; so a coalition holding less than half the revealed
-/// stake cannot move it outside the range of the others' scores. Quorum: revealed stake > 0 and
-/// `revealedStake * 10000 >= quorumBps * committeeStake`; without quorum every score is 0. Scores below
-/// `minScoreBps` become 0. Committed-but-unrevealed validators are slashed `slashBps` of their closeBlock stake.
-/// With quorum, each revealer's agreement `10000 - mean|score - median|` updates its EMA
-/// `ema = (ema * 7 + agreement) / 8`, and its reward weight for the epoch is `stake * ema`.
-/// Finally `RewardDistributor.onEpochFinalized(datasetId, epoch, totalScore)` is called.
+/// Commitment: `Commitments.scoreCommitment(block.chainid, address(this), datasetId, epoch, validator, root,
+/// total, salt)`.
+///
+/// Finalization: the (root, total) revealed by the most committee stake wins (ties: the earliest committee
+/// member's); quorum iff its stake * 10000 >= quorumBps * committeeStake. With quorum it is the epoch's result,
+/// its revealers' agreement EMA rises (agreement 10000) and every other revealer's falls (agreement 0),
+/// `ema = (ema * 7 + agreement) / 8`, and each winning revealer's reward weight is `stake * ema`. Without
+/// quorum nobody is paid (the emission rolls over). Committed-but-unrevealed validators are slashed
+/// `slashBps` of their closeBlock stake either way. Finally
+/// `RewardDistributor.onEpochFinalized(datasetId, epoch, root, total, quorumMet)` is called.
 interface IScoreBoard {
     /// @notice Summary of an epoch's scoring.
     struct EpochStatus {
@@ -34,47 +40,41 @@ interface IScoreBoard {
         bool quorumMet;
         uint256 committedStake;
         uint256 revealedStake;
-        uint256 totalScore;
+        uint256 winningStake;
     }
 
     /// @notice Thrown when the dataset does not exist.
     error ScoreBoardUnknownDataset(uint256 datasetId);
-    /// @notice Thrown when the seed is asked for before the epoch's closeBlock.
+    /// @notice Thrown when fixing the seed before the epoch closed.
     error ScoreBoardEpochNotClosed(uint256 datasetId, uint64 epoch, uint64 closeBlock);
-    /// @notice Thrown when the seed can no longer be fixed (more than 256 blocks after closeBlock).
-    error ScoreBoardSeedUnavailable(uint256 datasetId, uint64 epoch);
-    /// @notice Thrown when the seed would be fixed while no key ritual is active.
+    /// @notice Thrown when there is no active key ritual to score with.
     error ScoreBoardNoActiveRitual();
-    /// @notice Thrown when a commit arrives outside the commit window.
+    /// @notice Thrown when committing outside the commit window.
     error ScoreBoardNotInCommitWindow(uint256 datasetId, uint64 epoch);
-    /// @notice Thrown when a caller outside the epoch's committee commits.
+    /// @notice Thrown when the caller is not on the epoch's committee.
     error ScoreBoardNotCommitteeMember(uint256 datasetId, uint64 epoch, address validator);
-    /// @notice Thrown when a validator commits a second time.
+    /// @notice Thrown on a second commit.
     error ScoreBoardAlreadyCommitted(uint256 datasetId, uint64 epoch, address validator);
-    /// @notice Thrown when the zero commitment is submitted.
+    /// @notice Thrown on a zero commitment.
     error ScoreBoardZeroCommitment();
-    /// @notice Thrown when a reveal arrives outside the reveal window.
+    /// @notice Thrown when revealing outside the reveal window.
     error ScoreBoardNotInRevealWindow(uint256 datasetId, uint64 epoch);
-    /// @notice Thrown when a validator reveals without having committed.
+    /// @notice Thrown when revealing without a commitment.
     error ScoreBoardNotCommitted(uint256 datasetId, uint64 epoch, address validator);
-    /// @notice Thrown when a validator reveals a second time.
+    /// @notice Thrown on a second reveal.
     error ScoreBoardAlreadyRevealed(uint256 datasetId, uint64 epoch, address validator);
-    /// @notice Thrown when the number of revealed scores differs from the epoch's file count.
-    error ScoreBoardLengthMismatch(uint256 expected, uint256 actual);
-    /// @notice Thrown when a revealed score exceeds 10000 bps.
-    error ScoreBoardScoreOutOfRange(uint256 index, uint16 score);
-    /// @notice Thrown when the revealed scores and salt do not hash to the commitment.
+    /// @notice Thrown when the reveal does not match the commitment.
     error ScoreBoardCommitmentMismatch(bytes32 expected, bytes32 actual);
-    /// @notice Thrown when finalize is called before the epoch's finalizeFrom block.
+    /// @notice Thrown when finalizing before the reveal window ended.
     error ScoreBoardFinalizeTooEarly(uint256 datasetId, uint64 epoch, uint64 finalizeFrom);
-    /// @notice Thrown when an epoch is finalized a second time.
+    /// @notice Thrown on a second finalization.
     error ScoreBoardAlreadyFinalized(uint256 datasetId, uint64 epoch);
-    /// @notice Thrown when the slash fraction exceeds 10000 bps.
+    /// @notice Thrown by the constructor for a slash above 100%.
     error ScoreBoardSlashBpsOutOfRange(uint16 slashBps);
-    /// @notice Thrown when finalize ran out of gas inside a slash call (so it cannot be skipped by starving it).
+    /// @notice Thrown when a slash ran out of gas because the caller starved finalize.
     error ScoreBoardInsufficientGas();
 
-    /// @notice Emitted after an epoch's seed, ritual and committee are fixed.
+    /// @notice The seed, ritual and committee of an epoch were fixed.
     event SeedFixed(
         uint256 indexed datasetId,
         uint64 indexed epoch,
@@ -83,21 +83,23 @@ interface IScoreBoard {
         address[] committee,
         uint256 committeeStake
     );
-    /// @notice Emitted after a validator's commitment is recorded.
+    /// @notice A validator committed.
     event ScoresCommitted(
         uint256 indexed datasetId,
         uint64 indexed epoch,
         address indexed validator,
         bytes32 commitment
     );
-    /// @notice Emitted after a validator's scores are revealed.
+    /// @notice A validator revealed the root and total of its score vector, published at `vectorCid`.
     event ScoresRevealed(
         uint256 indexed datasetId,
         uint64 indexed epoch,
         address indexed validator,
-        uint16[] scoresBps
+        bytes32 root,
+        uint256 total,
+        string vectorCid
     );
-    /// @notice Emitted after a validator that committed but did not reveal is slashed (or the slash failed).
+    /// @notice A committed-but-unrevealed validator was slashed (`success` false if the slash call failed).
     event NonRevealSlashed(
         uint256 indexed datasetId,
         uint64 indexed epoch,
@@ -105,7 +107,7 @@ interface IScoreBoard {
         uint256 amount,
         bool success
     );
-    /// @notice Emitted after a revealer's agreement EMA is updated.
+    /// @notice A revealer's agreement EMA moved.
     event AgreementUpdated(
         address indexed validator,
         uint256 indexed datasetId,
@@ -113,59 +115,72 @@ interface IScoreBoard {
         uint16 agreementBps,
         uint16 emaBps
     );
-    /// @notice Emitted after an epoch is finalized.
+    /// @notice The epoch was finalized with (root, total) revealed by `winningStake`.
     event EpochFinalized(
         uint256 indexed datasetId,
         uint64 indexed epoch,
         bool quorumMet,
-        uint256 revealedStake,
-        uint256 totalScore
+        bytes32 root,
+        uint256 total,
+        uint256 winningStake
     );
 
-    /// @notice Fixes the epoch's seed, ritual and committee (idempotent; returns the stored seed once fixed).
+    /// @notice Fixes the epoch's seed, ritual and committee (permissionless, once).
     function fixSeed(uint256 datasetId, uint64 epoch) external returns (bytes32 seed);
 
-    /// @notice Records the caller's score commitment (commit window; committee member; once). Fixes the seed first.
+    /// @notice Commits to (root, total) in the commit window.
     function commit(uint256 datasetId, uint64 epoch, bytes32 commitment) external;
 
-    /// @notice Reveals the caller's scores, one per `epochFiles` entry in order, each <= 10000 (reveal window).
-    function reveal(uint256 datasetId, uint64 epoch, uint16[] calldata scoresBps, bytes32 salt)
-        external;
+    /// @notice Reveals (root, total) and the CID of the published vector in the reveal window.
+    function reveal(
+        uint256 datasetId,
+        uint64 epoch,
+        bytes32 root,
+        uint256 total,
+        string calldata vectorCid,
+        bytes32 salt
+    ) external;
 
-    /// @notice Finalizes the epoch (permissionless, once, from finalizeFrom on).
+    /// @notice Finalizes the epoch (permissionless, once).
     function finalize(uint256 datasetId, uint64 epoch) external;
 
-    /// @notice The epoch seed (0 until fixed).
+    /// @notice The epoch's seed (zero until fixed).
     function epochSeed(uint256 datasetId, uint64 epoch) external view returns (bytes32);
 
-    /// @notice The ritual fixed with the seed (0 until fixed).
+    /// @notice The ritual the epoch is scored under.
     function epochRitual(uint256 datasetId, uint64 epoch) external view returns (uint32);
 
-    /// @notice The epoch's committee (empty until the seed is fixed).
+    /// @notice The epoch's committee.
     function committee(uint256 datasetId, uint64 epoch) external view returns (address[] memory);
 
-    /// @notice A committee member's stake at closeBlock as recorded with the committee (0 for non-members).
+    /// @notice A member's stake at closeBlock (0 for non-members).
     function committeeStakeOf(uint256 datasetId, uint64 epoch, address validator)
         external
         view
         returns (uint256);
 
-    /// @notice Total stake of the epoch's committee.
+    /// @notice The committee's total stake.
     function committeeStake(uint256 datasetId, uint64 epoch) external view returns (uint256);
 
-    /// @notice The finalized score of a file (0 until finalized).
-    function finalScore(uint256 datasetId, uint64 epoch, bytes32 fileId)
+    /// @notice The finalized (root, total); zero until finalized with quorum.
+    function finalizedRoot(uint256 datasetId, uint64 epoch)
         external
         view
-        returns (uint16);
+        returns (bytes32 root, uint256 total);
 
-    /// @notice The scoring summary of an epoch.
+    /// @notice What a validator revealed (zero if it did not).
+    function revealedRoot(uint256 datasetId, uint64 epoch, address validator)
+        external
+        view
+        returns (bytes32 root, uint256 total);
+
+    /// @notice The epoch's status.
     function epochStatus(uint256 datasetId, uint64 epoch) external view returns (EpochStatus memory);
 
-    /// @notice A validator's agreement EMA in bps (starts at 10000).
+    /// @notice A validator's agreement EMA in basis points (10000 to start).
     function agreementEma(address validator) external view returns (uint16 bps);
 
-    /// @notice A validator's commitment (0 if none).
+    /// @notice A validator's commitment (zero if none).
     function commitmentOf(uint256 datasetId, uint64 epoch, address validator)
         external
         view
@@ -177,33 +192,21 @@ interface IScoreBoard {
         view
         returns (bool);
 
-    /// @notice The scores a validator revealed (empty if none).
-    function revealedScores(uint256 datasetId, uint64 epoch, address validator)
-        external
-        view
-        returns (uint16[] memory);
-
-    /// @notice The validators that revealed, in reveal order.
-    function revealers(uint256 datasetId, uint64 epoch) external view returns (address[] memory);
-
-    /// @notice A revealer's reward weight for a finalized epoch (`stake * ema`; 0 without quorum).
+    /// @notice A validator's reward weight for the epoch (set at finalization).
     function validatorWeight(uint256 datasetId, uint64 epoch, address validator)
         external
         view
         returns (uint256);
 
-    /// @notice The sum of the revealers' reward weights for a finalized epoch.
+    /// @notice Sum of the epoch's reward weights.
     function totalValidatorWeight(uint256 datasetId, uint64 epoch) external view returns (uint256);
 
-    /// @notice The number of files with a non-zero finalized score.
-    function scoredFileCount(uint256 datasetId, uint64 epoch) external view returns (uint256);
-
-    /// @notice The number of revealers with a non-zero reward weight.
+    /// @notice Number of validators with a non-zero weight.
     function weightedValidatorCount(uint256 datasetId, uint64 epoch) external view returns (uint256);
 
-    /// @notice The slash applied to committed-but-unrevealed validators, in bps of their closeBlock stake.
+    /// @notice The slash for not revealing, in basis points of stake.
     function slashBps() external view returns (uint16);
 
-    /// @notice The RewardDistributor notified on finalization.
+    /// @notice The RewardDistributor fed at finalization.
     function rewardDistributor() external view returns (address);
 }
