@@ -203,7 +203,7 @@ def test_full_lifecycle(devnet: Devnet, snapshot: None) -> None:
     assert rewards.epochRewards(DATASET, epoch).minted <= e_total
 
     # --- the next epoch has no quorum: two reveal, two stay silent and are slashed
-    nxt = Epoch(epoch + 1)
+    nxt = Epoch(cfg.currentEpoch(DATASET) + 1)
     devnet.time.mine_to(cfg.epochWindows(DATASET, nxt).submit_start)
     more = submit_all(devnet, nxt, bond)
     vec = ScoreVector.from_units(

@@ -166,7 +166,20 @@ def test_scoring_rejections(devnet: Devnet, snapshot: None) -> None:
     _assert_reverts_unchanged(
         devnet,
         errors.ScoreBoardNotInRevealWindow,
-        lambda: v0.reveal(DATASET, epoch, [], b"\x00" * 32),
+        lambda: v0.reveal(DATASET, epoch, b"\x00" * 32, 0, "bafy", b"\x00" * 32),
+    )
+    devnet.time.mine_to(cfg.epochWindows(DATASET, epoch).reveal_start)
+    _assert_reverts_unchanged(  # a root other than the committed one
+        devnet,
+        errors.ScoreBoardCommitmentMismatch,
+        lambda: v0.reveal(DATASET, epoch, b"\x03" * 32, 10**9, "bafy", b"\x00" * 32),
+    )
+    _assert_reverts_unchanged(
+        devnet,
+        errors.ScoreBoardNotCommitted,
+        lambda: ScoreBoard(devnet.client(devnet.validators[1]), board_addr).reveal(
+            DATASET, epoch, b"\x03" * 32, 10**9, "bafy", b"\x00" * 32
+        ),
     )
 
 
