@@ -108,7 +108,8 @@ contract RewardDistributor is IRewardDistributor {
         uint256 value,
         bytes32[] calldata proof
     ) external virtual returns (uint256 amount) {
-        EpochRewards storage r = _claimable(datasetId, epoch);
+        EpochRewards storage r = _epochs[datasetId][epoch];
+        if (!r.finalized) revert RewardDistributorNotFinalized(datasetId, epoch);
         if (value == 0 || r.total == 0) revert RewardDistributorNothingToClaim(datasetId, epoch);
         ISubmissionRegistry.SubmissionRecord memory rec = _recordOf(datasetId, epoch, fileId);
         if (_claimed[datasetId][epoch][fileId]) {
@@ -116,7 +117,8 @@ contract RewardDistributor is IRewardDistributor {
         }
         _verify(r.root, datasetId, epoch, fileId, value, proof);
 
-        amount = Math.mulDiv(r.contributorPool, value, r.total);
+        // After the dust sweep the tokens are gone to the treasury, but the bond still comes back.
+        amount = r.dustSwept ? 0 : Math.mulDiv(r.contributorPool, value, r.total);
         uint256 minted = r.contributorMinted + amount;
         if (minted > r.contributorPool) revert RewardDistributorPoolExceeded(datasetId, epoch);
         _claimed[datasetId][epoch][fileId] = true;

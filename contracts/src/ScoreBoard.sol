@@ -20,12 +20,13 @@ contract ScoreBoard is IScoreBoard {
     bytes32 private constant _NON_REVEAL = "ScoreBoard: committed, no reveal";
 
     /// @dev One validator's participation in one epoch.
+    /// Packed so a reveal writes one fresh slot (the root) beside the one it updates.
     struct Vote {
-        uint256 stake; // stake at closeBlock; non-zero exactly for committee members
-        bytes32 commitment;
+        uint128 stake; // stake at closeBlock; non-zero exactly for committee members
         bool revealed;
+        uint96 total; // the revealed vector's total (1e9 when anything is paid)
+        bytes32 commitment;
         bytes32 root;
-        uint256 total;
         uint256 weight; // reward weight, set at finalization
     }
 
@@ -124,8 +125,10 @@ contract ScoreBoard is IScoreBoard {
         Vote storage v = _checkReveal(datasetId, epoch, root, total, salt);
         uint256 stake = v.stake;
         v.revealed = true;
+        // casting to 'uint96' is safe because _checkReveal refused a larger total
+        // forge-lint: disable-next-line(unsafe-typecast)
+        v.total = uint96(total);
         v.root = root;
-        v.total = total;
         _epochs[datasetId][epoch].revealedStake += stake;
         _keyStake[datasetId][epoch][_key(root, total)] += stake;
         emit ScoresRevealed(datasetId, epoch, msg.sender, root, total, vectorCid);
@@ -152,6 +155,7 @@ contract ScoreBoard is IScoreBoard {
             block.chainid, address(this), datasetId, epoch, msg.sender, root, total, salt
         );
         if (actual != expected) revert ScoreBoardCommitmentMismatch(expected, actual);
+        if (total > type(uint96).max) revert ScoreBoardTotalTooLarge(total);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -298,7 +302,9 @@ contract ScoreBoard is IScoreBoard {
             address p = participants[i];
             uint256 s = past ? _staking.stakeAt(p, closeBlock) : _staking.stakeOf(p);
             if (s == 0) continue;
-            votes[p].stake = s;
+            // casting to 'uint128' is safe because no stake approaches 2^128 wei
+            // forge-lint: disable-next-line(unsafe-typecast)
+            votes[p].stake = uint128(s);
             e.committee.push(p);
             total += s;
         }

@@ -65,7 +65,10 @@ contract SubmissionRegistry is ISubmissionRegistry, EIP712 {
     /// @dev Everything about `s` but its signature and novelty; returns the bond it must pay.
     function _checkSubmission(Submission calldata s) private view returns (uint256 bond) {
         uint256 datasetId = s.datasetId;
-        if (!_config.exists(datasetId)) revert SubmissionRegistryUnknownDataset(datasetId);
+        // The record keeps the id in 96 bits; DatasetConfig assigns ids sequentially from 1.
+        if (datasetId > type(uint96).max || !_config.exists(datasetId)) {
+            revert SubmissionRegistryUnknownDataset(datasetId);
+        }
         // Signature deadlines are coarse (minutes to hours); a few seconds of proposer skew is harmless.
         // forge-lint: disable-next-line(block-timestamp)
         if (block.timestamp > s.deadline) {

@@ -128,6 +128,7 @@ __all__ = [
     "ScoreBoardNotInCommitWindow",
     "ScoreBoardNotInRevealWindow",
     "ScoreBoardSlashBpsOutOfRange",
+    "ScoreBoardTotalTooLarge",
     "ScoreBoardUnknownDataset",
     "ScoreBoardZeroCommitment",
     "StringTooLong",
@@ -1065,6 +1066,12 @@ class ScoreBoardSlashBpsOutOfRange(ScoreBoardError):
     arg_names = ("slashBps",)
 
 
+class ScoreBoardTotalTooLarge(ScoreBoardError):
+    error_name = "ScoreBoardTotalTooLarge"
+    selector = "0x3d47cfbd"
+    arg_names = ("total",)
+
+
 class ScoreBoardUnknownDataset(ScoreBoardError):
     error_name = "ScoreBoardUnknownDataset"
     selector = "0x1c5b1902"
@@ -1769,6 +1776,7 @@ TABLE: dict[str, tuple[type[ContractRevert], tuple[str, ...]]] = {
         ),
     ),
     "0x92075cc4": (ScoreBoardSlashBpsOutOfRange, ("uint16",)),
+    "0x3d47cfbd": (ScoreBoardTotalTooLarge, ("uint256",)),
     "0x1c5b1902": (ScoreBoardUnknownDataset, ("uint256",)),
     "0xb00018fe": (ScoreBoardZeroCommitment, ()),
     "0x305a27a9": (StringTooLong, ("string",)),

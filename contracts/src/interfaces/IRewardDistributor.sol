@@ -12,7 +12,8 @@ pragma solidity ^0.8.24;
 /// Bonds: a paid claim returns the file's bond to its contributor; `forfeitBond` with a proof that the file's
 /// value is 0 sends it to the treasury; `refundBond` returns it in an epoch finalized without quorum.
 /// Claims are pull-based, permissionless (everything goes to the record's contributor) and once each;
-/// `sweepDust` mints what is left to the treasury once the claim window has passed, after which claims close.
+/// `sweepDust` mints what is left to the treasury once the claim window has passed; a paid file claimed after
+/// that gets no tokens but still its bond back (a bond is never stranded by a late claim).
 /// Invariants: the contributor claims of an epoch never exceed `E_c` (checked at every claim, so even a
 /// dishonest quorum's vector cannot mint more), and the total minted for an epoch never exceeds its `E`.
 /// @dev Constructor: `constructor(address datasetConfig, address registry, address scoreBoard, address token,

@@ -65,6 +65,8 @@ interface IScoreBoard {
     error ScoreBoardAlreadyRevealed(uint256 datasetId, uint64 epoch, address validator);
     /// @notice Thrown when the reveal does not match the commitment.
     error ScoreBoardCommitmentMismatch(bytes32 expected, bytes32 actual);
+    /// @notice Thrown when a revealed total does not fit 96 bits (an honest total is 1e9 or 0).
+    error ScoreBoardTotalTooLarge(uint256 total);
     /// @notice Thrown when finalizing before the reveal window ended.
     error ScoreBoardFinalizeTooEarly(uint256 datasetId, uint64 epoch, uint64 finalizeFrom);
     /// @notice Thrown on a second finalization.
