@@ -200,6 +200,73 @@ contract DatasetConfigTest is Test {
         config.setEmission(id, 1);
     }
 
+    // ---------------------------------------------------------------- setSubmissionBond
+
+    function test_setSubmissionBond_RevertWhen_CallerNotOwner() public {
+        uint256 id = _create();
+        address[2] memory callers = [stranger, address(this)];
+        for (uint256 i; i < callers.length; ++i) {
+            vm.expectRevert(
+                abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, callers[i])
+            );
+            vm.prank(callers[i]);
+            config.setSubmissionBond(id, 1 ether);
+        }
+        assertEq(config.submissionBond(id), 0);
+    }
+
+    function test_setSubmissionBond_RevertWhen_UnknownDataset() public {
+        _create();
+        uint256[3] memory ids = [uint256(0), 2, type(uint256).max];
+        for (uint256 i; i < ids.length; ++i) {
+            vm.expectRevert(
+                abi.encodeWithSelector(IDatasetConfig.DatasetConfigUnknownDataset.selector, ids[i])
+            );
+            vm.prank(owner);
+            config.setSubmissionBond(ids[i], 1 ether);
+        }
+    }
+
+    function test_setSubmissionBond_RevertWhen_AboveUint96() public {
+        uint256 id = _create();
+        uint256[2] memory bonds = [uint256(type(uint96).max) + 1, type(uint256).max];
+        for (uint256 i; i < bonds.length; ++i) {
+            vm.expectRevert(
+                abi.encodeWithSelector(IDatasetConfig.DatasetConfigBondTooLarge.selector, bonds[i])
+            );
+            vm.prank(owner);
+            config.setSubmissionBond(id, bonds[i]);
+        }
+        assertEq(config.submissionBond(id), 0);
+    }
+
+    function test_setSubmissionBond_SetsPerDatasetAndEmits() public {
+        uint256 a = _create();
+        uint256 b = _create();
+        assertEq(config.submissionBond(a), 0, "a new dataset has no bond");
+        vm.expectEmit(address(config));
+        emit IDatasetConfig.SubmissionBondSet(a, 0.01 ether);
+        vm.prank(owner);
+        config.setSubmissionBond(a, 0.01 ether);
+        assertEq(config.submissionBond(a), 0.01 ether);
+        assertEq(config.submissionBond(b), 0, "other datasets keep theirs");
+
+        vm.expectEmit(address(config));
+        emit IDatasetConfig.SubmissionBondSet(b, type(uint96).max);
+        vm.prank(owner);
+        config.setSubmissionBond(b, type(uint96).max); // the largest the registry's record holds
+        assertEq(config.submissionBond(b), type(uint96).max);
+
+        vm.prank(owner);
+        config.setSubmissionBond(a, 0); // governance may drop the bond again
+        assertEq(config.submissionBond(a), 0);
+    }
+
+    function test_submissionBond_IsZeroForUnknownDataset() public view {
+        // a view, not a guard: SubmissionRegistry checks the dataset exists before it reads the bond
+        assertEq(config.submissionBond(42), 0);
+    }
+
     // ---------------------------------------------------------------- setValuationSpec
 
     function test_setValuationSpec_UpdatesDigest() public {
