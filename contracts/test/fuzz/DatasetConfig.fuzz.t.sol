@@ -111,4 +111,20 @@ contract DatasetConfigFuzzTest is Test {
         config.setScoringParams(id, quorum, minScore);
         if (valid) assertEq(config.dataset(id).quorumBps, quorum);
     }
+
+    function testFuzz_setSubmissionBond_StoresAnyUint96AndRefusesWider(uint256 bond) public {
+        uint256 id = _create(1, 10, 10, 10, 0);
+        if (bond > type(uint96).max) {
+            vm.expectRevert(
+                abi.encodeWithSelector(IDatasetConfig.DatasetConfigBondTooLarge.selector, bond)
+            );
+            vm.prank(owner);
+            config.setSubmissionBond(id, bond);
+            assertEq(config.submissionBond(id), 0);
+        } else {
+            vm.prank(owner);
+            config.setSubmissionBond(id, bond);
+            assertEq(config.submissionBond(id), bond);
+        }
+    }
 }
