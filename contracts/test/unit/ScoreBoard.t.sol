@@ -314,6 +314,16 @@ contract ScoreBoardTest is Fixtures {
         assertFalse(sys.scoreBoard.revealed(datasetId, EPOCH, v));
     }
 
+    /// @notice A total past 96 bits is refused even when committed (an honest total is 1e9 or 0).
+    function test_reveal_RevertWhen_TotalTooLarge() public {
+        uint256 huge = uint256(type(uint96).max) + 1;
+        rollToCommit(EPOCH);
+        commitRoot(validators[0], EPOCH, rootA, huge);
+        rollToReveal(EPOCH);
+        vm.expectRevert(abi.encodeWithSelector(IScoreBoard.ScoreBoardTotalTooLarge.selector, huge));
+        revealRoot(validators[0], EPOCH, rootA, huge);
+    }
+
     /// @notice A lazy validator cannot commit to an honest one's commitment and reveal its root: the
     /// commitment binds the validator's address.
     function test_reveal_RevertWhen_CopiedCommitment() public {
