@@ -5,8 +5,9 @@ DKIM key and attestors of :mod:`node.proofs.devkeys` and keeps ``factor_bps`` (5
 unproven file's value. After the epoch is scored, :func:`check_proofs` reads what a committee
 validator wrote, never what the demo hopes:
 
-* its journal (``validator/<address>/journal/<dataset>-<epoch>.json``): the basis points it
-  committed per file and the reason of every file the checks or the policy changed;
+* its journal (``validator/<address>/journal/<dataset>-<epoch>.json``): the nano units of the
+  pool it committed per file (protocol v2's score vector) and the reason of every file the
+  checks or the policy changed;
 * its nutrition label (``validator/<address>/labels/epoch-<n>/report.json``): each file's value
   *before* the policy (``contributors[].bps``) and, once the daemon writes it, the label's proof
   counts (``proofs``: files and basis points proven, by method, and the unproven rest before and
@@ -39,6 +40,7 @@ from node.devnet.validation import SPEC_FILE
 from node.proofs.attach import policy_from_spec
 from node.proofs.params import ProofPolicy
 from node.proofs.registry import ProofRegistry, subject_of_canonical, verify_proofs
+from node.protocol.scorevector import UNITS
 
 __all__ = ["ProofCheck", "ProofRow", "check_proofs", "judge", "policy_words"]
 
@@ -55,7 +57,10 @@ class ProofRow:
         verdicts: the verdicts on the sealed proofs (``dkim: verified``, ...); empty: none.
         method: the first verified method, None when unproven.
         value_bps: the engine's value before the policy (report.json).
-        score_bps: what the validator committed (its journal).
+        after_bps: what the policy makes of it (the value, or its unproven share).
+        score_bps: what the validator committed (its journal's units, in the same basis points:
+            units are the after-policy values normalized to 1e9, so ``units * Σafter / 1e9``;
+            equal to ``after_bps`` up to the rounding of one unit).
         reason: the validator's reason for the file ("" when it gave none).
     """
 
@@ -64,6 +69,7 @@ class ProofRow:
     verdicts: tuple[str, ...]
     method: str | None
     value_bps: int
+    after_bps: int
     score_bps: int
     reason: str
 
@@ -74,6 +80,7 @@ class ProofRow:
             "verdicts": list(self.verdicts),
             "proven_by": self.method,
             "value_bps_before_policy": self.value_bps,
+            "value_bps_after_policy": self.after_bps,
             "score_bps": self.score_bps,
             "reason": self.reason,
         }
@@ -155,13 +162,13 @@ def _key(raw: object) -> str:
 
 
 def _committed(journal: Mapping[str, Any]) -> tuple[dict[str, int], dict[str, str]]:
-    """File key -> committed basis points, and file key -> reason, from a journal record."""
-    ids, scores = journal.get("file_ids"), journal.get("scores_bps")
-    if not isinstance(ids, list) or not isinstance(scores, list) or len(ids) != len(scores):
-        raise DemoCheckFailed("the validator's journal holds no per-file scores")
+    """File key -> committed nano units, and file key -> reason, from a journal record."""
+    ids, units = journal.get("file_ids"), journal.get("units")
+    if not isinstance(ids, list) or not isinstance(units, list) or len(ids) != len(units):
+        raise DemoCheckFailed("the validator's journal holds no per-file units")
     reasons = journal.get("reasons")
     return (
-        {_key(f): int(s) for f, s in zip(ids, scores, strict=True)},
+        {_key(f): int(u) for f, u in zip(ids, units, strict=True)},
         {_key(k): str(v) for k, v in (reasons if isinstance(reasons, dict) else {}).items()},
     )
 
@@ -195,11 +202,11 @@ def judge(
     committed, reasons = _committed(journal)
     values = _values(report)
     by_name = {e.name: e for e in exports}
-    rows: list[ProofRow] = []
+    judged: list[tuple[ContributorOutcome, DemoExport, tuple[str, ...], str | None, int]] = []
     for o in outcomes:
         export = by_name.get(o.name)
-        if export is None:
-            raise DemoCheckFailed(f"{o.name} is not one of the demo's exports")
+        if export is None:  # mallory's copy: not an export, valued 0 by the copy rule
+            continue
         if o.file_key not in committed:
             raise DemoCheckFailed(f"the validator's journal does not list {o.name}'s file")
         subject, proofs = subject_of_canonical(o.canonical)
@@ -207,20 +214,39 @@ def judge(
         if len(proofs) != len(export.proofs):
             raise DemoCheckFailed(f"{o.name}'s sealed file does not carry its proofs")
         method = next((v.method for v in verdicts if v.ok), None)
+        value = values.get(o.file_key, 0)
+        after = value if method is not None else policy.unproven_bps(value)
+        judged.append((o, export, tuple(v.describe() for v in verdicts), method, after))
+    whole = sum(after for *_, after in judged)
+    rows: list[ProofRow] = []
+    for o, export, verdicts_text, method, after in judged:
         row = ProofRow(
             name=o.name,
-            kind=o.kind,
-            verdicts=tuple(v.describe() for v in verdicts),
+            kind=export.kind.value,
+            verdicts=verdicts_text,
             method=method,
             value_bps=values.get(o.file_key, 0),
-            score_bps=committed[o.file_key],
+            after_bps=after,
+            score_bps=round(committed[o.file_key] * whole / UNITS),
             reason=reasons.get(o.file_key, ""),
         )
-        if export.kind is ContributorKind.HONEST:
-            _check_proven(row)
-        elif export.kind is ContributorKind.THIEF:
-            _check_thief(row, policy)
         rows.append(row)
+    # whose proof verifies is the demo's own data: checked before any value
+    for row in rows:
+        if row.kind == ContributorKind.HONEST and row.method is None:
+            raise DemoCheckFailed(
+                f"{row.name}'s ownership proof does not verify "
+                f"({'; '.join(row.verdicts) or 'none'})"
+            )
+        if row.kind == ContributorKind.THIEF and row.method is not None:
+            raise DemoCheckFailed(f"{row.name} submitted another's export and it verified: {row}")
+    # then the thief: his value moves the normalisation every other row is read back through
+    for row in rows:
+        if row.kind == ContributorKind.THIEF:
+            _check_thief(row, policy)
+    for row in rows:
+        if row.kind == ContributorKind.HONEST:
+            _check_proven(row)
     if not any(r.kind == ContributorKind.THIEF for r in rows):
         raise DemoCheckFailed("the demo has no contributor without a valid proof")
     label = report.get("proofs")
@@ -236,7 +262,7 @@ def _check_proven(row: ProofRow) -> None:
         )
     if row.value_bps <= 0:
         raise DemoCheckFailed(f"{row.name} (honest, proven) has no value ({row.reason})")
-    if row.score_bps != row.value_bps or _PROOF_REASON in row.reason:
+    if abs(row.score_bps - row.value_bps) > 1 or _PROOF_REASON in row.reason:
         raise DemoCheckFailed(
             f"{row.name} is proven by {row.method} but the validator committed "
             f"{row.score_bps} bps of a {row.value_bps} bps value ({row.reason or 'no reason'})"
@@ -254,7 +280,7 @@ def _check_thief(row: ProofRow, policy: ProofPolicy) -> None:
             f"({row.reason or 'no reason'}): the demo would not show the policy"
         )
     expected = policy.unproven_bps(row.value_bps)
-    if row.score_bps != expected:
+    if row.after_bps != expected or abs(row.score_bps - expected) > 1:
         raise DemoCheckFailed(
             f"{row.name} is unproven: expected {expected} bps ({policy_words(policy)} of "
             f"{row.value_bps}), the validator committed {row.score_bps}"
@@ -273,14 +299,14 @@ def _check_label(label: object, rows: Sequence[ProofRow], committed: Mapping[str
     for r in proven:
         m = methods.setdefault(str(r.method), {"files": 0, "value_bps": 0})
         m["files"] += 1
-        m["value_bps"] += r.score_bps
+        m["value_bps"] += r.after_bps
     expected = {
         "files": len(rows),
         "proven_files": len(proven),
         "unproven_files": len(unproven),
-        "proven_bps": sum(r.score_bps for r in proven),
+        "proven_bps": sum(r.after_bps for r in proven),
         "unproven_bps_before_policy": sum(r.value_bps for r in unproven),
-        "unproven_bps_after_policy": sum(r.score_bps for r in unproven),
+        "unproven_bps_after_policy": sum(r.after_bps for r in unproven),
         "by_method": methods,
     }
     if len(committed) != len(rows):  # files not from the demo: only the proven side is exact

@@ -21,6 +21,7 @@ from node.devnet.validation import SPEC_FILE, synthetic_validation_set
 from node.parsers import canonicalize, parse_export, scrub_export
 from node.proofs.attach import policy_from_spec
 from node.proofs.params import ProofPolicy
+from node.protocol.scorevector import UNITS
 from validator.daemon.scoring import FileInput, score_epoch
 from validator.valuation.backends import LocalBackend
 from validator.valuation.report import report_dict
@@ -35,6 +36,7 @@ class Epoch:
     outcomes: list[ContributorOutcome]
     journal: dict[str, Any]
     report: dict[str, Any]
+    after_bps: dict[str, int]
 
     def outcome(self, name: str) -> ContributorOutcome:
         return next(o for o in self.outcomes if o.name == name)
@@ -77,14 +79,16 @@ def epoch(tmp_path_factory: pytest.TempPathFactory) -> Epoch:
     scores = score_epoch(inputs, validation, spec, b"\x07" * 32, LocalBackend("cpu", 1))
     assert scores.result is not None
     assert scores.proofs is not None
-    journal = {
+    journal = {  # the daemon's journal v2: nano units of the pool per file
         "file_ids": [f.hex() for f in scores.file_ids],
-        "scores_bps": [int(s) for s in scores.scores_bps],
+        "units": [int(u) for u in scores.units],
         "reasons": dict(scores.reasons),
     }
+    assert sum(int(u) for u in scores.units) == UNITS
     report = report_dict(scores.result)
     report["proofs"] = scores.proofs  # the label's proof section (validator/proofs.py)
-    return Epoch(exports, outcomes, json.loads(json.dumps(journal)), report)
+    after = {f.hex(): int(b) for f, b in zip(scores.file_ids, scores.scores_bps, strict=True)}
+    return Epoch(exports, outcomes, json.loads(json.dumps(journal)), report, after)
 
 
 def _judge(e: Epoch, **over: Any) -> Any:
@@ -100,8 +104,11 @@ def _judge(e: Epoch, **over: Any) -> Any:
 
 
 def _with_score(e: Epoch, name: str, bps: int) -> dict[str, Any]:
+    """The journal with ``name`` committed at ``bps`` of the after-policy values' sum (the
+    units the check reads back as those basis points)."""
     journal = copy.deepcopy(e.journal)
-    journal["scores_bps"][e.index(name)] = bps
+    whole = sum(e.after_bps.values())
+    journal["units"][e.index(name)] = bps * UNITS // whole
     return journal
 
 
@@ -183,17 +190,17 @@ def test_label_counts_that_do_not_add_up_fail(epoch: Epoch, field: str, value: o
 
 @pytest.mark.parametrize(
     "journal",
-    [{}, {"file_ids": ["00"], "scores_bps": []}, {"file_ids": "x", "scores_bps": [1]}],
+    [{}, {"file_ids": ["00"], "units": []}, {"file_ids": "x", "units": [1]}],
 )
 def test_a_journal_without_scores_fails(epoch: Epoch, journal: dict[str, Any]) -> None:
-    with pytest.raises(DemoCheckFailed, match="no per-file scores"):
+    with pytest.raises(DemoCheckFailed, match="no per-file units"):
         _judge(epoch, journal=journal)
 
 
 def test_a_journal_missing_a_file_fails(epoch: Epoch) -> None:
     journal = copy.deepcopy(epoch.journal)
     i = epoch.index("bob")
-    del journal["file_ids"][i], journal["scores_bps"][i]
+    del journal["file_ids"][i], journal["units"][i]
     with pytest.raises(DemoCheckFailed, match="does not list bob's file"):
         _judge(epoch, journal=journal)
 
@@ -218,11 +225,13 @@ def test_the_policy_is_applied_to_the_proven_and_the_thief(epoch: Epoch) -> None
     assert rows["bob"].method == "dkim"
     assert rows["carol"].method == "reclaim"
     for name in ("alice", "bob", "carol"):
-        assert rows[name].score_bps == rows[name].value_bps > 0  # paid in full
+        assert abs(rows[name].score_bps - rows[name].value_bps) <= 1  # paid in full
+        assert rows[name].after_bps == rows[name].value_bps > 0
     trent = rows["trent"]
     assert trent.method is None
     assert "sent to another address than the export's account" in trent.verdicts[0]
-    assert 0 < trent.score_bps == trent.value_bps * 5000 // 10_000 < trent.value_bps
+    assert 0 < trent.after_bps == trent.value_bps * 5000 // 10_000 < trent.value_bps
+    assert abs(trent.score_bps - trent.after_bps) <= 1
     assert trent.reason.startswith("ownership proof dkim: not verified")
     for name in ("dave", "erin", "frank"):  # flagged before the policy: 0 either way
         assert rows[name].method is None
