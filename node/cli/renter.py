@@ -193,5 +193,10 @@ def fetch(
             "[yellow]unreachable:[/] "
             + ", ".join(f"{v} ({n} files)" for v, n in report.unreachable.items())
         )
+    if report.copies:
+        out.print(
+            f"skipped {len(report.copies)} copies of other contributors' submissions (their "
+            "sealed header names someone else; the original is fetched under its own record)"
+        )
     if not report.parquet:
         out.print("(pyarrow not installed: no dataset.parquet)")

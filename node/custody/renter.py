@@ -351,8 +351,10 @@ class Renter:
                     errors.append(err)
             if errors:
                 raise errors[0]
-        if files:
-            report.parquet = _assemble(out_dir, files, req_id=req_id, report=report)
+        copies = set(report.copies)
+        opened = [f for f in files if f.name not in copies]
+        if opened:
+            report.parquet = _assemble(out_dir, opened, req_id=req_id, report=report)
         report.seconds = time.monotonic() - t0
         return report
 
