@@ -141,7 +141,11 @@ def _table(
             f"{p['state']} (for {_tokens(int(p['for']))}, against {_tokens(int(p['against']))})",
         )
     access.add_row("refunded", f"{gov.refund_wei / 10**18:g} ETH to the denied renter")
-    access.add_row("decrypted", f"{renter.files} files, {renter.verified} verified byte for byte")
+    access.add_row(
+        "decrypted",
+        f"{renter.verified} of {renter.files} files in scope, verified byte for byte "
+        "(copies whose header names another contributor are skipped)",
+    )
     access.add_row("renter output", str(renter.out_dir))
     for ext, path in sorted(scoring.labels.items()):
         access.add_row(f"nutrition label ({ext})", path)
