@@ -131,12 +131,10 @@ contract RewardDistributor is IRewardDistributor {
     }
 
     /// @inheritdoc IRewardDistributor
-    function forfeitBond(
-        uint256 datasetId,
-        uint64 epoch,
-        bytes32 fileId,
-        bytes32[] calldata proof
-    ) external virtual {
+    function forfeitBond(uint256 datasetId, uint64 epoch, bytes32 fileId, bytes32[] calldata proof)
+        external
+        virtual
+    {
         EpochRewards storage r = _epochs[datasetId][epoch];
         ISubmissionRegistry.SubmissionRecord memory rec = _recordOf(datasetId, epoch, fileId);
         if (!r.finalized) revert RewardDistributorNotFinalized(datasetId, epoch);

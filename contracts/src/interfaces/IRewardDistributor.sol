@@ -126,12 +126,8 @@ interface IRewardDistributor {
     ) external returns (uint256 amount);
 
     /// @notice Sends a file's bond to the treasury, given a proof that its value is 0.
-    function forfeitBond(
-        uint256 datasetId,
-        uint64 epoch,
-        bytes32 fileId,
-        bytes32[] calldata proof
-    ) external;
+    function forfeitBond(uint256 datasetId, uint64 epoch, bytes32 fileId, bytes32[] calldata proof)
+        external;
 
     /// @notice Returns a file's bond to its contributor in an epoch finalized without quorum.
     function refundBond(uint256 datasetId, uint64 epoch, bytes32 fileId) external;
