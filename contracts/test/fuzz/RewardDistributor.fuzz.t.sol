@@ -2,54 +2,49 @@
 pragma solidity ^0.8.24;
 
 import {Fixtures} from "../utils/Fixtures.sol";
+import {SortedVectors} from "../utils/SortedVectors.sol";
+import {IRewardDistributor} from "../../src/interfaces/IRewardDistributor.sol";
 
-/// @notice Fuzzed emission accounting.
+/// @notice Fuzzed emission accounting of Merkle claims: whatever vector a quorum finalizes (honest, or values
+/// summing past the revealed total), each claim mints floor(E_c * v / total), the claims together never exceed
+/// E_c, a claim is refused only for crossing the pool, and after validators and the sweep exactly E exists.
 contract RewardDistributorFuzzTest is Fixtures {
     uint64 internal constant EPOCH = 0;
+    uint256 internal constant MAX_FILES = 8;
 
     function setUp() public {
         deployFreshSystem();
         setUpValidatorsAndRitual();
     }
 
-    /// @notice Whatever the scores and E: each claim is floor(pool * part / whole), all claims together
-    /// never exceed E, and after the dust sweep exactly E exists.
-    function testFuzz_claims_SumToAtMostEmission(
-        uint16[3] memory scores,
+    function testFuzz_claims_NeverExceedContributorPool(
+        uint256 nFiles,
+        uint64[MAX_FILES] memory rawValues,
         uint256 emission,
-        uint16[3] memory dissent
+        uint256 dishonestTotal,
+        bool honest,
+        uint256 order
     ) public {
+        nFiles = bound(nFiles, 1, MAX_FILES);
         emission = bound(emission, 0, params.dataset.emissionCap);
         vm.prank(address(sys.timelock));
         sys.config.setEmission(datasetId, emission);
-        uint256 shareBps = params.dataset.validatorShareBps;
 
-        bytes32[] memory files = new bytes32[](3);
-        for (uint256 j; j < 3; ++j) {
-            files[j] = submitFile(j);
-        }
-        uint16[][] memory s = new uint16[][](3);
-        for (uint256 i; i < 3; ++i) {
-            s[i] = new uint16[](3);
-            for (uint256 j; j < 3; ++j) {
-                uint256 base = bound(scores[j], 0, 10_000);
-                // validators disagree a little (validator i shifts file j by up to dissent[i] bps)
-                uint256 d = i == 0 ? 0 : bound(dissent[i], 0, 2000) * (j + 1) / 3;
-                s[i][j] = uint16(base + d > 10_000 ? 10_000 : base + d);
-            }
-        }
-        scoreEpoch(EPOCH, s);
+        (bytes32[] memory ids, uint256[] memory vals, uint256 total) =
+            _finalizeVector(nFiles, rawValues, honest, dishonestTotal);
 
-        uint256 total = sys.scoreBoard.epochStatus(datasetId, EPOCH).totalScore;
-        uint256 ec = total == 0 ? 0 : emission * (10_000 - shareBps) / 10_000;
+        uint256 ec =
+            total == 0 ? 0 : emission * (10_000 - params.dataset.validatorShareBps) / 10_000;
+        assertEq(sys.rewards.epochRewards(datasetId, EPOCH).contributorPool, ec);
         uint256 minted;
-        for (uint256 j; j < 3; ++j) {
-            uint256 sj = sys.scoreBoard.finalScore(datasetId, EPOCH, files[j]);
-            if (sj == 0 || ec * sj / total == 0) continue;
-            uint256 got = sys.rewards.claim(datasetId, EPOCH, files[j]);
-            assertEq(got, ec * sj / total, "floor(E_c * s_j / sum s)");
-            minted += got;
+        for (uint256 k; k < nFiles; ++k) {
+            uint256 j = (k + order % nFiles) % nFiles; // claims in a fuzzed rotation
+            minted += _claimOrExplain(ids, vals, j, ec, total, minted);
         }
+        assertLe(minted, ec, "contributor claims exceed E_c");
+        assertEq(sys.rewards.epochRewards(datasetId, EPOCH).contributorMinted, minted);
+        if (honest && total != 0) assertGe(minted + nFiles, ec, "honest: only floor dust is left");
+
         for (uint256 i; i < 3; ++i) {
             if (sys.rewards.validatorReward(datasetId, EPOCH, validators[i]) == 0) continue;
             vm.prank(validators[i]);
@@ -60,5 +55,69 @@ contract RewardDistributorFuzzTest is Fixtures {
         rollTo(block.number + params.claimWindowBlocks + 1);
         sys.rewards.sweepDust(datasetId, EPOCH);
         assertEq(sys.token.totalSupply(), total == 0 ? 0 : emission, "exactly E after the sweep");
+    }
+
+    /// @dev nFiles files valued rawValues, in leaf order; every validator reveals their root with the true
+    /// sum (honest) or an arbitrary total; the epoch is finalized.
+    function _finalizeVector(
+        uint256 nFiles,
+        uint64[MAX_FILES] memory rawValues,
+        bool honest,
+        uint256 dishonestTotal
+    ) internal returns (bytes32[] memory ids, uint256[] memory vals, uint256 total) {
+        ids = new bytes32[](nFiles);
+        vals = new uint256[](nFiles);
+        for (uint256 j; j < nFiles; ++j) {
+            ids[j] = submitFile(j % N_CONTRIBUTORS);
+            vals[j] = rawValues[j];
+        }
+        SortedVectors.sortByFileId(ids, vals);
+        total = honest ? sum(vals) : bound(dishonestTotal, 1, type(uint64).max);
+        bytes32 root = merkleRoot(ids, vals);
+        bytes32[] memory roots = new bytes32[](3);
+        uint256[] memory totals = new uint256[](3);
+        for (uint256 i; i < 3; ++i) {
+            (roots[i], totals[i]) = (root, total);
+        }
+        scoreEpoch(EPOCH, roots, totals);
+    }
+
+    /// @dev Claims file j; a claim may fail only as NothingToClaim (value 0) or PoolExceeded (and then only
+    /// if it really would cross the pool). Returns what it minted.
+    function _claimOrExplain(
+        bytes32[] memory ids,
+        uint256[] memory vals,
+        uint256 j,
+        uint256 ec,
+        uint256 total,
+        uint256 mintedSoFar
+    ) internal returns (uint256) {
+        uint256 expected = total == 0 ? 0 : ec * vals[j] / total;
+        bytes32[] memory proof = merkleProof(ids, vals, j);
+        try sys.rewards.claim(datasetId, EPOCH, ids[j], vals[j], proof) returns (uint256 got) {
+            assertGt(vals[j], 0);
+            assertEq(got, expected, "floor(E_c * v / total)");
+            return got;
+        } catch (bytes memory err) {
+            if (vals[j] == 0 || total == 0) {
+                assertEq(
+                    err,
+                    abi.encodeWithSelector(
+                        IRewardDistributor.RewardDistributorNothingToClaim.selector,
+                        datasetId,
+                        EPOCH
+                    )
+                );
+            } else {
+                assertGt(mintedSoFar + expected, ec, "refused a claim within the pool");
+                assertEq(
+                    err,
+                    abi.encodeWithSelector(
+                        IRewardDistributor.RewardDistributorPoolExceeded.selector, datasetId, EPOCH
+                    )
+                );
+            }
+            return 0;
+        }
     }
 }
