@@ -93,6 +93,17 @@ contract DatasetConfig is IDatasetConfig, Ownable {
     }
 
     /// @inheritdoc IDatasetConfig
+    function finalizationParams(uint256 datasetId)
+        external
+        view
+        virtual
+        returns (uint256 emissionPerEpoch, uint16 validatorShareBps, uint16 quorumBps)
+    {
+        Dataset storage d = _getDataset(datasetId);
+        return (d.emissionPerEpoch, d.validatorShareBps, d.quorumBps);
+    }
+
+    /// @inheritdoc IDatasetConfig
     function submissionBond(uint256 datasetId) external view virtual returns (uint256) {
         return _submissionBond[datasetId];
     }

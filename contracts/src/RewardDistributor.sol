@@ -78,18 +78,19 @@ contract RewardDistributor is IRewardDistributor {
         r.root = root;
         r.total = total;
 
-        IDatasetConfig.Dataset memory d = _config.dataset(datasetId);
+        (uint256 emissionPerEpoch, uint16 validatorShareBps,) =
+            _config.finalizationParams(datasetId);
         if (!quorumMet || total == 0) {
             // Nothing was measurably contributed (or nobody agreed on what): the epoch pays nobody
             // and its emission waits for the next paid epoch.
-            uint256 carried = _carried[datasetId] + d.emissionPerEpoch;
+            uint256 carried = _carried[datasetId] + emissionPerEpoch;
             _carried[datasetId] = carried;
             emit EmissionRolledOver(datasetId, epoch, carried);
             return;
         }
-        uint256 emission = d.emissionPerEpoch + _carried[datasetId];
+        uint256 emission = emissionPerEpoch + _carried[datasetId];
         _carried[datasetId] = 0;
-        uint256 contributorPool = emission * (_BPS - d.validatorShareBps) / _BPS;
+        uint256 contributorPool = emission * (_BPS - validatorShareBps) / _BPS;
         r.emission = emission;
         r.contributorPool = contributorPool;
         // Without weighted validators their share stays undistributed and ends up as dust.

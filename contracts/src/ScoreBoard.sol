@@ -42,9 +42,10 @@ contract ScoreBoard is IScoreBoard {
         uint256 committeeStake;
         uint256 committedStake;
         uint256 revealedStake;
-        uint256 winningStake;
-        bytes32 root; // the finalized root (with quorum)
-        uint256 total;
+        // one slot: the revealer whose (root, total) won, and that key's stake; the finalized
+        // root and total are read from its vote, not stored twice
+        address winner;
+        uint96 winningStake;
         uint256 totalValidatorWeight;
         uint256 weightedValidatorCount;
         address[] committee;
@@ -173,8 +174,11 @@ contract ScoreBoard is IScoreBoard {
         e.finalized = true;
 
         (address leader, uint256 winningStake) = _leader(datasetId, epoch, e);
-        e.winningStake = winningStake;
-        uint16 quorumBps = _config.dataset(datasetId).quorumBps;
+        e.winner = leader;
+        // casting to 'uint96' is safe because a committee's stake is far below 2^96 wei
+        // forge-lint: disable-next-line(unsafe-typecast)
+        e.winningStake = uint96(winningStake);
+        (,, uint16 quorumBps) = _config.finalizationParams(datasetId);
         bool quorumMet =
             winningStake != 0 && winningStake * _BPS >= uint256(quorumBps) * e.committeeStake;
         e.quorumMet = quorumMet;
@@ -183,8 +187,6 @@ contract ScoreBoard is IScoreBoard {
         if (quorumMet) {
             Vote storage w = _votes[datasetId][epoch][leader];
             (root, total) = (w.root, w.total);
-            e.root = root;
-            e.total = total;
             _updateAgreement(datasetId, epoch, e, _key(root, total));
         }
         _slashNonRevealers(datasetId, epoch, e);
@@ -370,7 +372,9 @@ contract ScoreBoard is IScoreBoard {
         returns (bytes32 root, uint256 total)
     {
         EpochState storage e = _epochs[datasetId][epoch];
-        return (e.root, e.total);
+        if (!e.quorumMet) return (bytes32(0), 0);
+        Vote storage w = _votes[datasetId][epoch][e.winner];
+        return (w.root, w.total);
     }
 
     /// @inheritdoc IScoreBoard

@@ -89,6 +89,12 @@ interface IDatasetConfig {
     /// cost the spammer. Applies to submissions made after the change.
     function setSubmissionBond(uint256 datasetId, uint256 bond) external;
 
+    /// @notice The few fields finalization reads, without copying the dataset's strings.
+    function finalizationParams(uint256 datasetId)
+        external
+        view
+        returns (uint256 emissionPerEpoch, uint16 validatorShareBps, uint16 quorumBps);
+
     /// @notice The dataset's submission bond in wei.
     function submissionBond(uint256 datasetId) external view returns (uint256);
 
