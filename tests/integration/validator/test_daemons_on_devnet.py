@@ -50,9 +50,10 @@ from node.devnet.bootstrap import validator_passphrase
 from node.devnet.validation import SPEC_FILE
 from node.parsers import parse_export, scrub_export
 from node.parsers.canonical import canonicalize
+from node.protocol.scorevector import ScoreVector
 from node.storage.local import LocalBlockstore
 from node.storage.memory import MemoryBlobStore
-from node.types import Epoch
+from node.types import Epoch, FileId
 from tests.integration.conftest import Devnet
 from tests.integration.helpers import DATASET, SealedFile, open_fresh_epoch, seal_and_submit
 from validator.daemon.availability import availability_deadline
@@ -217,6 +218,7 @@ def outcome(devnet: Devnet, tmp_path_factory: pytest.TempPathFactory) -> Iterato
                 seed=7,
                 validation_plaintext=devnet.home / "devnet" / "validation-set.jsonl",
             )
+            if e.kind is not ContributorKind.THIEF  # the proof policy is the demo's to show
         }
         files = {
             role: seal_and_submit(devnet, store, who, epoch, plaintext)
@@ -342,9 +344,12 @@ def outcome(devnet: Devnet, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             epoch=epoch,
             validators=addrs,
             files=files,
-            file_order=SubmissionRegistry(
-                devnet.chain, devnet.address("SubmissionRegistry")
-            ).epochFiles(DATASET, epoch),
+            file_order=[
+                r.file_id
+                for r in SubmissionRegistry(
+                    devnet.chain, devnet.address("SubmissionRegistry")
+                ).epoch_records(DATASET, epoch)
+            ],
             journals={a: r for a, r in recs.items() if r is not None},
             procs=procs,
             markers=markers,
@@ -360,7 +365,14 @@ def outcome(devnet: Devnet, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 
 def _by_file(o: Outcome, record: EpochRecord) -> dict[bytes, int]:
-    return dict(zip(record.file_ids, record.scores_bps, strict=True))
+    """The nano units of the pool a validator committed per file."""
+    return dict(zip(record.file_ids, record.units, strict=True))
+
+
+def _vector(o: Outcome, record: EpochRecord) -> ScoreVector:
+    return ScoreVector.from_units(
+        DATASET, o.epoch, {FileId(f): u for f, u in _by_file(o, record).items()}
+    )
 
 
 def test_epoch_finalizes_with_the_engines_scores(outcome: Outcome) -> None:
@@ -370,8 +382,11 @@ def test_epoch_finalizes_with_the_engines_scores(outcome: Outcome) -> None:
     honest = o.journals[o.validators[0]]
     # what the valuation engine computes from the same inputs, in this test process
     plain = {f.file_id: f.plaintext for n, f in o.files.items() if n not in UNOPENED}
+    who = {f.file_id: f.contributor.address for f in o.files.values()}
     inputs = [
-        FileInput(fid, plain[fid]) if fid in plain else FileInput(fid, failure="unavailable")
+        FileInput(fid, plain[fid], contributor=who[fid])
+        if fid in plain
+        else FileInput(fid, failure="unavailable")
         for fid in o.file_order
     ]
     spec = ValuationSpec.from_json(SPEC_FILE.read_text())
@@ -380,13 +395,16 @@ def test_epoch_finalizes_with_the_engines_scores(outcome: Outcome) -> None:
         inputs, validation, spec, board.epochSeed(DATASET, o.epoch), LocalBackend("cpu", 1)
     )
     assert honest.file_ids == tuple(o.file_order)
-    assert honest.scores_bps == tuple(int(b) for b in expected.scores_bps)
-    for fid, bps in _by_file(o, honest).items():
-        assert board.finalScore(DATASET, o.epoch, fid) == bps
+    assert honest.units == tuple(int(u) for u in expected.units)
+    assert sum(honest.units) == 10**9
+    vector = _vector(o, honest)
+    assert board.finalizedRoot(DATASET, o.epoch) == (vector.root, vector.total)
+    assert honest.root == vector.root
+    by = _by_file(o, honest)
     for name in ("honest-chatgpt", "honest-reddit", "honest-twitter"):
-        assert board.finalScore(DATASET, o.epoch, o.files[name].file_id) > 0, name
+        assert by[o.files[name].file_id] > 0, name
     for name in ("duplicate", "noise", "contaminated", "missing", "tampered", *HOSTILE):
-        assert board.finalScore(DATASET, o.epoch, o.files[name].file_id) == 0, name
+        assert by[o.files[name].file_id] == 0, name
 
 
 def test_reasons_are_recorded_for_every_zero(outcome: Outcome) -> None:
@@ -400,28 +418,37 @@ def test_reasons_are_recorded_for_every_zero(outcome: Outcome) -> None:
     assert why["tampered"].startswith("invalid: ")  # a fact about the stored bytes: at once
     for name in HOSTILE:
         assert why[name].startswith("malformed: not canonical JSONL"), (name, why[name])
-    assert all(not why[n] for n in ("honest-chatgpt", "honest-reddit", "honest-twitter"))
+    for n in ("honest-chatgpt", "honest-reddit", "honest-twitter"):
+        # sealed here without a proof: valued, and only the dataset's proof policy applies
+        assert why[n] == "no ownership proof: unproven files keep 50% of their value", n
 
 
 def test_tokens_minted_are_floor_of_pool_times_share(outcome: Outcome) -> None:
+    """Each paid file is claimed with the proof built from the committed vector: it mints
+    floor(E_c * v / Σv) and returns the bond; a 0-valued file's bond is forfeited by a proof."""
     o = outcome
-    board = ScoreBoard(o.devnet.chain, o.devnet.address("ScoreBoard"))
-    rewards = RewardDistributor(o.devnet.chain, o.devnet.address("RewardDistributor"))
-    scores = {fid: board.finalScore(DATASET, o.epoch, fid) for fid in o.file_order}
-    total = sum(scores.values())
+    vector = _vector(o, o.journals[o.validators[0]])
+    keeper = o.devnet.client(o.devnet.spare[2])
+    rewards = RewardDistributor(keeper, o.devnet.address("RewardDistributor"))
     pool = rewards.epochRewards(DATASET, o.epoch).contributor_pool
-    assert total > 0
     assert pool > 0
-    for fid, s in scores.items():
-        assert rewards.contributorReward(DATASET, o.epoch, fid) == pool * s // total
+    for fid in o.file_order:
+        value = vector.value(fid)
+        if value == 0:
+            rewards.forfeitBond(DATASET, o.epoch, fid, vector.proof(fid))
+            continue
+        receipt = rewards.claim(DATASET, o.epoch, fid, value, vector.proof(fid))
+        ((minted, _bond),) = rewards.claimed_amounts(receipt)
+        assert minted == pool * value // vector.total
 
 
 def test_dishonest_validator_is_outvoted_and_loses_agreement(outcome: Outcome) -> None:
     o = outcome
     board = ScoreBoard(o.devnet.chain, o.devnet.address("ScoreBoard"))
     honest, dishonest = o.validators[0], o.validators[3]
-    revealed = board.revealedScores(DATASET, o.epoch, dishonest)
-    assert list(revealed) != list(o.journals[honest].scores_bps)  # it really did lie
+    lied = board.revealedRoot(DATASET, o.epoch, dishonest)
+    assert lied != board.revealedRoot(DATASET, o.epoch, honest)  # it really did lie
+    assert lied != board.finalizedRoot(DATASET, o.epoch)
     assert board.agreementEma(dishonest) < o.ema_before[dishonest]
     assert board.agreementEma(honest) >= o.ema_before[honest]
     assert board.agreementEma(dishonest) < board.agreementEma(honest)
@@ -467,8 +494,11 @@ def test_the_other_files_are_paid_as_without_the_hostile_ones(outcome: Outcome) 
     board = ScoreBoard(o.devnet.chain, o.devnet.address("ScoreBoard"))
     hostile_ids = {o.files[n].file_id for n in HOSTILE}
     plain = {f.file_id: f.plaintext for n, f in o.files.items() if n not in UNOPENED}
+    who = {f.file_id: f.contributor.address for f in o.files.values()}
     inputs = [
-        FileInput(fid, plain[fid]) if fid in plain else FileInput(fid, failure="unavailable")
+        FileInput(fid, plain[fid], contributor=who[fid])
+        if fid in plain
+        else FileInput(fid, failure="unavailable")
         for fid in o.file_order
         if fid not in hostile_ids
     ]
@@ -477,9 +507,10 @@ def test_the_other_files_are_paid_as_without_the_hostile_ones(outcome: Outcome) 
     without = score_epoch(
         inputs, validation, spec, board.epochSeed(DATASET, o.epoch), LocalBackend("cpu", 1)
     )
-    for fid, bps in zip(without.file_ids, without.scores_bps, strict=True):
-        assert board.finalScore(DATASET, o.epoch, fid) == int(bps)
-    assert sum(int(b) for b in without.scores_bps) == 10_000
+    committed = _by_file(o, o.journals[o.validators[0]])
+    for fid, units in zip(without.file_ids, without.units, strict=True):
+        assert committed[fid] == int(units)
+    assert sum(int(u) for u in without.units) == 10**9
 
 
 def test_lagging_peers_do_not_change_what_a_validator_commits(outcome: Outcome) -> None:
@@ -490,7 +521,7 @@ def test_lagging_peers_do_not_change_what_a_validator_commits(outcome: Outcome) 
     assert o.lag_refusals, "the lagging daemon was never refused: the test proved nothing"
     board = ScoreBoard(o.devnet.chain, o.devnet.address("ScoreBoard"))
     honest, lagging, crashed = o.validators[0], o.validators[1], o.validators[2]
-    expected = list(board.revealedScores(DATASET, o.epoch, honest))
-    assert list(board.revealedScores(DATASET, o.epoch, lagging)) == expected
-    assert list(board.revealedScores(DATASET, o.epoch, crashed)) == expected
+    expected = board.revealedRoot(DATASET, o.epoch, honest)
+    assert board.revealedRoot(DATASET, o.epoch, lagging) == expected
+    assert board.revealedRoot(DATASET, o.epoch, crashed) == expected
     assert o.journals[lagging].reasons == o.journals[honest].reasons
