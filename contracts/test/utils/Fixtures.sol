@@ -92,25 +92,114 @@ abstract contract Fixtures is Test, SystemDeployer {
     // Submissions
     // ---------------------------------------------------------------------------------------------
 
-    /// @notice Signs and relays a submission by contributor `i` for the current epoch; returns its file id.
-    function submitFile(uint256 i) internal returns (bytes32 fileId) {
+    /// @notice Contributor `i`'s signed submission for the current epoch (a fresh header each time).
+    function newSubmission(uint256 i) internal returns (ISubmissionRegistry.Submission memory s) {
         uint256 n = ++_fileNonce;
-        fileId = keccak256(abi.encode("file", n));
-        ISubmissionRegistry.Submission memory s = ISubmissionRegistry.Submission({
+        s = ISubmissionRegistry.Submission({
             contributor: contributors[i],
             datasetId: datasetId,
-            fileId: fileId,
             cid: string.concat("bafy", vm.toString(n)),
             headerHash: keccak256(abi.encode("header", n)),
             contentCommitment: keccak256(abi.encode("content", n)),
             ritualId: sys.dkg.activeRitualId(),
             epoch: sys.config.currentEpoch(datasetId),
-            nonce: n,
             deadline: block.timestamp + 1 hours
         });
-        (uint8 v, bytes32 r, bytes32 sig) =
-            vm.sign(contributorKeys[i], sys.registry.hashSubmission(s));
-        sys.registry.submit(s, abi.encodePacked(r, sig, v));
+    }
+
+    /// @notice `key`'s EIP-712 signature of `s`.
+    function signSubmission(uint256 key, ISubmissionRegistry.Submission memory s)
+        internal
+        view
+        returns (bytes memory)
+    {
+        (uint8 v, bytes32 r, bytes32 sig) = vm.sign(key, sys.registry.hashSubmission(s));
+        return abi.encodePacked(r, sig, v);
+    }
+
+    /// @notice Relays `s` signed with `key`, paying the dataset's bond from this test contract.
+    function relay(ISubmissionRegistry.Submission memory s, uint256 key)
+        internal
+        returns (bytes32 fileId)
+    {
+        uint256 bond = sys.config.submissionBond(datasetId);
+        vm.deal(address(this), address(this).balance + bond);
+        fileId = sys.registry.submit{value: bond}(s, signSubmission(key, s));
+    }
+
+    /// @notice Signs and relays a submission by contributor `i` for the current epoch; returns its file id.
+    function submitFile(uint256 i) internal returns (bytes32 fileId) {
+        fileId = relay(newSubmission(i), contributorKeys[i]);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Score vectors (OpenZeppelin StandardMerkleTree layout, node/protocol/scorevector.py)
+    // ---------------------------------------------------------------------------------------------
+
+    function leafOf(bytes32 fileId, uint256 value) internal pure returns (bytes32) {
+        return keccak256(bytes.concat(keccak256(abi.encode(fileId, value))));
+    }
+
+    function _pair(bytes32 a, bytes32 b) private pure returns (bytes32) {
+        return a < b ? keccak256(abi.encode(a, b)) : keccak256(abi.encode(b, a));
+    }
+
+    /// @notice The root over (fileIds[j], values[j]) in the given leaf order; odd nodes carry up.
+    function merkleRoot(bytes32[] memory fileIds, uint256[] memory values)
+        internal
+        pure
+        returns (bytes32)
+    {
+        uint256 n = fileIds.length;
+        if (n == 0) return bytes32(0);
+        bytes32[] memory level = new bytes32[](n);
+        for (uint256 j; j < n; ++j) {
+            level[j] = leafOf(fileIds[j], values[j]);
+        }
+        while (n > 1) {
+            uint256 m = (n + 1) / 2;
+            for (uint256 k; k < m; ++k) {
+                level[k] = 2 * k + 1 < n ? _pair(level[2 * k], level[2 * k + 1]) : level[2 * k];
+            }
+            n = m;
+        }
+        return level[0];
+    }
+
+    /// @notice The proof of leaf `index` in the same tree.
+    function merkleProof(bytes32[] memory fileIds, uint256[] memory values, uint256 index)
+        internal
+        pure
+        returns (bytes32[] memory proof)
+    {
+        uint256 n = fileIds.length;
+        bytes32[] memory level = new bytes32[](n);
+        for (uint256 j; j < n; ++j) {
+            level[j] = leafOf(fileIds[j], values[j]);
+        }
+        bytes32[] memory out = new bytes32[](256);
+        uint256 len;
+        while (n > 1) {
+            uint256 sibling = index ^ 1;
+            if (sibling < n) out[len++] = level[sibling];
+            uint256 m = (n + 1) / 2;
+            for (uint256 k; k < m; ++k) {
+                level[k] = 2 * k + 1 < n ? _pair(level[2 * k], level[2 * k + 1]) : level[2 * k];
+            }
+            n = m;
+            index /= 2;
+        }
+        proof = new bytes32[](len);
+        for (uint256 k; k < len; ++k) {
+            proof[k] = out[k];
+        }
+    }
+
+    /// @notice Sum of `values`.
+    function sum(uint256[] memory values) internal pure returns (uint256 t) {
+        for (uint256 j; j < values.length; ++j) {
+            t += values[j];
+        }
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -151,20 +240,13 @@ abstract contract Fixtures is Test, SystemDeployer {
     // Scoring
     // ---------------------------------------------------------------------------------------------
 
-    function scoreCommitment(address v, uint64 epoch, uint16[] memory scores, bytes32 salt)
+    function scoreCommitment(address v, uint64 epoch, bytes32 root, uint256 total, bytes32 salt)
         internal
         view
         returns (bytes32)
     {
-        bytes32[] memory fileIds = sys.registry.epochFiles(datasetId, epoch);
         return Commitments.scoreCommitment(
-            block.chainid,
-            address(sys.scoreBoard),
-            datasetId,
-            epoch,
-            v,
-            Commitments.scoresHash(fileIds, scores),
-            salt
+            block.chainid, address(sys.scoreBoard), datasetId, epoch, v, root, total, salt
         );
     }
 
@@ -172,29 +254,45 @@ abstract contract Fixtures is Test, SystemDeployer {
         return keccak256(abi.encode("salt", v));
     }
 
-    function commitScores(address v, uint64 epoch, uint16[] memory scores) internal {
-        bytes32 c = scoreCommitment(v, epoch, scores, saltOf(v));
+    function commitRoot(address v, uint64 epoch, bytes32 root, uint256 total) internal {
+        bytes32 c = scoreCommitment(v, epoch, root, total, saltOf(v));
         vm.prank(v);
         sys.scoreBoard.commit(datasetId, epoch, c);
     }
 
-    function revealScores(address v, uint64 epoch, uint16[] memory scores) internal {
+    function revealRoot(address v, uint64 epoch, bytes32 root, uint256 total) internal {
         vm.prank(v);
-        sys.scoreBoard.reveal(datasetId, epoch, scores, saltOf(v));
+        sys.scoreBoard.reveal(datasetId, epoch, root, total, "bafy-vector", saltOf(v));
     }
 
-    /// @notice Every validator commits `scores[i]`, then reveals it, then the epoch is finalized.
-    function scoreEpoch(uint64 epoch, uint16[][] memory scores) internal {
+    /// @notice Every validator commits and reveals (roots[i], totals[i]), then the epoch is finalized.
+    function scoreEpoch(uint64 epoch, bytes32[] memory roots, uint256[] memory totals) internal {
         rollToCommit(epoch);
-        for (uint256 i; i < scores.length; ++i) {
-            commitScores(validators[i], epoch, scores[i]);
+        for (uint256 i; i < roots.length; ++i) {
+            commitRoot(validators[i], epoch, roots[i], totals[i]);
         }
         rollToReveal(epoch);
-        for (uint256 i; i < scores.length; ++i) {
-            revealScores(validators[i], epoch, scores[i]);
+        for (uint256 i; i < roots.length; ++i) {
+            revealRoot(validators[i], epoch, roots[i], totals[i]);
         }
         rollToFinalize(epoch);
         sys.scoreBoard.finalize(datasetId, epoch);
+    }
+
+    /// @notice Every validator reveals the vector (fileIds, values); the epoch is finalized.
+    function scoreEpochAgreed(uint64 epoch, bytes32[] memory fileIds, uint256[] memory values)
+        internal
+        returns (bytes32 root, uint256 total)
+    {
+        root = merkleRoot(fileIds, values);
+        total = sum(values);
+        bytes32[] memory roots = new bytes32[](validators.length);
+        uint256[] memory totals = new uint256[](validators.length);
+        for (uint256 i; i < validators.length; ++i) {
+            roots[i] = root;
+            totals[i] = total;
+        }
+        scoreEpoch(epoch, roots, totals);
     }
 
     // ---------------------------------------------------------------------------------------------
