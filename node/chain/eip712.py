@@ -12,6 +12,7 @@ and replaying it yields the same id, which the registry refuses as a duplicate.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from enum import IntEnum
 from typing import Any
@@ -29,13 +30,17 @@ from node.types import FileId
 __all__ = [
     "DECRYPTION_DOMAIN_NAME",
     "DECRYPTION_DOMAIN_VERSION",
+    "MAX_BATCH_FILES",
     "SUBMISSION_DOMAIN_NAME",
     "SUBMISSION_DOMAIN_VERSION",
     "SUBMISSION_TYPE",
+    "DecryptionBatch",
     "DecryptionRequest",
     "Purpose",
     "SubmissionMessage",
+    "batch_share_aad",
     "digest",
+    "file_ids_hash",
     "recover_signer",
     "sign",
 ]
@@ -73,6 +78,21 @@ _DECRYPTION_TYPES: list[dict[str, str]] = [
     {"name": "deadline", "type": "uint256"},
     {"name": "nonce", "type": "uint256"},
 ]
+
+
+_BATCH_TYPES: list[dict[str, str]] = [
+    {"name": "purpose", "type": "uint8"},
+    {"name": "reqId", "type": "uint256"},
+    {"name": "datasetId", "type": "uint256"},
+    {"name": "epoch", "type": "uint64"},
+    {"name": "fileIdsHash", "type": "bytes32"},
+    {"name": "requesterKey", "type": "bytes"},
+    {"name": "deadline", "type": "uint256"},
+    {"name": "nonce", "type": "uint256"},
+]
+
+MAX_BATCH_FILES = 256
+"""Files one :class:`DecryptionBatch` may name (bounds the service's work per signature)."""
 
 
 class Purpose(IntEnum):
@@ -151,7 +171,56 @@ class DecryptionRequest:
         )
 
 
-Message = SubmissionMessage | DecryptionRequest
+def file_ids_hash(file_ids: Sequence[bytes]) -> bytes:
+    """``keccak256(abi.encodePacked(bytes32[] fileIds))``: the ordered ids a batch signs."""
+    for f in file_ids:
+        if len(f) != 32:
+            raise ValueError("file ids are 32 bytes")
+    return keccak(b"".join(bytes(f) for f in file_ids))
+
+
+@dataclass(frozen=True, slots=True)
+class DecryptionBatch:
+    """What a requester signs to ask one validator for shares of many files at once.
+
+    One signature (one recovery, one authorisation, one nonce) covers up to
+    :data:`MAX_BATCH_FILES` files of one epoch (SCORING) or one grant (ACCESS); the ids travel
+    in the request body and the signature binds them through ``fileIdsHash``
+    (:func:`file_ids_hash`, in the body's order). A distinct primary type, so a batch signature
+    can never pass as a single :class:`DecryptionRequest` or the reverse.
+    """
+
+    purpose: int
+    reqId: int  # noqa: N815
+    datasetId: int  # noqa: N815
+    epoch: int
+    fileIdsHash: bytes  # noqa: N815
+    requesterKey: bytes  # noqa: N815
+    deadline: int
+    nonce: int
+
+    def typed_data(self, *, chain_id: int, registry: str) -> dict[str, Any]:
+        return _typed(
+            DECRYPTION_DOMAIN_NAME,
+            DECRYPTION_DOMAIN_VERSION,
+            chain_id,
+            registry,
+            "DecryptionBatch",
+            _BATCH_TYPES,
+            self,
+        )
+
+
+def batch_share_aad(batch_digest: bytes, file_id: bytes) -> bytes:
+    """AAD of one file's sealed share in a batch answer: the batch digest then the file id.
+
+    Binds each share to the signed batch *and* to its file, so a validator (or a relay) cannot
+    answer file A's slot with file B's share without the requester noticing.
+    """
+    return bytes(batch_digest) + bytes(file_id)
+
+
+Message = SubmissionMessage | DecryptionRequest | DecryptionBatch
 
 
 def _typed(

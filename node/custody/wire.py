@@ -17,16 +17,29 @@ from typing import Annotated, Final
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from node.chain.eip712 import DecryptionRequest, Purpose
+from node.chain.eip712 import (
+    MAX_BATCH_FILES,
+    DecryptionBatch,
+    DecryptionRequest,
+    Purpose,
+    file_ids_hash,
+)
 
 __all__ = [
+    "BATCH_PATH",
+    "MAX_BATCH_REQUEST_BYTES",
+    "MAX_BATCH_RESPONSE_BYTES",
     "MAX_REQUEST_BYTES",
     "MAX_RESPONSE_BYTES",
     "SHARES_PATH",
+    "BatchItem",
+    "BatchRequestBody",
+    "BatchResponseBody",
     "ErrorBody",
     "Refusal",
     "ShareRequestBody",
     "ShareResponseBody",
+    "WireBatch",
     "WireRequest",
     "from_hex",
     "to_hex",
@@ -38,6 +51,11 @@ MAX_REQUEST_BYTES: Final = 4 * 1024
 MAX_RESPONSE_BYTES: Final = 16 * 1024
 """A sealed Ferveo share is ~700 bytes (~1.5 KiB as hex JSON)."""
 _MAX_SHARE_HEX: Final = 2 * 4 * 1024
+BATCH_PATH: Final = "/v1/shares/batch"
+MAX_BATCH_REQUEST_BYTES: Final = 32 * 1024
+"""A batch of :data:`MAX_BATCH_FILES` ids is ~18 KiB of JSON; 32 KiB leaves room and no more."""
+MAX_BATCH_RESPONSE_BYTES: Final = MAX_BATCH_FILES * 4 * 1024
+"""~1.7 KiB of JSON per served file; 4 KiB per file bounds what a client buffers."""
 
 _UINT256 = Annotated[int, Field(ge=0, lt=1 << 256)]
 _UINT64 = Annotated[int, Field(ge=0, lt=1 << 64)]
@@ -175,3 +193,116 @@ class ErrorBody(_Strict):
 
     error: str
     detail: str
+
+
+class WireBatch(_Strict):
+    """The EIP-712 ``DecryptionBatch`` as JSON, with the file ids it signs (in order).
+
+    ``fileIdsHash`` travels too, so a body whose ids do not hash to what was signed is refused
+    as malformed before any signature recovery, and a body that names an id twice is refused
+    here (a duplicate would cost the service a share twice for one signature).
+    """
+
+    purpose: Purpose
+    reqId: _UINT256 = 0  # noqa: N815 - EIP-712 field name
+    datasetId: _UINT256  # noqa: N815
+    epoch: _UINT64 = 0
+    fileIds: list[str] = Field(min_length=1)  # noqa: N815 - capped by the service (413)
+    fileIdsHash: str  # noqa: N815
+    requesterKey: str  # noqa: N815
+    deadline: _UINT256
+    nonce: _UINT256
+
+    @field_validator("fileIdsHash", "requesterKey")
+    @classmethod
+    def _bytes32(cls, v: str) -> str:
+        from_hex(v, length=32)
+        return v.lower()
+
+    @field_validator("fileIds")
+    @classmethod
+    def _ids(cls, v: list[str]) -> list[str]:
+        out = []
+        for item in v:
+            from_hex(item, length=32)
+            out.append(item.lower())
+        if len(set(out)) != len(out):
+            raise ValueError("a file id appears twice")
+        return out
+
+    def file_ids(self) -> list[bytes]:
+        return [from_hex(f, length=32) for f in self.fileIds]
+
+    def hash_matches(self) -> bool:
+        """Whether the ids in the body hash to the ``fileIdsHash`` the requester signed."""
+        return file_ids_hash(self.file_ids()) == from_hex(self.fileIdsHash, length=32)
+
+    def to_message(self) -> DecryptionBatch:
+        return DecryptionBatch(
+            purpose=int(self.purpose),
+            reqId=self.reqId,
+            datasetId=self.datasetId,
+            epoch=self.epoch,
+            fileIdsHash=from_hex(self.fileIdsHash, length=32),
+            requesterKey=from_hex(self.requesterKey, length=32),
+            deadline=self.deadline,
+            nonce=self.nonce,
+        )
+
+    @classmethod
+    def from_message(cls, m: DecryptionBatch, file_ids: list[bytes]) -> WireBatch:
+        return cls(
+            purpose=Purpose(m.purpose),
+            reqId=m.reqId,
+            datasetId=m.datasetId,
+            epoch=m.epoch,
+            fileIds=[to_hex(f) for f in file_ids],
+            fileIdsHash=to_hex(m.fileIdsHash),
+            requesterKey=to_hex(m.requesterKey),
+            deadline=m.deadline,
+            nonce=m.nonce,
+        )
+
+
+class BatchRequestBody(_Strict):
+    """``POST /v1/shares/batch`` body: the signed batch."""
+
+    request: WireBatch
+    signature: str
+
+    @field_validator("signature")
+    @classmethod
+    def _sig(cls, v: str) -> str:
+        from_hex(v, length=65)
+        return v
+
+    def signature_bytes(self) -> bytes:
+        return from_hex(self.signature, length=65)
+
+
+class BatchItem(_Strict):
+    """One file's outcome in a batch: a sealed share, or a refusal code (never both).
+
+    The share is sealed to ``requesterKey`` with AAD ``batch digest ‖ fileId``
+    (:func:`node.chain.eip712.batch_share_aad`).
+    """
+
+    fileId: str  # noqa: N815
+    ritualId: int | None = Field(default=None, ge=0, lt=1 << 32)  # noqa: N815
+    ephemeralKey: str | None = None  # noqa: N815
+    ciphertext: str | None = Field(default=None, max_length=_MAX_SHARE_HEX)
+    error: str | None = None
+    detail: str | None = Field(default=None, max_length=1024)
+
+    @field_validator("fileId")
+    @classmethod
+    def _file(cls, v: str) -> str:
+        from_hex(v, length=32)
+        return v.lower()
+
+
+class BatchResponseBody(_Strict):
+    """A batch answer: one item per requested file, in the request's order."""
+
+    validator: str
+    results: list[BatchItem] = Field(max_length=MAX_BATCH_FILES)

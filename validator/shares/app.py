@@ -49,8 +49,12 @@ from node.chain.eip712 import DecryptionRequest, Purpose, digest, recover_signer
 from node.chain.registry import SubmissionRecord
 from node.custody.session import seal_to
 from node.custody.wire import (
+    BATCH_PATH,
+    MAX_BATCH_REQUEST_BYTES,
     MAX_REQUEST_BYTES,
     SHARES_PATH,
+    BatchRequestBody,
+    BatchResponseBody,
     ErrorBody,
     Refusal,
     ShareRequestBody,
@@ -62,6 +66,7 @@ from node.protocol.crypto import SealedHeader, ferveo_ciphertext_header
 from node.protocol.dkg_member import RitualMember
 from node.storage.base import BlobStore
 from validator.shares.audit import AuditError, AuditEvent, AuditLog
+from validator.shares.batch import serve_batch
 from validator.shares.checks import (
     STATUS,
     ChainView,
@@ -93,6 +98,7 @@ class ShareServiceSettings:
         stranger_rate, stranger_burst: one bucket shared by every signer not authorized
             recently: bounds the chain reads junk from fresh keys can cause.
         max_request_bytes: body cap.
+        max_batch_request_bytes: body cap of ``POST /v1/shares/batch``.
         body_timeout_s: the whole body must arrive within this.
         max_keys: buckets kept per table (client IPs, signers), least recently used dropped.
         known_signers: recently authorized signers remembered (they skip the stranger bucket).
@@ -109,6 +115,7 @@ class ShareServiceSettings:
     stranger_rate: float = 100.0
     stranger_burst: float = 200.0
     max_request_bytes: int = MAX_REQUEST_BYTES
+    max_batch_request_bytes: int = MAX_BATCH_REQUEST_BYTES
     body_timeout_s: float = 10.0
     max_keys: int = 100_000
     known_signers: int = 10_000
@@ -385,5 +392,50 @@ def create_app(
                 status_code=503,
             )
         return JSONResponse(answer.model_dump())
+
+    @app.post(BATCH_PATH, response_model=BatchResponseBody)
+    async def batch(request: Request) -> Response:
+        """Many files under one signature (:mod:`validator.shares.batch`); same limits."""
+        started = time.perf_counter()
+        client = request.client.host if request.client else None
+        event: dict[str, object] = {"client": client}
+
+        def refuse(code: Refusal, detail: str, status: int | None = None) -> JSONResponse:
+            service.record(event, "refused", code.value, started)
+            return _refusal(code, detail, status or STATUS[code])
+
+        cap = service.settings.max_batch_request_bytes
+        declared = request.headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > cap):
+            return refuse(Refusal.TOO_LARGE, f"request body over {cap} bytes")
+        raw = bytearray()
+        try:
+            async with asyncio.timeout(service.settings.body_timeout_s):
+                async for chunk in request.stream():
+                    raw += chunk
+                    if len(raw) > cap:
+                        return refuse(Refusal.TOO_LARGE, f"request body over {cap} bytes")
+        except TimeoutError:
+            timeout = service.settings.body_timeout_s
+            return refuse(Refusal.MALFORMED, f"body not received within {timeout}s", 408)
+        except ClientDisconnect:
+            return refuse(Refusal.MALFORMED, "client disconnected before the body ended")
+        try:
+            body = BatchRequestBody.model_validate_json(bytes(raw))
+        except ValidationError as err:
+            return refuse(Refusal.MALFORMED, f"{err.error_count()} invalid field(s)")
+        if client is not None and not service.by_client.allow(client):
+            return refuse(Refusal.RATE_LIMITED, "too many requests from this address")
+        try:
+            answer = await run_in_threadpool(serve_batch, service, body, event, started)
+        except Refused as err:
+            return refuse(err.code, err.detail)
+        except AuditError:
+            log.exception("audit log unavailable: batch not served")
+            return JSONResponse(
+                ErrorBody(error="unavailable", detail="audit log unavailable").model_dump(),
+                status_code=503,
+            )
+        return JSONResponse(answer.model_dump(exclude_none=True))
 
     return app

@@ -77,6 +77,8 @@ class AuditEvent:
     dataset_id: int | None = None
     epoch: int | None = None
     file_id: str | None = None
+    files: dict[str, str] | None = None
+    """A batch: each requested file id → ``served`` or its refusal code (one line per batch)."""
     ritual_id: int | None = None
     view_block: int | None = None
     latency_ms: float | None = None

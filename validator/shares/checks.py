@@ -67,6 +67,8 @@ __all__ = [
     "Pinned",
     "Refused",
     "authorize",
+    "authorize_file",
+    "authorize_requester",
     "check_header",
     "fetch_header",
     "load_header",
@@ -324,10 +326,46 @@ def authorize(
     Raises:
         Refused: with the first check that failed.
     """
+    authorize_requester(view, m, signer, block=block)
+    return authorize_file(view, m, block=block, store=store)
+
+
+def authorize_requester(
+    view: ChainView, m: DecryptionRequest, signer: str, *, block: Pinned
+) -> None:
+    """The signer's standing alone (no file read): grant and renter key, or committee seat.
+
+    A batch runs this once for all its files (``m.fileId`` is not read), then
+    :func:`authorize_file` per file.
+
+    Raises:
+        Refused: with the first check that failed.
+    """
     if m.purpose == Purpose.ACCESS:
-        _authorize_access(view, m, signer, block)
+        _access_standing(view, m, signer, block)
     elif m.purpose == Purpose.SCORING:
         _authorize_scoring(view, m, signer, block)
+    else:  # pragma: no cover - the wire model only admits known purposes
+        raise Refused(Refusal.MALFORMED, f"unknown purpose {m.purpose}")
+
+
+def authorize_file(
+    view: ChainView, m: DecryptionRequest, *, block: Pinned, store: BlobStore
+) -> SubmissionRecord:
+    """The per-file checks, for a signer :func:`authorize_requester` already admitted.
+
+    ACCESS: the file is in the grant's scope; SCORING: the file is the validation set or was
+    submitted to the dataset in ``m.epoch``. Then the record's dataset (and epoch) must match.
+
+    Raises:
+        Refused: with the first check that failed.
+    """
+    if m.purpose == Purpose.ACCESS:
+        if not view._read(view.access.contract.functions.inScope(m.reqId, m.fileId), block):
+            raise Refused(
+                Refusal.OUT_OF_SCOPE, f"file 0x{m.fileId.hex()} is outside request {m.reqId}"
+            )
+    elif m.purpose == Purpose.SCORING:
         if m.fileId == validation_file_id(m.datasetId):
             return _validation_record(view, store, m, block)
     else:  # pragma: no cover - the wire model only admits known purposes
@@ -342,7 +380,7 @@ def authorize(
     return record
 
 
-def _authorize_access(view: ChainView, m: DecryptionRequest, signer: str, block: Pinned) -> None:
+def _access_standing(view: ChainView, m: DecryptionRequest, signer: str, block: Pinned) -> None:
     fns = view.access.contract.functions
     try:
         raw: Any = view._read(fns.access(m.reqId), block)
@@ -366,8 +404,6 @@ def _authorize_access(view: ChainView, m: DecryptionRequest, signer: str, block:
         raise Refused(
             Refusal.WRONG_REQUESTER_KEY, "requesterKey is not the renterKey granted on chain"
         )
-    if not view._read(fns.inScope(m.reqId, m.fileId), block):
-        raise Refused(Refusal.OUT_OF_SCOPE, f"file 0x{m.fileId.hex()} is outside request {m.reqId}")
 
 
 def _authorize_scoring(view: ChainView, m: DecryptionRequest, signer: str, block: Pinned) -> None:
