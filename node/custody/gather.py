@@ -27,7 +27,7 @@ import itertools
 import logging
 import secrets
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -37,7 +37,16 @@ import httpx
 from eth_account.signers.local import LocalAccount
 from pydantic import ValidationError
 
-from node.chain.eip712 import DecryptionRequest, Purpose, digest, sign
+from node.chain.eip712 import (
+    MAX_BATCH_FILES,
+    DecryptionBatch,
+    DecryptionRequest,
+    Purpose,
+    batch_share_aad,
+    digest,
+    file_ids_hash,
+    sign,
+)
 from node.custody.errors import (
     NotEnoughShares,
     ShareEnvelopeError,
@@ -46,11 +55,16 @@ from node.custody.errors import (
 )
 from node.custody.session import SealedShare, SessionKey, open_from
 from node.custody.wire import (
+    BATCH_PATH,
+    MAX_BATCH_RESPONSE_BYTES,
     MAX_RESPONSE_BYTES,
     SHARES_PATH,
+    BatchRequestBody,
+    BatchResponseBody,
     ErrorBody,
     ShareRequestBody,
     ShareResponseBody,
+    WireBatch,
     WireRequest,
     from_hex,
 )
@@ -63,7 +77,15 @@ from node.protocol.crypto import (
 )
 from node.retry import SHARE_REQUEST, RetryPolicy, retry_call
 
-__all__ = ["GatherPolicy", "GatherResult", "Peer", "ShareAsk", "ShareClient"]
+__all__ = [
+    "BatchAsk",
+    "BatchGather",
+    "GatherPolicy",
+    "GatherResult",
+    "Peer",
+    "ShareAsk",
+    "ShareClient",
+]
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +109,22 @@ class ShareAsk:
     file_id: bytes
     req_id: int = 0
     epoch: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class BatchAsk:
+    """Many files of one epoch (SCORING) or one grant (ACCESS), asked under one signature each
+    :data:`~node.chain.eip712.MAX_BATCH_FILES` files (longer lists are split)."""
+
+    purpose: Purpose
+    dataset_id: int
+    file_ids: tuple[bytes, ...]
+    req_id: int = 0
+    epoch: int = 0
+
+    def one(self, file_id: bytes) -> ShareAsk:
+        """The single-file ask this batch stands for (for errors and fallbacks)."""
+        return ShareAsk(self.purpose, self.dataset_id, file_id, self.req_id, self.epoch)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +161,18 @@ class GatherResult:
     bad: tuple[str, ...] = ()
     unreachable: dict[str, str] = field(default_factory=dict)
     refused: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BatchGather:
+    """Per-file outcome of :meth:`ShareClient.gather_batch`: a data key, or why not."""
+
+    keys: dict[bytes, GatherResult]
+    failed: dict[bytes, NotEnoughShares]
+
+
+PeerAnswer = dict[bytes, "bytes | ShareRefused | _BadShare"]
+"""One validator's batch answer: file id → opened share, its refusal, or a bad slot."""
 
 
 class _BadShare(Exception):
@@ -378,6 +428,220 @@ class ShareClient:
             if self._unwrap(header, [*base, share][:threshold]) is None:
                 culprits.append(address)
         return culprits
+
+    # ------------------------------------------------------------------------- batches
+
+    def _batch_message(self, ask: BatchAsk, ids: Sequence[bytes], deadline: int) -> DecryptionBatch:
+        return DecryptionBatch(
+            purpose=int(ask.purpose),
+            reqId=ask.req_id,
+            datasetId=ask.dataset_id,
+            epoch=ask.epoch,
+            fileIdsHash=file_ids_hash(ids),
+            requesterKey=self.session.public_bytes,
+            deadline=deadline,
+            nonce=secrets.randbits(256),
+        )
+
+    def request_batch(self, peer: Peer, ask: BatchAsk, *, now: int | None = None) -> PeerAnswer:
+        """Ask one validator for its shares of every file in ``ask`` (batches of 256).
+
+        Returns:
+            Per file: the opened share bytes, the :class:`ShareRefused` the validator gave for
+            that file, or a bad-slot marker (its share did not open).
+
+        Raises:
+            ShareRefused: the validator refused a whole batch (signature, standing, replay...).
+            ShareUnreachable: still unreachable once the retry policy is spent.
+            _BadShare: the answer as a whole was malformed (never retried).
+        """
+        if len(set(ask.file_ids)) != len(ask.file_ids):
+            raise ValueError("a file id appears twice in the batch")
+        chain_now = self._now() if now is None else now
+        deadline = chain_now + self.policy.validity_s
+        out: PeerAnswer = {}
+        for start in range(0, len(ask.file_ids), MAX_BATCH_FILES):
+            ids = ask.file_ids[start : start + MAX_BATCH_FILES]
+
+            def attempt(ids: Sequence[bytes] = ids) -> PeerAnswer:
+                # a fresh nonce per attempt: a batch that reached the validator is never replayed
+                return self._attempt_batch(peer, self._batch_message(ask, ids, deadline), ids)
+
+            out.update(
+                retry_call(
+                    attempt,
+                    policy=self.policy.retry_policy(),
+                    retry_if=lambda err: isinstance(err, _Retryable),
+                    give_up=lambda last: ShareUnreachable(peer.address, str(last)),
+                )
+            )
+        return out
+
+    def _attempt_batch(
+        self, peer: Peer, message: DecryptionBatch, ids: Sequence[bytes]
+    ) -> PeerAnswer:
+        body = BatchRequestBody(
+            request=WireBatch.from_message(message, list(ids)),
+            signature="0x"
+            + sign(message, self.signer, chain_id=self.chain_id, registry=self.registry).hex(),
+        )
+        status, raw = self._post(
+            peer, BATCH_PATH, body.model_dump_json().encode(), cap=MAX_BATCH_RESPONSE_BYTES
+        )
+        if status != 200:
+            try:
+                err_body = ErrorBody.model_validate_json(raw)
+                code, detail = err_body.error, err_body.detail
+            except ValidationError:
+                code, detail = "unknown", f"HTTP {status}"
+            raise ShareRefused(peer.address, status, code, detail)
+        try:
+            answer = BatchResponseBody.model_validate_json(raw)
+            if answer.validator.lower() != peer.address.lower():
+                raise _BadShare("answered as another validator")
+            if [from_hex(r.fileId, length=32) for r in answer.results] != list(ids):
+                raise _BadShare("answered for other files")
+        except (ValidationError, ValueError) as err:
+            raise _BadShare(type(err).__name__) from None
+        batch_digest = digest(message, chain_id=self.chain_id, registry=self.registry)
+        out: PeerAnswer = {}
+        for item, file_id in zip(answer.results, ids, strict=True):
+            if item.error is not None:
+                out[file_id] = ShareRefused(peer.address, 200, item.error, item.detail or "")
+                continue
+            try:
+                sealed = SealedShare(
+                    ephemeral_public=from_hex(item.ephemeralKey or "", length=32),
+                    ciphertext=from_hex(item.ciphertext or "", max_length=MAX_RESPONSE_BYTES),
+                )
+                aad = batch_share_aad(batch_digest, file_id)
+                out[file_id] = open_from(self.session, sealed, aad=aad)
+            except (ValueError, ShareEnvelopeError) as err:
+                out[file_id] = _BadShare(type(err).__name__)
+        return out
+
+    def _post(self, peer: Peer, path: str, content: bytes, *, cap: int) -> tuple[int, bytes]:
+        """POST and read at most ``cap`` bytes; 5xx/429 and transport errors are retryable."""
+        url = peer.url.rstrip("/") + path
+        try:
+            with self._http.stream(
+                "POST", url, content=content, headers={"content-type": "application/json"}
+            ) as response:
+                raw = bytearray()
+                for chunk in response.iter_bytes():
+                    raw += chunk
+                    if len(raw) > cap:
+                        raise _BadShare(f"response over {cap} bytes")
+                status = response.status_code
+        except httpx.TransportError as err:
+            raise _Retryable(
+                f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+            ) from None
+        if status in _RETRY_STATUS:
+            raise _Retryable(f"HTTP {status}")
+        return status, bytes(raw)
+
+    def gather_batch(
+        self,
+        headers: Mapping[bytes, SealedHeader],
+        ask: BatchAsk,
+        peers: Sequence[Peer],
+        threshold: int,
+    ) -> BatchGather:
+        """Recover the data key of every file in ``ask`` from ``threshold`` shares each.
+
+        One batch per validator (per 256 files), all validators at once; each file is combined
+        as its shares arrive, exactly as :meth:`gather_dek` does for one (a wrong DEK cannot
+        unwrap, so a combination that unwraps is proof; liars are named per file). A file short
+        of shares is reported in ``failed`` with who refused, was unreachable or lied; the
+        others are returned. Validators still answering once every file is open are not waited
+        for.
+
+        Raises:
+            ValueError: ``headers`` does not hold exactly ``ask.file_ids``, or threshold < 1.
+        """
+        if threshold < 1:
+            raise ValueError("threshold must be >= 1")
+        if set(headers) != set(ask.file_ids) or len(ask.file_ids) != len(set(ask.file_ids)):
+            raise ValueError("one header per distinct file id in the batch")
+        now = self._now()
+        futures: dict[Future[PeerAnswer], Peer] = {
+            self._pool.submit(self.request_batch, p, ask, now=now): p for p in peers
+        }
+        pending = set(futures)
+        shares: dict[bytes, list[tuple[str, bytes]]] = {f: [] for f in ask.file_ids}
+        bad: dict[bytes, list[str]] = {f: [] for f in ask.file_ids}
+        refused: dict[bytes, dict[str, str]] = {f: {} for f in ask.file_ids}
+        failed_once: set[bytes] = set()
+        unreachable: dict[str, str] = {}
+        keys: dict[bytes, GatherResult] = {}
+        try:
+            while pending and len(keys) < len(ask.file_ids):
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    peer = futures[fut]
+                    try:
+                        answer = fut.result()
+                    except ShareRefused as err:
+                        for f in ask.file_ids:
+                            refused[f][peer.address] = f"{err.code}: {err.detail}"
+                        continue
+                    except ShareUnreachable as err:
+                        unreachable[peer.address] = err.reason
+                        continue
+                    except _BadShare as err:
+                        log.warning(
+                            "bad batch answer", extra={"validator": peer.address, "why": str(err)}
+                        )
+                        for f in ask.file_ids:
+                            bad[f].append(peer.address)
+                        continue
+                    for f, got in answer.items():
+                        if f in keys:
+                            continue
+                        if isinstance(got, ShareRefused):
+                            refused[f][peer.address] = f"{got.code}: {got.detail}"
+                            continue
+                        if isinstance(got, _BadShare):
+                            bad[f].append(peer.address)
+                            continue
+                        shares[f].append((peer.address, got))
+                        if len(shares[f]) < threshold:
+                            continue
+                        found = self._try_newest(headers[f], shares[f], threshold)
+                        if found is None:
+                            failed_once.add(f)
+                            continue
+                        used, dek = found
+                        culprits = list(bad[f])
+                        if f in failed_once:
+                            culprits += self._blame(headers[f], shares[f], used, threshold)
+                        keys[f] = GatherResult(
+                            dek=dek,
+                            used=tuple(used),
+                            bad=tuple(dict.fromkeys(culprits)),
+                            unreachable=dict(unreachable),
+                            refused=dict(refused[f]),
+                        )
+        finally:
+            for fut in pending:
+                fut.cancel()
+        failed: dict[bytes, NotEnoughShares] = {}
+        for f in ask.file_ids:
+            if f in keys:
+                continue
+            culprits = list(bad[f])
+            if len(shares[f]) >= threshold:
+                culprits += [a for a, _ in shares[f]]
+            failed[f] = NotEnoughShares(
+                file_id=f.hex(),
+                threshold=threshold,
+                valid=0,
+                unreachable=unreachable,
+                refused=refused[f],
+                bad=list(dict.fromkeys(culprits)),
+            )
+        return BatchGather(keys=keys, failed=failed)
 
 
 class _Retryable(Exception):

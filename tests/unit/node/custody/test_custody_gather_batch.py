@@ -1,0 +1,282 @@
+"""``ShareClient.gather_batch``: many files, one signed batch per validator, real Ferveo shares.
+
+The validators are an ``httpx.MockTransport`` that answers ``/v1/shares/batch`` with real shares
+sealed as the service seals them (AAD = batch digest ‖ file id); the service's own checks are
+covered in tests/unit/validator/shares/test_shares_batch.py. Liars, per-file refusals and
+whole-batch refusals first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from eth_account import Account
+
+from node.chain.eip712 import MAX_BATCH_FILES, Purpose, batch_share_aad, digest, recover_signer
+from node.custody.gather import BatchAsk, GatherPolicy, Peer, ShareClient
+from node.custody.session import SessionKey, seal_to
+from node.custody.wire import BatchRequestBody, to_hex
+from node.protocol.crypto import (
+    DaoPublicKey,
+    SealContext,
+    SealedBlob,
+    ferveo_ciphertext_header,
+    open_bytes_with_dek,
+    seal_bytes,
+)
+from node.protocol.dkg_member import Participant, RitualMember, ferveo_public_key, new_keypair_seed
+from node.protocol.ids import submission_file_id
+from node.types import ContentCommitment, DatasetId, RitualId
+
+N, T, RITUAL = 4, 3, 5
+REGISTRY = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
+CONTRIBUTOR = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+CHAIN_ID = 31337
+ADDRESSES = [Account.create().address for _ in range(N)]
+
+
+@dataclass
+class Files:
+    members: dict[str, RitualMember]
+    aggregate: bytes
+    blobs: dict[bytes, tuple[SealedBlob, bytes, SealContext]]
+
+
+@pytest.fixture(scope="module")
+def files() -> Files:
+    seeds = {a: new_keypair_seed() for a in ADDRESSES}
+    committee = [Participant(a, ferveo_public_key(seeds[a])) for a in sorted(ADDRESSES)]
+    members = {
+        a: RitualMember(
+            ritual_id=RITUAL, threshold=T, participants=committee, me=a, keypair_seed=seeds[a]
+        )
+        for a in ADDRESSES
+    }
+    transcripts = {a: m.deal() for a, m in members.items()}
+    agg = next(iter(members.values())).aggregate(transcripts)
+    blobs: dict[bytes, tuple[SealedBlob, bytes, SealContext]] = {}
+    for i in range(4):
+        plaintext = b'{"n":%d}\n' % i * 50
+        ctx = SealContext(
+            chain_id=CHAIN_ID,
+            registry=REGISTRY,  # type: ignore[arg-type]
+            dataset_id=DatasetId(1),
+            contributor=CONTRIBUTOR,  # type: ignore[arg-type]
+            ritual_id=RitualId(RITUAL),
+            content_commitment=ContentCommitment(hashlib.sha256(plaintext).digest()),
+        )
+        blob = seal_bytes(plaintext, DaoPublicKey(agg.dkg_public_key), ctx)
+        blobs[submission_file_id(CONTRIBUTOR, blob.header_hash)] = (blob, plaintext, ctx)
+    return Files(members, agg.aggregated_transcript, blobs)
+
+
+def _client(
+    files: Files,
+    answer: dict[str, Callable[[Files, str, BatchRequestBody], httpx.Response]],
+    calls: dict[str, list[int]],
+) -> tuple[ShareClient, list[Peer]]:
+    lock = threading.Lock()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        address = request.url.host.removeprefix("v-")
+        address = next(a for a in ADDRESSES if a.lower() == address)
+        body = BatchRequestBody.model_validate_json(request.content)
+        with lock:
+            calls.setdefault(address, []).append(len(body.request.fileIds))
+        return answer[address](files, address, body)
+
+    client = ShareClient(
+        chain_id=CHAIN_ID,
+        registry=REGISTRY,
+        signer=Account.create(),
+        session=SessionKey.generate(),
+        now=lambda: 1_000_000,
+        policy=GatherPolicy(timeout_s=2, retries=2, backoff_s=0.01),
+        http=httpx.Client(transport=httpx.MockTransport(handler)),
+    )
+    return client, [Peer(a, f"http://v-{a.lower()}") for a in ADDRESSES]
+
+
+def honest(
+    *,
+    refuse: frozenset[bytes] = frozenset(),
+    garble: frozenset[bytes] = frozenset(),
+    swap: bool = False,
+) -> Callable[[Files, str, BatchRequestBody], httpx.Response]:
+    """A validator; ``refuse``/``garble`` name files it refuses or lies about; ``swap`` puts
+    each file's (correctly sealed) share of the *next* file in its slot."""
+
+    def answer(files: Files, address: str, body: BatchRequestBody) -> httpx.Response:
+        m = body.request.to_message()
+        d = digest(m, chain_id=CHAIN_ID, registry=REGISTRY)
+        ids = body.request.file_ids()
+        items: list[dict[str, object]] = []
+        for k, fid in enumerate(ids):
+            if fid in refuse:
+                items.append({"fileId": to_hex(fid), "error": "out_of_scope", "detail": "no"})
+                continue
+            source = ids[(k + 1) % len(ids)] if swap else fid
+            header = ferveo_ciphertext_header(files.blobs[source][0].header)
+            share = files.members[address].decryption_share(files.aggregate, header)
+            if fid in garble:
+                share = secrets.token_bytes(len(share))
+            sealed = seal_to(m.requesterKey, share, aad=batch_share_aad(d, fid))
+            items.append(
+                {
+                    "fileId": to_hex(fid),
+                    "ritualId": RITUAL,
+                    "ephemeralKey": to_hex(sealed.ephemeral_public),
+                    "ciphertext": to_hex(sealed.ciphertext),
+                }
+            )
+        return httpx.Response(200, json={"validator": address, "results": items})
+
+    return answer
+
+
+def refusing(files: Files, address: str, body: BatchRequestBody) -> httpx.Response:
+    return httpx.Response(403, json={"error": "not_committee", "detail": "nope"})
+
+
+def down(files: Files, address: str, body: BatchRequestBody) -> httpx.Response:
+    raise httpx.ConnectError("connection refused")
+
+
+def _ask(files: Files) -> BatchAsk:
+    return BatchAsk(Purpose.SCORING, 1, tuple(files.blobs), epoch=3)
+
+
+def _headers(files: Files) -> dict[bytes, object]:
+    return {f: b[0].header for f, b in files.blobs.items()}
+
+
+def _opens(files: Files, fid: bytes, dek: object) -> bool:
+    blob, plaintext, ctx = files.blobs[fid]
+    return open_bytes_with_dek(blob.data, dek, ctx) == plaintext  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------------- hostile first
+
+
+def test_a_liar_on_one_file_is_named_for_that_file_only(files: Files) -> None:
+    target = next(iter(files.blobs))
+    answers = {a: honest() for a in ADDRESSES}
+    answers[ADDRESSES[0]] = honest(garble=frozenset({target}))
+    client, peers = _client(files, answers, {})
+    got = client.gather_batch(_headers(files), _ask(files), peers, T)  # type: ignore[arg-type]
+    assert got.failed == {}
+    assert set(got.keys) == set(files.blobs)
+    for fid, result in got.keys.items():
+        assert _opens(files, fid, result.dek)
+        assert ADDRESSES[0] not in result.used or fid != target
+    # the liar is blamed where it lied, if its share was tried at all
+    assert all(ADDRESSES[0] not in r.bad for f, r in got.keys.items() if f != target)
+
+
+def test_a_share_moved_to_another_slot_does_not_open_a_file(files: Files) -> None:
+    answers = {a: honest(swap=True) for a in ADDRESSES[:2]}
+    answers.update({a: honest() for a in ADDRESSES[2:]})
+    client, peers = _client(files, answers, {})
+    got = client.gather_batch(_headers(files), _ask(files), peers, T)  # type: ignore[arg-type]
+    # two swappers leave two honest shares per file: fewer than t, every file fails typed
+    assert set(got.failed) == set(files.blobs)
+    for err in got.failed.values():
+        assert set(err.bad) == set(ADDRESSES)  # every t-subset failed: all who answered
+
+
+def test_per_file_refusals_fail_that_file_and_serve_the_others(files: Files) -> None:
+    target = next(iter(files.blobs))
+    answers = {a: honest(refuse=frozenset({target})) for a in ADDRESSES[:2]}
+    answers.update({a: honest() for a in ADDRESSES[2:]})
+    client, peers = _client(files, answers, {})
+    got = client.gather_batch(_headers(files), _ask(files), peers, T)  # type: ignore[arg-type]
+    assert set(got.failed) == {target}
+    assert set(got.failed[target].refused) == set(ADDRESSES[:2])
+    assert set(got.keys) == set(files.blobs) - {target}
+
+
+def test_a_whole_batch_refusal_is_final_and_named_for_every_file(files: Files) -> None:
+    answers = {a: honest() for a in ADDRESSES}
+    answers[ADDRESSES[0]] = refusing
+    answers[ADDRESSES[1]] = refusing
+    calls: dict[str, list[int]] = {}
+    client, peers = _client(files, answers, calls)
+    got = client.gather_batch(_headers(files), _ask(files), peers, T)  # type: ignore[arg-type]
+    assert set(got.failed) == set(files.blobs)
+    assert len(calls[ADDRESSES[0]]) == 1  # refusals are not retried
+    assert all("not_committee" in e.refused[ADDRESSES[0]] for e in got.failed.values())
+
+
+def test_an_unreachable_validator_is_reported_and_not_needed(files: Files) -> None:
+    answers = {a: honest() for a in ADDRESSES}
+    answers[ADDRESSES[3]] = down
+    client, peers = _client(files, answers, {})
+    got = client.gather_batch(_headers(files), _ask(files), peers, T)  # type: ignore[arg-type]
+    assert set(got.keys) == set(files.blobs)
+
+
+def test_duplicate_ids_and_missing_headers_are_refused_locally(files: Files) -> None:
+    client, peers = _client(files, {a: honest() for a in ADDRESSES}, {})
+    fid = next(iter(files.blobs))
+    with pytest.raises(ValueError, match="twice"):
+        client.request_batch(peers[0], BatchAsk(Purpose.SCORING, 1, (fid, fid), epoch=3))
+    with pytest.raises(ValueError, match="header"):
+        client.gather_batch({}, _ask(files), peers, T)
+
+
+def test_long_lists_are_split_into_signed_batches_of_at_most_256(files: Files) -> None:
+    n = MAX_BATCH_FILES + 44
+    ids = tuple(i.to_bytes(32, "big") for i in range(1, n + 1))
+    signers: list[str] = []
+
+    def refuse_each(files: Files, address: str, body: BatchRequestBody) -> httpx.Response:
+        m = body.request.to_message()
+        assert body.request.hash_matches()
+        signers.append(
+            recover_signer(m, body.signature_bytes(), chain_id=CHAIN_ID, registry=REGISTRY)
+        )
+        items = [{"fileId": f, "error": "unknown_file"} for f in body.request.fileIds]
+        return httpx.Response(200, json={"validator": address, "results": items})
+
+    calls: dict[str, list[int]] = {}
+    client, peers = _client(files, {ADDRESSES[0]: refuse_each}, calls)
+    out = client.request_batch(peers[0], BatchAsk(Purpose.SCORING, 1, ids, epoch=3))
+    assert calls[ADDRESSES[0]] == [MAX_BATCH_FILES, 44]
+    assert set(out) == set(ids)
+    assert signers == [client.signer.address] * 2
+
+
+def test_an_answer_for_other_files_is_bad_for_all(files: Files) -> None:
+    def reorder(files: Files, address: str, body: BatchRequestBody) -> httpx.Response:
+        inner = honest()(files, address, body)
+        data = inner.json()
+        data["results"].reverse()
+        return httpx.Response(200, json=data)
+
+    answers = {a: honest() for a in ADDRESSES}
+    answers[ADDRESSES[0]] = reorder
+    answers[ADDRESSES[1]] = reorder
+    client, peers = _client(files, answers, {})
+    got = client.gather_batch(_headers(files), _ask(files), peers, T)  # type: ignore[arg-type]
+    assert set(got.failed) == set(files.blobs)
+    assert all(set(e.bad) >= set(ADDRESSES[:2]) for e in got.failed.values())
+
+
+# ------------------------------------------------------------------------- then the honest
+
+
+def test_one_batch_per_validator_opens_every_file(files: Files) -> None:
+    calls: dict[str, list[int]] = {}
+    client, peers = _client(files, {a: honest() for a in ADDRESSES}, calls)
+    got = client.gather_batch(_headers(files), _ask(files), peers, T)  # type: ignore[arg-type]
+    assert got.failed == {}
+    for fid, result in got.keys.items():
+        assert _opens(files, fid, result.dek)
+        assert len(result.used) == T
+    assert all(v == [len(files.blobs)] for v in calls.values())
