@@ -16,14 +16,14 @@ from node.chain.dkg import DKGCoordinator
 from node.chain.registry import SubmissionRecord
 from node.chain.staking import ValidatorStaking
 from node.custody.errors import FileHeaderMismatch, HeaderNamesAnotherContributor
-from node.custody.gather import GatherResult, Peer, ShareAsk, ShareClient
+from node.custody.gather import BatchAsk, GatherResult, Peer, ShareAsk, ShareClient
 from node.custody.streams import HashingWriter, IteratorReader
-from node.errors import EnvelopeError
-from node.protocol.crypto import SealContext, open_with_dek, read_header
+from node.errors import EnvelopeError, KeyCustodyError
+from node.protocol.crypto import SealContext, SealedHeader, open_with_dek, read_header
 from node.storage.base import BlobStore
 from node.types import RitualId
 
-__all__ = ["MAX_SEALED_BYTES", "committee_peers", "decrypt_file"]
+__all__ = ["MAX_SEALED_BYTES", "committee_peers", "decrypt_file", "decrypt_files"]
 
 MAX_SEALED_BYTES: Final = 1 << 40
 """Storage streams are capped at this many bytes per sealed file (1 TiB)."""
@@ -96,3 +96,103 @@ def decrypt_file(
         return result, writer
     finally:
         reader.close()
+
+
+def _checked_header(
+    reader: IteratorReader, file: SubmissionRecord, *, chain_id: int, registry: str
+) -> tuple[SealedHeader, SealContext]:
+    """The header at the front of ``reader``, checked as :func:`decrypt_file` checks it."""
+    try:
+        header = read_header(reader)
+    except EnvelopeError:
+        raise FileHeaderMismatch(file.name) from None
+    if not hmac.compare_digest(header.header_hash, file.header_hash):
+        raise FileHeaderMismatch(file.name)
+    if header.header.contributor.lower() != str(file.contributor).lower():
+        raise HeaderNamesAnotherContributor(
+            file.name, header.header.contributor, str(file.contributor)
+        )
+    ctx = SealContext(
+        chain_id=chain_id,
+        registry=registry,  # type: ignore[arg-type]
+        dataset_id=file.dataset_id,
+        contributor=file.contributor,
+        ritual_id=file.ritual_id,
+        content_commitment=file.content_commitment,
+    )
+    if not ctx.matches(header.header):
+        raise FileHeaderMismatch(file.name)
+    return header, ctx
+
+
+FileOutcome = tuple[GatherResult, HashingWriter] | KeyCustodyError | EnvelopeError
+"""What :func:`decrypt_files` reports per file: the result and its sink, or the typed error."""
+
+
+def decrypt_files(
+    *,
+    store: BlobStore,
+    files: Sequence[SubmissionRecord],
+    chain_id: int,
+    registry: str,
+    client: ShareClient,
+    ask: BatchAsk,
+    peers: Sequence[Peer],
+    threshold: int,
+    open_sink: Callable[[SubmissionRecord], BinaryIO],
+) -> dict[bytes, FileOutcome]:
+    """:func:`decrypt_file` for many files, with their shares gathered in batches.
+
+    Every header is read and checked first (one short read per file; the streams are closed
+    again, so a 10,000-file epoch does not hold 10,000 open streams), then the files whose
+    headers passed are asked for in one :meth:`ShareClient.gather_batch` (one signed batch per
+    validator per 256 files), then each is streamed from storage again and decrypted into
+    ``open_sink(record)``, called only once its key is in hand. ``ask.file_ids`` is ignored:
+    the batch names exactly the files whose headers passed.
+
+    One file's failure never stops the others: each gets its typed error
+    (:class:`FileHeaderMismatch`, :class:`HeaderNamesAnotherContributor`,
+    :class:`~node.custody.errors.NotEnoughShares`, :class:`EnvelopeError`) in the answer.
+
+    Returns:
+        File id → ``(GatherResult, HashingWriter)`` or the error, for every file in ``files``.
+    """
+    out: dict[bytes, FileOutcome] = {}
+    headers: dict[bytes, tuple[SealedHeader, SealContext, SubmissionRecord]] = {}
+    for file in files:
+        reader = IteratorReader(iter(store.cat(file.cid, max_bytes=MAX_SEALED_BYTES)))
+        try:
+            header, ctx = _checked_header(reader, file, chain_id=chain_id, registry=registry)
+            headers[bytes(file.file_id)] = (header, ctx, file)
+        except (KeyCustodyError, EnvelopeError) as err:
+            out[bytes(file.file_id)] = err
+        finally:
+            reader.close()
+    if not headers:
+        return out
+    batch = BatchAsk(
+        purpose=ask.purpose,
+        dataset_id=ask.dataset_id,
+        file_ids=tuple(headers),
+        req_id=ask.req_id,
+        epoch=ask.epoch,
+    )
+    gathered = client.gather_batch(
+        {f: h for f, (h, _, _) in headers.items()}, batch, peers, threshold
+    )
+    out.update(gathered.failed)
+    for fid, result in gathered.keys.items():
+        header, ctx, file = headers[fid]
+        reader = IteratorReader(iter(store.cat(file.cid, max_bytes=MAX_SEALED_BYTES)))
+        try:
+            _checked_header(reader, file, chain_id=chain_id, registry=registry)
+            writer = HashingWriter(open_sink(file))
+            open_with_dek(header, reader, result.dek, ctx, out=writer)
+            if not hmac.compare_digest(writer.digest(), file.content_commitment):
+                raise EnvelopeError(f"file {file.name}: plaintext does not match its commitment")
+            out[fid] = (result, writer)
+        except (KeyCustodyError, EnvelopeError) as err:
+            out[fid] = err
+        finally:
+            reader.close()
+    return out

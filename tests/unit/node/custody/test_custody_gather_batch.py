@@ -9,16 +9,20 @@ whole-batch refusals first.
 from __future__ import annotations
 
 import hashlib
+import io
 import secrets
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import httpx
 import pytest
 from eth_account import Account
 
 from node.chain.eip712 import MAX_BATCH_FILES, Purpose, batch_share_aad, digest, recover_signer
+from node.chain.registry import SubmissionRecord
+from node.custody.errors import HeaderNamesAnotherContributor
+from node.custody.files import decrypt_files
 from node.custody.gather import BatchAsk, GatherPolicy, Peer, ShareClient
 from node.custody.session import SessionKey, seal_to
 from node.custody.wire import BatchRequestBody, to_hex
@@ -32,7 +36,8 @@ from node.protocol.crypto import (
 )
 from node.protocol.dkg_member import Participant, RitualMember, ferveo_public_key, new_keypair_seed
 from node.protocol.ids import submission_file_id
-from node.types import ContentCommitment, DatasetId, RitualId
+from node.storage.memory import MemoryBlobStore
+from node.types import ContentCommitment, DatasetId, Epoch, FileId, HeaderHash, RitualId
 
 N, T, RITUAL = 4, 3, 5
 REGISTRY = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
@@ -280,3 +285,60 @@ def test_one_batch_per_validator_opens_every_file(files: Files) -> None:
         assert _opens(files, fid, result.dek)
         assert len(result.used) == T
     assert all(v == [len(files.blobs)] for v in calls.values())
+
+
+# ------------------------------------------------------------------------- many files, end to end
+
+
+def _records(files: Files, store: MemoryBlobStore) -> list[SubmissionRecord]:
+    out = []
+    for fid, (blob, _, ctx) in files.blobs.items():
+        out.append(
+            SubmissionRecord(
+                contributor=ctx.contributor,
+                dataset_id=ctx.dataset_id,
+                epoch=Epoch(3),
+                ritual_id=ctx.ritual_id,
+                registered_at=1,
+                header_hash=HeaderHash(blob.header_hash),
+                content_commitment=ctx.content_commitment,
+                cid=store.add(blob.data),
+                file_id=FileId(fid),
+            )
+        )
+    return out
+
+
+def test_decrypt_files_refuses_a_copied_header_and_opens_the_rest(files: Files) -> None:
+    store = MemoryBlobStore()
+    records = _records(files, store)
+    # a stranger registered the first file's CID and header under its own address
+    stolen = replace(records[0], contributor=Account.create().address)
+    records[0] = stolen
+    sinks: dict[bytes, io.BytesIO] = {}
+
+    def sink(record: SubmissionRecord) -> io.BytesIO:
+        sinks[bytes(record.file_id)] = io.BytesIO()
+        return sinks[bytes(record.file_id)]
+
+    calls: dict[str, list[int]] = {}
+    client, peers = _client(files, {a: honest() for a in ADDRESSES}, calls)
+    out = decrypt_files(
+        store=store,
+        files=records,
+        chain_id=CHAIN_ID,
+        registry=REGISTRY,
+        client=client,
+        ask=_ask(files),
+        peers=peers,
+        threshold=T,
+        open_sink=sink,
+    )
+    assert isinstance(out[bytes(stolen.file_id)], HeaderNamesAnotherContributor)
+    assert bytes(stolen.file_id) not in sinks  # nothing created for a file that did not open
+    for record in records[1:]:
+        fid = bytes(record.file_id)
+        assert isinstance(out[fid], tuple)
+        assert sinks[fid].getvalue() == files.blobs[fid][1]
+    # the batch named only the files whose headers passed
+    assert all(v == [len(records) - 1] for v in calls.values())
