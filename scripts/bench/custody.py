@@ -7,6 +7,8 @@ renter's ``Renter.fetch`` gathering t-of-n shares over HTTP.
 
     python scripts/bench/custody.py                       # full run (~10 min on 2 busy cores)
     python scripts/bench/custody.py --files 20 --reps 1   # quick
+    python scripts/bench/custody.py --files 64 --size-mib 0.01 --reps 1 --batch 64 \
+        --concurrency 1,16 --no-fetch                     # single vs batched shares/s
 
 Results go to stdout as markdown and to ``--json``.
 """
@@ -29,6 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,12 +41,27 @@ from node.chain.anvil import devnet_account  # noqa: E402
 from node.chain.client import ChainClient  # noqa: E402
 from node.chain.contracts import Contracts  # noqa: E402
 from node.chain.dkg import DKGCoordinator  # noqa: E402
-from node.chain.eip712 import DecryptionRequest, Purpose, sign  # noqa: E402
+from node.chain.eip712 import (  # noqa: E402
+    MAX_BATCH_FILES,
+    DecryptionBatch,
+    DecryptionRequest,
+    Purpose,
+    file_ids_hash,
+    sign,
+)
 from node.chain.escrow import RentalEscrow  # noqa: E402
 from node.custody.gather import GatherPolicy  # noqa: E402
 from node.custody.renter import Renter  # noqa: E402
 from node.custody.session import SessionKey  # noqa: E402
-from node.custody.wire import SHARES_PATH, ShareRequestBody, WireRequest  # noqa: E402
+from node.custody.wire import (  # noqa: E402
+    BATCH_PATH,
+    SHARES_PATH,
+    BatchRequestBody,
+    BatchResponseBody,
+    ShareRequestBody,
+    WireBatch,
+    WireRequest,
+)
 from node.devnet.bootstrap import validator_passphrase  # noqa: E402
 from node.devnet.manager import DevnetOptions, devnet_down, devnet_up  # noqa: E402
 from node.protocol.keystore import load_secret  # noqa: E402
@@ -123,6 +141,76 @@ def percentile(xs: list[float], p: float) -> float:
     return xs[min(len(xs) - 1, round(p / 100 * (len(xs) - 1)))]
 
 
+def batch_load(
+    target: str,
+    devnet: Devnet,
+    renter_acct: LocalAccount,
+    req: int,
+    session: SessionKey,
+    file_ids: list[bytes],
+    *,
+    batch: int,
+    shares: int,
+    conc: int,
+) -> dict[str, float]:
+    """``shares`` shares asked for in signed batches of ``batch`` files, ``conc`` at a time.
+
+    Latency percentiles are per batch; ``shares_per_s`` counts served files (every one must be
+    served: the run fails on any per-file refusal).
+    """
+    registry = devnet.deployment.address("SubmissionRegistry")
+    now = chain_now(devnet)
+    bodies = []
+    for k in range(max(1, shares // batch)):
+        ids = [file_ids[(k * batch + j) % len(file_ids)] for j in range(batch)]
+        m = DecryptionBatch(
+            purpose=int(Purpose.ACCESS),
+            reqId=req,
+            datasetId=1,
+            epoch=0,
+            fileIdsHash=file_ids_hash(ids),
+            requesterKey=session.public_bytes,
+            deadline=now + 1800,
+            nonce=secrets.randbits(200),
+        )
+        sig = sign(m, renter_acct, chain_id=devnet.chain.chain_id, registry=registry)
+        bodies.append(
+            BatchRequestBody(request=WireBatch.from_message(m, ids), signature="0x" + sig.hex())
+            .model_dump_json()
+            .encode()
+        )
+    client = httpx.Client(
+        trust_env=False, timeout=120, limits=httpx.Limits(max_connections=conc * 2)
+    )
+    lat: list[float] = []
+    served = [0]
+    lock = threading.Lock()
+
+    def one(body: bytes) -> None:
+        s = time.perf_counter()
+        r = client.post(target + BATCH_PATH, content=body)
+        elapsed = time.perf_counter() - s
+        check(r.status_code == 200, r.text)
+        results = BatchResponseBody.model_validate_json(r.content).results
+        check(all(x.error is None for x in results), [x.error for x in results])
+        with lock:
+            lat.append(elapsed)
+            served[0] += len(results)
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(conc) as pool:
+        list(pool.map(one, bodies))
+    wall = time.perf_counter() - t0
+    client.close()
+    return {
+        "batches": len(bodies),
+        "shares": served[0],
+        "shares_per_s": served[0] / wall,
+        "batch_p50_ms": 1000 * statistics.median(lat),
+        "batch_p99_ms": 1000 * percentile(lat, 99),
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -133,7 +221,15 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=300)
     ap.add_argument("--concurrency", default="1,4,16")
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument(
+        "--batch",
+        type=int,
+        default=0,
+        help="also load the service with signed batches of N files (N <= --files, <= 256)",
+    )
+    ap.add_argument("--no-fetch", action="store_true", help="skip the renter fetch (step 5)")
     args = ap.parse_args()
+    check(args.batch <= min(args.files, MAX_BATCH_FILES), "--batch must be <= --files and <= 256")
 
     results: dict[str, object] = {"cpus": os.cpu_count(), "python": sys.version.split()[0]}
     home = Path(tempfile.mkdtemp(prefix="bench-custody-"))
@@ -314,35 +410,51 @@ def main() -> None:
                 "p99_ms": 1000 * percentile(lat, 99),
             }
             print(f"load c={conc}: {load[f'c={conc}']}", flush=True)
+            if args.batch:
+                key = f"batch={args.batch},c={conc}"
+                load[key] = batch_load(
+                    target,
+                    devnet,
+                    renter_acct,
+                    req,
+                    session,
+                    [f.file_id for f in files],
+                    batch=args.batch,
+                    shares=args.requests,
+                    conc=conc,
+                )
+                print(f"load {key}: {load[key]}", flush=True)
         results["share_service"] = load
 
         # ---------------------------------------------------------------- 5. renter fetch
-        renter = Renter(
-            chain=devnet.client(renter_acct),
-            contracts=Contracts.of(devnet.client(renter_acct), d),
-            store=store,
-            policy=GatherPolicy(timeout_s=30),
-            parallel_files=4,
-        )
-        fetches = []
-        for rep in range(args.reps):
-            out = home / f"fetch-{rep}"
-            report = renter.fetch(req, out, session=session)
-            check(report.fetched == args.files)
-            for f in files:
-                got = (out / "files" / f"{f.file_id.hex()}.jsonl").read_bytes()
-                check(hashlib.sha256(got).digest() == hashlib.sha256(f.plaintext).digest())
-            fetches.append(report.seconds)
-            print(
-                f"renter fetch {args.files} x {args.size_mib} MiB: {report.seconds:.2f}s "
-                f"({report.bytes_written / 2**20 / report.seconds:.1f} MiB/s), bad={report.bad}",
-                flush=True,
+        if not args.no_fetch:
+            renter = Renter(
+                chain=devnet.client(renter_acct),
+                contracts=Contracts.of(devnet.client(renter_acct), d),
+                store=store,
+                policy=GatherPolicy(timeout_s=30),
+                parallel_files=4,
             )
-        t3 = time.perf_counter()
-        resumed = renter.fetch(req, home / "fetch-0", session=session)
-        results["renter_fetch_s"] = fetches
-        results["renter_resume_s"] = time.perf_counter() - t3
-        check(resumed.skipped == args.files)
+            fetches = []
+            for rep in range(args.reps):
+                out = home / f"fetch-{rep}"
+                report = renter.fetch(req, out, session=session)
+                check(report.fetched == args.files)
+                for f in files:
+                    got = (out / "files" / f"{f.file_id.hex()}.jsonl").read_bytes()
+                    check(hashlib.sha256(got).digest() == hashlib.sha256(f.plaintext).digest())
+                fetches.append(report.seconds)
+                rate = report.bytes_written / 2**20 / report.seconds
+                print(
+                    f"renter fetch {args.files} x {args.size_mib} MiB: {report.seconds:.2f}s "
+                    f"({rate:.1f} MiB/s), bad={report.bad}",
+                    flush=True,
+                )
+            t3 = time.perf_counter()
+            resumed = renter.fetch(req, home / "fetch-0", session=session)
+            results["renter_fetch_s"] = fetches
+            results["renter_resume_s"] = time.perf_counter() - t3
+            check(resumed.skipped == args.files)
         results["files"] = args.files
         results["size_mib"] = args.size_mib
         stop_mining.set()
