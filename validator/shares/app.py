@@ -99,6 +99,7 @@ class ShareServiceSettings:
             recently: bounds the chain reads junk from fresh keys can cause.
         max_request_bytes: body cap.
         max_batch_request_bytes: body cap of ``POST /v1/shares/batch``.
+        batch_read_workers: threads that run one batch's per-file chain and storage reads.
         body_timeout_s: the whole body must arrive within this.
         max_keys: buckets kept per table (client IPs, signers), least recently used dropped.
         known_signers: recently authorized signers remembered (they skip the stranger bucket).
@@ -116,6 +117,7 @@ class ShareServiceSettings:
     stranger_burst: float = 200.0
     max_request_bytes: int = MAX_REQUEST_BYTES
     max_batch_request_bytes: int = MAX_BATCH_REQUEST_BYTES
+    batch_read_workers: int = 8
     body_timeout_s: float = 10.0
     max_keys: int = 100_000
     known_signers: int = 10_000

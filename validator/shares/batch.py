@@ -20,16 +20,18 @@ paid per file, is most of the work. A :class:`~node.chain.eip712.DecryptionBatch
 Each share is sealed to ``requesterKey`` with AAD ``batch digest ‖ fileId``
 (:func:`~node.chain.eip712.batch_share_aad`), so a slot cannot carry another file's share.
 
-**Parallelism.** Shares are computed on the calling worker thread, in order: measured on this
-2-core machine, Ferveo holds the GIL (137 shares/s on one thread, 131 on two), so a thread pool
-buys nothing, and the member state (``ferveo.Keypair``) cannot be pickled into a process pool.
-The gain of a batch is the per-request overhead it removes; concurrent batches still run on
+**Parallelism.** The per-file checks are I/O (up to three RPC reads and a storage read per file),
+so they run on ``batch_read_workers`` threads at once. Shares are then computed on the calling
+thread, in order: measured on this 2-core machine, Ferveo holds the GIL (137 shares/s on one
+thread, 131 on two), so a thread pool buys nothing there, and the member state
+(``ferveo.Keypair``) cannot be pickled into a process pool. Concurrent batches still run on
 Starlette's thread pool like single requests.
 """
 
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from node.chain.eip712 import (
@@ -54,7 +56,9 @@ from node.protocol.crypto import ferveo_ciphertext_header
 from validator.shares.checks import Pinned, Refused, authorize_file, authorize_requester
 
 if TYPE_CHECKING:
-    from validator.shares.app import _Service
+    from node.chain.registry import SubmissionRecord
+    from node.protocol.crypto import SealedHeader
+    from validator.shares.app import ServedRitual, _Service
 
 __all__ = ["serve_batch"]
 
@@ -142,18 +146,22 @@ def serve_batch(
         raise Refused(Refusal.REPLAYED_NONCE, "nonce already used")
 
     batch_digest = digest(m, chain_id=service.chain_id, registry=service.registry)
+    # chain reads and storage per file are I/O: overlap them; Ferveo then runs in order
+    workers = max(1, min(service.settings.batch_read_workers, len(file_ids)))
+    with ThreadPoolExecutor(workers, thread_name_prefix="share-batch") as pool:
+        checked = list(pool.map(lambda f: _checked(service, m, f, block), file_ids))
     items: list[BatchItem] = []
     outcomes: dict[str, str] = {}
-    for file_id in file_ids:
+    for file_id, ready in zip(file_ids, checked, strict=True):
         fid = to_hex(file_id)
-        try:
-            items.append(_one(service, m, file_id, batch_digest, block=block))
-            outcomes[fid] = "served"
-        except Refused as err:
+        if isinstance(ready, Refused):
             items.append(
-                BatchItem(fileId=fid, error=err.code.value, detail=err.detail[:_DETAIL_MAX])
+                BatchItem(fileId=fid, error=ready.code.value, detail=ready.detail[:_DETAIL_MAX])
             )
-            outcomes[fid] = err.code.value
+            outcomes[fid] = ready.code.value
+            continue
+        items.append(_share(m, file_id, batch_digest, *ready))
+        outcomes[fid] = "served"
     event["files"] = outcomes
     served = sum(1 for v in outcomes.values() if v == "served")
     # no share leaves before its audit line is on disk (AuditError: not served)
@@ -161,19 +169,33 @@ def serve_batch(
     return BatchResponseBody(validator=service.me, results=items)
 
 
-def _one(
-    service: _Service, m: DecryptionBatch, file_id: bytes, batch_digest: bytes, *, block: Pinned
-) -> BatchItem:
-    """Step 3 for one file: its own checks, then its share sealed to the requester."""
+def _checked(
+    service: _Service, m: DecryptionBatch, file_id: bytes, block: Pinned
+) -> tuple[SubmissionRecord, SealedHeader, ServedRitual] | Refused:
+    """Step 3's checks for one file (no share yet): its record, its header, our material."""
     single = _per_file(m, file_id)
-    record = authorize_file(service.view, single, block=block, store=service.store)
-    served = service.rituals.get(record.ritual_id)
-    if served is None:
-        raise Refused(
-            Refusal.RITUAL_NOT_SERVED,
-            f"{service.me} holds no key material for ritual {record.ritual_id}",
-        )
-    header = service._header(record, single)
+    try:
+        record = authorize_file(service.view, single, block=block, store=service.store)
+        served = service.rituals.get(record.ritual_id)
+        if served is None:
+            raise Refused(
+                Refusal.RITUAL_NOT_SERVED,
+                f"{service.me} holds no key material for ritual {record.ritual_id}",
+            )
+        return record, service._header(record, single), served
+    except Refused as err:
+        return err
+
+
+def _share(
+    m: DecryptionBatch,
+    file_id: bytes,
+    batch_digest: bytes,
+    record: SubmissionRecord,
+    header: SealedHeader,
+    served: ServedRitual,
+) -> BatchItem:
+    """This validator's share of a checked file, sealed to the requester for this slot."""
     try:
         share = served.member.decryption_share(
             served.aggregated_transcript, ferveo_ciphertext_header(header)
