@@ -9,7 +9,10 @@ paid per file, is most of the work. A :class:`~node.chain.eip712.DecryptionBatch
 2. signature recovery, the stranger bucket, the pinned block, the deadline, the signer's
    standing (:func:`~validator.shares.checks.authorize_requester`), the nonce and the per-signer
    bucket: exactly the single endpoint's steps 4-9, **once**, and a failure refuses the batch
-   (one HTTP error, as for a single request);
+   (one HTTP error, as for a single request). A batch takes **one** token from the signer's
+   bucket and one nonce: the bucket bounds batches per second, and the batch cap bounds the
+   shares each may cost (at the defaults, 50 batches/s x 256 files, far above what Ferveo
+   can compute, so the CPU, not the bucket, is the limit for an authorized requester);
 3. then per file: :func:`~validator.shares.checks.authorize_file` (in scope / in the epoch),
    the served ritual, the stored header and its v2 bindings
    (:func:`~validator.shares.checks.check_header`), and the share; a file that fails any of
