@@ -19,7 +19,7 @@ from node.custody.errors import FileHeaderMismatch, HeaderNamesAnotherContributo
 from node.custody.gather import BatchAsk, GatherResult, Peer, ShareAsk, ShareClient
 from node.custody.streams import HashingWriter, IteratorReader
 from node.errors import EnvelopeError, KeyCustodyError
-from node.protocol.crypto import SealContext, SealedHeader, open_with_dek, read_header
+from node.protocol.crypto import DataKey, SealContext, SealedHeader, open_with_dek, read_header
 from node.storage.base import BlobStore
 from node.types import RitualId
 
@@ -67,33 +67,9 @@ def decrypt_file(
     """
     reader = IteratorReader(iter(store.cat(file.cid, max_bytes=MAX_SEALED_BYTES)))
     try:
-        try:
-            header = read_header(reader)
-        except EnvelopeError:
-            raise FileHeaderMismatch(file.name) from None
-        if not hmac.compare_digest(header.header_hash, file.header_hash):
-            raise FileHeaderMismatch(file.name)
-        if header.header.contributor.lower() != str(file.contributor).lower():
-            raise HeaderNamesAnotherContributor(
-                file.name, header.header.contributor, str(file.contributor)
-            )
-        ctx = SealContext(
-            chain_id=chain_id,
-            registry=registry,  # type: ignore[arg-type]
-            dataset_id=file.dataset_id,
-            contributor=file.contributor,
-            ritual_id=file.ritual_id,
-            content_commitment=file.content_commitment,
-        )
-        if not ctx.matches(header.header):
-            raise FileHeaderMismatch(file.name)
+        header, ctx = _checked_header(reader, file, chain_id=chain_id, registry=registry)
         result = client.gather_dek(header, ask, peers, threshold)
-        sink = open_sink()
-        writer = HashingWriter(sink)
-        open_with_dek(header, reader, result.dek, ctx, out=writer)
-        if not hmac.compare_digest(writer.digest(), file.content_commitment):
-            raise EnvelopeError(f"file {file.name}: plaintext does not match its commitment")
-        return result, writer
+        return result, _open_body(header, reader, result.dek, ctx, file, open_sink())
     finally:
         reader.close()
 
@@ -123,6 +99,26 @@ def _checked_header(
     if not ctx.matches(header.header):
         raise FileHeaderMismatch(file.name)
     return header, ctx
+
+
+def _open_body(
+    header: SealedHeader,
+    reader: IteratorReader,
+    dek: DataKey,
+    ctx: SealContext,
+    file: SubmissionRecord,
+    sink: BinaryIO,
+) -> HashingWriter:
+    """Decrypt the body after ``header`` into ``sink`` and check it against the commitment.
+
+    Raises:
+        EnvelopeError: the body failed to authenticate or the commitment did not match.
+    """
+    writer = HashingWriter(sink)
+    open_with_dek(header, reader, dek, ctx, out=writer)
+    if not hmac.compare_digest(writer.digest(), file.content_commitment):
+        raise EnvelopeError(f"file {file.name}: plaintext does not match its commitment")
+    return writer
 
 
 FileOutcome = tuple[GatherResult, HashingWriter] | KeyCustodyError | EnvelopeError
@@ -186,11 +182,7 @@ def decrypt_files(
         reader = IteratorReader(iter(store.cat(file.cid, max_bytes=MAX_SEALED_BYTES)))
         try:
             _checked_header(reader, file, chain_id=chain_id, registry=registry)
-            writer = HashingWriter(open_sink(file))
-            open_with_dek(header, reader, result.dek, ctx, out=writer)
-            if not hmac.compare_digest(writer.digest(), file.content_commitment):
-                raise EnvelopeError(f"file {file.name}: plaintext does not match its commitment")
-            out[fid] = (result, writer)
+            out[fid] = (result, _open_body(header, reader, result.dek, ctx, file, open_sink(file)))
         except (KeyCustodyError, EnvelopeError) as err:
             out[fid] = err
         finally:
