@@ -37,6 +37,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
+from eth_typing import ChecksumAddress
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
@@ -45,7 +46,13 @@ from starlette.requests import ClientDisconnect
 
 from node.chain.client import ChainClient
 from node.chain.contracts import Contracts
-from node.chain.eip712 import DecryptionRequest, Purpose, digest, recover_signer
+from node.chain.eip712 import (
+    DecryptionBatch,
+    DecryptionRequest,
+    Purpose,
+    digest,
+    recover_signer,
+)
 from node.chain.registry import SubmissionRecord
 from node.custody.session import seal_to
 from node.custody.wire import (
@@ -70,6 +77,7 @@ from validator.shares.batch import serve_batch
 from validator.shares.checks import (
     STATUS,
     ChainView,
+    Pinned,
     Refused,
     authorize,
     check_header,
@@ -191,6 +199,53 @@ class _Service:
             "audit_pending": self.audit.pending(),
         }
 
+    def admit(
+        self, m: DecryptionRequest | DecryptionBatch, signature: bytes, event: dict[str, object]
+    ) -> tuple[ChecksumAddress, Pinned]:
+        """Steps every request takes before its authorisation, single or batched: recover the
+        signer, the strangers' bucket, pin the chain view, and the deadline against it.
+
+        Raises:
+            Refused: bad signature, strangers over their limit, expired or too far ahead.
+        """
+        try:
+            signer = recover_signer(m, signature, chain_id=self.chain_id, registry=self.registry)
+        except (ValueError, TypeError):
+            raise Refused(Refusal.BAD_SIGNATURE, "signature does not recover") from None
+        event["requester"] = signer
+        if signer.lower() not in self.known and not self.strangers.allow():
+            raise Refused(Refusal.RATE_LIMITED, "too many requests from unknown signers")
+        block = self.view.pinned_block()
+        now = block.timestamp
+        event["view_block"] = block.number
+        if m.deadline < now:
+            raise Refused(Refusal.REQUEST_EXPIRED, "request deadline has passed")
+        if m.deadline > now + self.settings.max_deadline_s:
+            raise Refused(
+                Refusal.DEADLINE_TOO_FAR,
+                f"deadline more than {self.settings.max_deadline_s}s ahead of chain time",
+            )
+        return signer, block
+
+    def spend(self, signer: str, nonce: int, *, deadline: int, now: int) -> None:
+        """Steps every authorised request takes, single or batched: the signer becomes known,
+        then its nonce and its bucket are spent (one each per request, whatever its size).
+
+        Raises:
+            Refused: a replayed nonce, the signer over its limit or holding too many nonces.
+        """
+        key = signer.lower()
+        self.known.put(key, True)
+        if self.nonces.seen(signer, nonce):
+            raise Refused(Refusal.REPLAYED_NONCE, "nonce already used")
+        if not self.by_requester.allow(key):
+            raise Refused(Refusal.RATE_LIMITED, f"too many requests from {signer}")
+        claimed = self.nonces.claim(signer, nonce, deadline=deadline, now=now)
+        if claimed is None:
+            raise Refused(Refusal.RATE_LIMITED, f"{signer} holds too many live nonces")
+        if not claimed:
+            raise Refused(Refusal.REPLAYED_NONCE, "nonce already used")
+
     def serve(
         self, body: ShareRequestBody, event: dict[str, object], started: float
     ) -> ShareResponseBody:
@@ -203,37 +258,9 @@ class _Service:
             req_id=m.reqId if m.purpose == Purpose.ACCESS else None,
             epoch=m.epoch if m.purpose == Purpose.SCORING else None,
         )
-        try:
-            signer = recover_signer(
-                m, body.signature_bytes(), chain_id=self.chain_id, registry=self.registry
-            )
-        except (ValueError, TypeError):
-            raise Refused(Refusal.BAD_SIGNATURE, "signature does not recover") from None
-        event["requester"] = signer
-        key = signer.lower()
-        if key not in self.known and not self.strangers.allow():
-            raise Refused(Refusal.RATE_LIMITED, "too many requests from unknown signers")
-        block = self.view.pinned_block()
-        now = block.timestamp
-        event["view_block"] = block.number
-        if m.deadline < now:
-            raise Refused(Refusal.REQUEST_EXPIRED, "request deadline has passed")
-        if m.deadline > now + self.settings.max_deadline_s:
-            raise Refused(
-                Refusal.DEADLINE_TOO_FAR,
-                f"deadline more than {self.settings.max_deadline_s}s ahead of chain time",
-            )
+        signer, block = self.admit(m, body.signature_bytes(), event)
         record = authorize(self.view, m, signer, block=block, store=self.store)
-        self.known.put(key, True)
-        if self.nonces.seen(signer, m.nonce):
-            raise Refused(Refusal.REPLAYED_NONCE, "nonce already used")
-        if not self.by_requester.allow(key):
-            raise Refused(Refusal.RATE_LIMITED, f"too many requests from {signer}")
-        claimed = self.nonces.claim(signer, m.nonce, deadline=m.deadline, now=now)
-        if claimed is None:
-            raise Refused(Refusal.RATE_LIMITED, f"{signer} holds too many live nonces")
-        if not claimed:
-            raise Refused(Refusal.REPLAYED_NONCE, "nonce already used")
+        self.spend(signer, m.nonce, deadline=m.deadline, now=block.timestamp)
         event["ritual_id"] = record.ritual_id
         served = self.rituals.get(record.ritual_id)
         if served is None:

@@ -44,7 +44,6 @@ from node.chain.eip712 import (
     Purpose,
     batch_share_aad,
     digest,
-    recover_signer,
 )
 from node.custody.session import seal_to
 from node.custody.wire import (
@@ -116,37 +115,9 @@ def serve_batch(
         req_id=m.reqId if m.purpose == Purpose.ACCESS else None,
         epoch=m.epoch if m.purpose == Purpose.SCORING else None,
     )
-    try:
-        signer = recover_signer(
-            m, body.signature_bytes(), chain_id=service.chain_id, registry=service.registry
-        )
-    except (ValueError, TypeError):
-        raise Refused(Refusal.BAD_SIGNATURE, "signature does not recover") from None
-    event["requester"] = signer
-    key = signer.lower()
-    if key not in service.known and not service.strangers.allow():
-        raise Refused(Refusal.RATE_LIMITED, "too many requests from unknown signers")
-    block = service.view.pinned_block()
-    now = block.timestamp
-    event["view_block"] = block.number
-    if m.deadline < now:
-        raise Refused(Refusal.REQUEST_EXPIRED, "request deadline has passed")
-    if m.deadline > now + service.settings.max_deadline_s:
-        raise Refused(
-            Refusal.DEADLINE_TOO_FAR,
-            f"deadline more than {service.settings.max_deadline_s}s ahead of chain time",
-        )
+    signer, block = service.admit(m, body.signature_bytes(), event)
     authorize_requester(service.view, _per_file(m, file_ids[0]), signer, block=block)
-    service.known.put(key, True)
-    if service.nonces.seen(signer, m.nonce):
-        raise Refused(Refusal.REPLAYED_NONCE, "nonce already used")
-    if not service.by_requester.allow(key):
-        raise Refused(Refusal.RATE_LIMITED, f"too many requests from {signer}")
-    claimed = service.nonces.claim(signer, m.nonce, deadline=m.deadline, now=now)
-    if claimed is None:
-        raise Refused(Refusal.RATE_LIMITED, f"{signer} holds too many live nonces")
-    if not claimed:
-        raise Refused(Refusal.REPLAYED_NONCE, "nonce already used")
+    service.spend(signer, m.nonce, deadline=m.deadline, now=block.timestamp)
 
     batch_digest = digest(m, chain_id=service.chain_id, registry=service.registry)
     # chain reads and storage per file are I/O: overlap them; Ferveo then runs in order
