@@ -156,10 +156,9 @@ class WireRequest(_Strict):
         )
 
 
-class ShareRequestBody(_Strict):
-    """``POST /v1/shares`` body: the signed request."""
+class _Signed(_Strict):
+    """A body carrying a 65-byte ECDSA signature in hex (single and batched requests)."""
 
-    request: WireRequest
     signature: str
 
     @field_validator("signature")
@@ -170,6 +169,12 @@ class ShareRequestBody(_Strict):
 
     def signature_bytes(self) -> bytes:
         return from_hex(self.signature, length=65)
+
+
+class ShareRequestBody(_Signed):
+    """``POST /v1/shares`` body: the signed request."""
+
+    request: WireRequest
 
 
 class ShareResponseBody(_Strict):
@@ -264,20 +269,10 @@ class WireBatch(_Strict):
         )
 
 
-class BatchRequestBody(_Strict):
+class BatchRequestBody(_Signed):
     """``POST /v1/shares/batch`` body: the signed batch."""
 
     request: WireBatch
-    signature: str
-
-    @field_validator("signature")
-    @classmethod
-    def _sig(cls, v: str) -> str:
-        from_hex(v, length=65)
-        return v
-
-    def signature_bytes(self) -> bytes:
-        return from_hex(self.signature, length=65)
 
 
 class BatchItem(_Strict):
