@@ -179,6 +179,15 @@ class _BadShare(Exception):
     """Internal: a validator answered with something that is not a usable sealed share."""
 
 
+def _refusal(peer: Peer, status: int, raw: bytes) -> ShareRefused:
+    """A non-200 answer as the typed refusal it carries (``unknown`` if the body is not one)."""
+    try:
+        err_body = ErrorBody.model_validate_json(raw)
+    except ValidationError:
+        return ShareRefused(peer.address, status, "unknown", f"HTTP {status}")
+    return ShareRefused(peer.address, status, err_body.error, err_body.detail)
+
+
 class ShareClient:
     """Signs share requests, posts them to validators and combines the answers.
 
@@ -275,33 +284,11 @@ class ShareClient:
             signature="0x"
             + sign(message, self.signer, chain_id=self.chain_id, registry=self.registry).hex(),
         )
-        url = peer.url.rstrip("/") + SHARES_PATH
-        try:
-            with self._http.stream(
-                "POST",
-                url,
-                content=body.model_dump_json().encode(),
-                headers={"content-type": "application/json"},
-            ) as response:
-                raw = bytearray()
-                for chunk in response.iter_bytes():
-                    raw += chunk
-                    if len(raw) > MAX_RESPONSE_BYTES:
-                        raise _BadShare(f"response over {MAX_RESPONSE_BYTES} bytes")
-                status = response.status_code
-        except httpx.TransportError as err:
-            raise _Retryable(
-                f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
-            ) from None
-        if status in _RETRY_STATUS:
-            raise _Retryable(f"HTTP {status}")
+        status, raw = self._post(
+            peer, SHARES_PATH, body.model_dump_json().encode(), cap=MAX_RESPONSE_BYTES
+        )
         if status != 200:
-            try:
-                err_body = ErrorBody.model_validate_json(bytes(raw))
-                code, detail = err_body.error, err_body.detail
-            except ValidationError:
-                code, detail = "unknown", f"HTTP {status}"
-            raise ShareRefused(peer.address, status, code, detail)
+            raise _refusal(peer, status, raw)
         try:
             answer = ShareResponseBody.model_validate_json(bytes(raw))
             if answer.validator.lower() != peer.address.lower():
@@ -489,12 +476,7 @@ class ShareClient:
             peer, BATCH_PATH, body.model_dump_json().encode(), cap=MAX_BATCH_RESPONSE_BYTES
         )
         if status != 200:
-            try:
-                err_body = ErrorBody.model_validate_json(raw)
-                code, detail = err_body.error, err_body.detail
-            except ValidationError:
-                code, detail = "unknown", f"HTTP {status}"
-            raise ShareRefused(peer.address, status, code, detail)
+            raise _refusal(peer, status, raw)
         try:
             answer = BatchResponseBody.model_validate_json(raw)
             if answer.validator.lower() != peer.address.lower():
