@@ -33,14 +33,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, TypeVar
 
 from eth_typing import ChecksumAddress
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
@@ -89,6 +89,8 @@ from validator.shares.ratelimit import LRU, RateLimiter, TokenBucket
 __all__ = ["ServedRitual", "ShareServiceSettings", "create_app"]
 
 log = logging.getLogger(__name__)
+
+_Body = TypeVar("_Body", ShareRequestBody, BatchRequestBody)
 
 _HEADER_CACHE: Final = 4096
 
@@ -378,8 +380,18 @@ def create_app(
     def health() -> dict[str, object]:
         return {"validator": service.me, "rituals": sorted(service.rituals)}
 
-    @app.post(SHARES_PATH, response_model=ShareResponseBody)
-    async def shares(request: Request) -> Response:
+    async def handle(
+        request: Request,
+        *,
+        cap: int,
+        parse: Callable[[bytes], _Body],
+        serve: Callable[[_Body, dict[str, object], float], BaseModel],
+        what: str,
+        exclude_none: bool = False,
+    ) -> Response:
+        """What every share route does around its ``serve``: refuse an oversized, slow,
+        dropped or malformed body and a client over its limit, each recorded and typed, then
+        serve on a worker thread and map its refusals (single and batched requests alike)."""
         started = time.perf_counter()
         client = request.client.host if request.client else None
         event: dict[str, object] = {"client": client}
@@ -388,7 +400,6 @@ def create_app(
             service.record(event, "refused", code.value, started)
             return _refusal(code, detail, status or STATUS[code])
 
-        cap = service.settings.max_request_bytes
         declared = request.headers.get("content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > cap):
             return refuse(Refusal.TOO_LARGE, f"request body over {cap} bytes")
@@ -405,66 +416,43 @@ def create_app(
         except ClientDisconnect:  # dropped mid-body (by the client or the read deadline)
             return refuse(Refusal.MALFORMED, "client disconnected before the body ended")
         try:
-            body = ShareRequestBody.model_validate_json(bytes(raw))
+            body = parse(bytes(raw))
         except ValidationError as err:
             return refuse(Refusal.MALFORMED, f"{err.error_count()} invalid field(s)")
         if client is not None and not service.by_client.allow(client):
             return refuse(Refusal.RATE_LIMITED, "too many requests from this address")
         try:
-            answer = await run_in_threadpool(service.serve, body, event, started)
+            answer = await run_in_threadpool(serve, body, event, started)
         except Refused as err:
             return refuse(err.code, err.detail)
         except AuditError:
-            log.exception("audit log unavailable: share not served")
+            log.exception("audit log unavailable: %s not served", what)
             return JSONResponse(
                 ErrorBody(error="unavailable", detail="audit log unavailable").model_dump(),
                 status_code=503,
             )
-        return JSONResponse(answer.model_dump())
+        return JSONResponse(answer.model_dump(exclude_none=exclude_none))
+
+    @app.post(SHARES_PATH, response_model=ShareResponseBody)
+    async def shares(request: Request) -> Response:
+        return await handle(
+            request,
+            cap=service.settings.max_request_bytes,
+            parse=ShareRequestBody.model_validate_json,
+            serve=service.serve,
+            what="share",
+        )
 
     @app.post(BATCH_PATH, response_model=BatchResponseBody)
     async def batch(request: Request) -> Response:
         """Many files under one signature (:mod:`validator.shares.batch`); same limits."""
-        started = time.perf_counter()
-        client = request.client.host if request.client else None
-        event: dict[str, object] = {"client": client}
-
-        def refuse(code: Refusal, detail: str, status: int | None = None) -> JSONResponse:
-            service.record(event, "refused", code.value, started)
-            return _refusal(code, detail, status or STATUS[code])
-
-        cap = service.settings.max_batch_request_bytes
-        declared = request.headers.get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > cap):
-            return refuse(Refusal.TOO_LARGE, f"request body over {cap} bytes")
-        raw = bytearray()
-        try:
-            async with asyncio.timeout(service.settings.body_timeout_s):
-                async for chunk in request.stream():
-                    raw += chunk
-                    if len(raw) > cap:
-                        return refuse(Refusal.TOO_LARGE, f"request body over {cap} bytes")
-        except TimeoutError:
-            timeout = service.settings.body_timeout_s
-            return refuse(Refusal.MALFORMED, f"body not received within {timeout}s", 408)
-        except ClientDisconnect:
-            return refuse(Refusal.MALFORMED, "client disconnected before the body ended")
-        try:
-            body = BatchRequestBody.model_validate_json(bytes(raw))
-        except ValidationError as err:
-            return refuse(Refusal.MALFORMED, f"{err.error_count()} invalid field(s)")
-        if client is not None and not service.by_client.allow(client):
-            return refuse(Refusal.RATE_LIMITED, "too many requests from this address")
-        try:
-            answer = await run_in_threadpool(serve_batch, service, body, event, started)
-        except Refused as err:
-            return refuse(err.code, err.detail)
-        except AuditError:
-            log.exception("audit log unavailable: batch not served")
-            return JSONResponse(
-                ErrorBody(error="unavailable", detail="audit log unavailable").model_dump(),
-                status_code=503,
-            )
-        return JSONResponse(answer.model_dump(exclude_none=True))
+        return await handle(
+            request,
+            cap=service.settings.max_batch_request_bytes,
+            parse=BatchRequestBody.model_validate_json,
+            serve=lambda body, event, started: serve_batch(service, body, event, started),
+            what="batch",
+            exclude_none=True,
+        )
 
     return app
