@@ -93,12 +93,6 @@ class ProofLabel:
         }
 
 
-def _policy_text(policy: ProofPolicy) -> str:
-    if policy.unproven == "zero":
-        return "unproven files score 0"
-    return f"unproven files keep {policy.factor_bps / 100:g}% of their value"
-
-
 def apply_proof_policy(
     plaintexts: Mapping[str, bytes],
     contributors: Mapping[str, str | None],
@@ -112,7 +106,7 @@ def apply_proof_policy(
     ``scores`` and ``reasons`` are updated: an unproven file's score becomes
     ``policy.unproven_bps(score)`` and, when that changes it, its reason says why.
     """
-    label = ProofLabel(policy=_policy_text(policy))
+    label = ProofLabel(policy=policy.describe())
     for key in sorted(scores):
         plaintext = plaintexts.get(key)
         if plaintext is None:
@@ -135,7 +129,7 @@ def apply_proof_policy(
         label.value_bps += after
         if after != before:
             scores[key] = Bps(after)
-            reasons[key] = f"{judged.reason()}: {_policy_text(policy)}"
+            reasons[key] = f"{judged.reason()}: {policy.describe()}"
     return label
 
 
