@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from validator.valuation.errors import ValuationError
 
-__all__ = ["BanzhafEstimate", "banzhaf", "predicted_l1"]
+__all__ = ["BanzhafEstimate", "banzhaf", "banzhaf_msr", "predicted_l1"]
 
 F64 = npt.NDArray[np.float64]
 
@@ -76,6 +76,56 @@ def banzhaf(masks: npt.NDArray[np.bool_], utilities: F64) -> BanzhafEstimate:
         stderr=stderr.astype(np.float64),
         intercept=float(coef[0]),
     )
+
+
+def banzhaf_msr(masks: npt.NDArray[np.bool_], utilities: F64) -> BanzhafEstimate:
+    """Difference-of-means Banzhaf only: O(M N) time and memory, for any M.
+
+    :func:`banzhaf` solves an ``[M, N+1]`` least-squares problem and inverts an ``[N+1, N+1]``
+    matrix, which at N = 10,000 contributors costs minutes and gigabytes before a single
+    utility is computed, and needs M > N models to mean anything. This estimate uses each
+    model for every contributor without that solve; its error grows like sqrt(N / M)
+    because the other contributors' effects are noise to it (the fit removes them). Here
+    ``values`` and ``msr`` are the same array. With antithetic masks (odd models the complement
+    of the even ones, masks.py) ``stderr`` comes from the pairs' differences, which cancel
+    whatever depends only on subset size; otherwise from the two groups' variances.
+
+    Raises:
+        ValuationError: shapes disagree or a utility is not finite.
+    """
+    m, n = masks.shape
+    u = np.asarray(utilities, dtype=np.float64)
+    if u.shape != (m,):
+        raise ValuationError(f"{m} masks but {u.shape} utilities")
+    if not np.all(np.isfinite(u)):
+        raise ValuationError("a subset utility is not finite")
+    intercept = float(u.mean()) if m else 0.0
+    if n == 0 or m < 2:
+        none = np.zeros(n, dtype=np.float64)
+        return BanzhafEstimate(none, none, np.full(n, np.inf), intercept)
+    paired = m % 2 == 0 and bool(np.array_equal(masks[1::2], ~masks[0::2]))
+    if paired:
+        sign = np.where(masks[0::2], 1.0, -1.0)  # [P, N]: +1 where j is in the even model
+        d = sign * (u[0::2] - u[1::2])[:, None]
+        values = d.mean(axis=0)
+        p = d.shape[0]
+        stderr = d.std(axis=0, ddof=1) / np.sqrt(p) if p > 1 else np.full(n, np.inf)
+        return BanzhafEstimate(values, values, stderr.astype(np.float64), intercept)
+    x = masks.astype(np.float64)
+    n_in = x.sum(axis=0)
+    n_out = m - n_in
+    s_in = u @ x
+    s_out = u.sum() - s_in
+    q_in = (u * u) @ x
+    q_out = float(u @ u) - q_in
+    ok = (n_in > 1) & (n_out > 1)
+    safe_in, safe_out = np.where(ok, n_in, 2.0), np.where(ok, n_out, 2.0)
+    mean_in, mean_out = s_in / safe_in, s_out / safe_out
+    var_in = np.clip(q_in - safe_in * mean_in**2, 0.0, None) / (safe_in - 1)
+    var_out = np.clip(q_out - safe_out * mean_out**2, 0.0, None) / (safe_out - 1)
+    values = np.where(ok, mean_in - mean_out, 0.0)
+    stderr = np.where(ok, np.sqrt(var_in / safe_in + var_out / safe_out), np.inf)
+    return BanzhafEstimate(values, values, stderr.astype(np.float64), intercept)
 
 
 def predicted_l1(values: F64, stderr: F64) -> float:
