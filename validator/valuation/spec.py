@@ -129,6 +129,14 @@ class ValuationSpec:
         curve_fractions: extra subsets (inclusion probability p, over the contributors of
             non-negative value) that anchor the learning curve.
         decimals: values are rounded to this many decimals (nats) before they become scores.
+        block_chars: the game's players are blocks of about this many characters of a
+            contributor's kept records (records in content-hash order, packed into
+            ``max(1, round(chars / block_chars))`` blocks), and a contributor is paid the sum of
+            its blocks' values. Identities are not data: splitting one's data over k identities
+            then leaves the players (and so everyone's value) as they were, up to one block's
+            rounding per identity, where with one player per contributor it lowered the others'
+            values and raised the splitter's share (pipeline.py). 0: one player per contributor.
+            Omitted from the canonical JSON while 0, so earlier digests do not change.
         proofs: ownership-proof parameters and the policy for unproven files
             (``node/proofs/params.py``, applied by ``validator/proofs.py``). Omitted from the
             canonical JSON while it is the default (no proof required), so the digests of specs
@@ -147,6 +155,7 @@ class ValuationSpec:
     decimals: int = 4
     max_models: int = 0
     stable_l1: float = 0.03
+    block_chars: int = 0
     version: int = SPEC_VERSION
     proofs: ProofPolicy = field(default_factory=ProofPolicy)
 
@@ -180,6 +189,8 @@ class ValuationSpec:
             raise SpecError("max_models must be 0 or an (even, if antithetic) M >= n_models")
         if not 0.0 < self.stable_l1 < 2.0:
             raise SpecError("stable_l1 must lie in (0, 2)")
+        if self.block_chars < 0:
+            raise SpecError("block_chars must be >= 0 (0: one player per contributor)")
         if not 0 <= self.decimals <= 9:
             raise SpecError("decimals must be 0..9")
         cm = self.checks.containment_margin
@@ -200,6 +211,8 @@ class ValuationSpec:
         raw = dataclasses.asdict(self)
         if self.proofs.is_default():
             del raw["proofs"]
+        if not self.block_chars:
+            del raw["block_chars"]
         return json.dumps(raw, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
     def digest(self) -> str:
