@@ -20,7 +20,6 @@ checked against and which is sealed (validators see it) only when a proof is att
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -31,11 +30,10 @@ from rich.table import Table
 from rich.text import Text
 
 from node.devnet.validation import SPEC_FILE
-from node.parsers import Limits, ParsedExport, canonicalize, parse_export, scrub_export
-from node.parsers.canonical import format_timestamp
-from node.proofs.attach import policy_from_spec, preview, read_proof_file
+from node.parsers import Limits
+from node.proofs.attach import policy_from_spec, read_proof_file
 from node.proofs.base import Verdict
-from node.services.contributor import summarize
+from node.services.contributor import Preview, preview_export, summarize
 
 _NO_CONTRIBUTOR = "0x" + "00" * 20
 
@@ -117,24 +115,26 @@ def inspect(
     if max_size_mb is not None:
         cap = max_size_mb << 20
         limits = Limits(max_total_bytes=cap, max_member_bytes=min(cap, limits.max_member_bytes))
-    export = parse_export(path, platform=platform, limits=limits, options=options)
-    if not no_scrub:
-        export = scrub_export(export)
-    plain = canonicalize(export)
-    commitment = plain.commitment_hex
-    verdicts: tuple[Verdict, ...] = ()
-    if proofs:
-        export = dataclasses.replace(export, proofs=proofs)
-        commitment = canonicalize(export).commitment_hex
-        verdicts = preview(export, plain.commitment, contributor, policy)
-    summary = summarize(export, commitment, verdicts)
+    shown = preview_export(
+        path,
+        platform=platform,
+        scrub=not no_scrub,
+        samples=samples,
+        proofs=proofs,
+        policy=policy,
+        contributor=contributor,
+        limits=limits,
+        options=options,
+        sample_chars=_SAMPLE_CHARS,
+    )
     if as_json:
-        click.echo(json.dumps(summary, sort_keys=True, ensure_ascii=False))
+        click.echo(json.dumps(shown.summary, sort_keys=True, ensure_ascii=False))
         return
-    _print_human(export, summary, samples)
+    _print_human(shown)
 
 
-def _print_human(export: ParsedExport, summary: dict[str, Any], samples: int) -> None:
+def _print_human(shown: Preview) -> None:
+    summary = shown.summary
     console = Console(highlight=False, soft_wrap=True)
     console.print(Text(f"{summary['source']}: nothing has been sealed or sent.", style="bold"))
     facts = Table.grid(padding=(0, 2))
@@ -144,30 +144,25 @@ def _print_human(export: ParsedExport, summary: dict[str, Any], samples: int) ->
     for kind, count in summary["by_kind"].items():
         facts.add_row("", Text(f"{kind}: {count}"))
     facts.add_row("time span", f"{summary['first_ts'] or '?'} .. {summary['last_ts'] or '?'}")
-    if export.scrubbed:
+    if summary["scrubbed"]:
         removed = ", ".join(f"{k}: {v}" for k, v in summary["pii_removed"].items())
         facts.add_row("PII removed", removed)
     else:
         facts.add_row("PII removed", "[yellow]scrubbing is off (--no-scrub)[/yellow]")
     facts.add_row("commitment", summary["content_commitment"])
-    facts.add_row("account e-mail", Text(export.email or "(not stated in the export)"))
-    if not export.proofs:
+    facts.add_row("account e-mail", Text(summary["email"] or "(not stated in the export)"))
+    if not summary["proofs"]:
         facts.add_row("proofs", "none attached (add one with --proof FILE)")
     for row in summary["proofs"]:
         style = "green" if row["status"] == "verified" else "yellow"
         verdict = Verdict(row["method"], row["status"], row["reason"]).describe()
         facts.add_row("proof", Text(verdict, style=style))
     console.print(facts)
-    if samples:
+    if shown.samples:
         table = Table(title="sample records", show_lines=False)
         for column in ("time", "kind", "author", "text"):
             table.add_column(column, overflow="fold")
-        step = max(1, len(export.records) // samples)
-        for record in export.records[::step][:samples]:
-            text = record.text.replace("\n", " ")
-            if len(text) > _SAMPLE_CHARS:
-                text = text[: _SAMPLE_CHARS - 1] + "…"
-            when = format_timestamp(record.timestamp)[:19] if record.timestamp else "?"
+        for sample in shown.samples:
             # Text(), not str: record text like "[email]" must not be read as rich markup.
-            table.add_row(when, Text(record.kind), Text(record.author or ""), Text(text))
+            table.add_row(sample.when, Text(sample.kind), Text(sample.author), Text(sample.text))
         console.print(table)

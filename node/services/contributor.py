@@ -111,6 +111,9 @@ def preview_export(
     proofs: tuple[AttachedProof, ...] = (),
     policy: ProofPolicy | None = None,
     contributor: str = "0x" + "00" * 20,
+    limits: Limits | None = None,
+    options: dict[str, Any] | None = None,
+    sample_chars: int = _SAMPLE_CHARS,
 ) -> Preview:
     """Parse and scrub exactly as ``contribute`` will; nothing is sealed, stored or sent.
 
@@ -121,7 +124,7 @@ def preview_export(
     Raises:
         ParseError: the export is unreadable or malformed.
     """
-    export = parse_export(path, platform=platform, limits=Limits())
+    export = parse_export(path, platform=platform, limits=limits or Limits(), options=options)
     if scrub:
         export = scrub_export(export)
     plain = canonicalize(export)
@@ -137,8 +140,8 @@ def preview_export(
         step = max(1, len(export.records) // samples)
         for record in export.records[::step][:samples]:
             text = record.text.replace("\n", " ")
-            if len(text) > _SAMPLE_CHARS:
-                text = text[: _SAMPLE_CHARS - 1] + "…"
+            if len(text) > sample_chars:
+                text = text[: sample_chars - 1] + "…"
             when = format_timestamp(record.timestamp)[:19] if record.timestamp else "?"
             shown.append(Sample(when, record.kind, record.author or "", text))
     return Preview(summary, shown)
