@@ -43,6 +43,7 @@ import math
 import os
 import platform
 import shlex
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -524,7 +525,9 @@ def tables(results: Sequence[EpochResult]) -> list[Table]:
     return [t, g, m, a]
 
 
-def markdown(results: Sequence[EpochResult], argv: Sequence[str], total_s: float) -> str:
+def markdown(
+    results: Sequence[EpochResult], argv: Sequence[str], total_s: float, head: str, dirty: str
+) -> str:
     fs = [f"F={r.files:,}" for r in results]
     lines = [
         "# Epoch benchmark (issue #19)",
@@ -537,8 +540,9 @@ def markdown(results: Sequence[EpochResult], argv: Sequence[str], total_s: float
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node() or 'this host'} "
         f"({os.cpu_count()} cores, shared with other engineers' jobs: figures are noisy; compare "
         f"within this run), Python {platform.python_version()}, commit "
-        f"{_git_head()}. One devnet: anvil, every contract, 4 validators (threshold 3) each with a "
-        "share service and a scoring daemon as separate processes, real Ferveo, the on-disk "
+        f"{head} (uncommitted changes in the code it ran: {dirty}). One devnet: anvil, "
+        "every contract, 4 validators (threshold 3) each with a share service and a scoring "
+        "daemon as separate processes, real Ferveo, the on-disk "
         f"blockstore. Whole run {total_s:,.0f}s.",
         "",
         "Stages: **seal** = build, seal, store and sign F synthetic exports (process pool); "
@@ -613,6 +617,23 @@ def markdown(results: Sequence[EpochResult], argv: Sequence[str], total_s: float
     return "\n".join(lines)
 
 
+def _dirty() -> str:
+    """Uncommitted changes to the code the run used (the tree is shared with other engineers)."""
+    try:
+        out = subprocess.run(
+            ["git", "status", "--porcelain", "--", "node", "validator", "contracts/src"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=30,
+        ).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    paths = [line[3:] for line in out.splitlines() if line.strip()]
+    return "none" if not paths else ", ".join(paths)
+
+
 def _git_head() -> str:
     try:
         head = (ROOT / ".git" / "HEAD").read_text().strip()
@@ -647,6 +668,7 @@ def main() -> int:
         ap.error(f"{home} already holds a devnet; give a fresh --home")
     out = Console()
     t_all = time.monotonic()
+    head, dirty = _git_head(), _dirty()  # what this run executes (the tree is shared)
     results: list[EpochResult] = []
     # the submit window must hold the largest epoch at PER_BLOCK a block, with room to spare
     submit_blocks = max(40, sizes[-1] // 50 + 20)
@@ -705,7 +727,9 @@ def main() -> int:
         for v in verdicts(results):
             out.print(v)
         if args.write_results and code == 0:
-            args.write_results.write_text(markdown(results, sys.argv[1:], time.monotonic() - t_all))
+            args.write_results.write_text(
+                markdown(results, sys.argv[1:], time.monotonic() - t_all, head, dirty)
+            )
             out.print(f"wrote {args.write_results}")
     return code
 
