@@ -24,6 +24,7 @@ __all__ = [
     "SPEC_VERSION",
     "CheckSpec",
     "Contested",
+    "Estimator",
     "FeaturizerKind",
     "FeaturizerSpec",
     "ModelKind",
@@ -39,6 +40,7 @@ FeaturizerKind = Literal["bytes", "words", "hashed-ngrams", "numeric"]
 Utility = Literal["val_loglik"]
 Precision = Literal["fp64", "fp32"]
 Contested = Literal["first_registered", "everyone_loses"]
+Estimator = Literal["banzhaf", "loo"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +102,17 @@ class CheckSpec:
     even when few records cross the record threshold (heavy paraphrases). ``None`` keeps
     MinHash, and so do validation sets and pools of fewer than ``containment_min_reference``
     records, where word weights and the second-best match are too noisy to tell a template
-    from a copy."""
+    from a copy.
+
+    ``word_order_min_lift`` flags a contributor whose adjacent word pairs are found in the
+    trusted text (validation set and pool) less than this many times as often as the same words
+    in random order would be (wordorder.py: word-shuffled text has a lift near 1, natural text
+    several); judged only with ``word_order_min_pairs`` pairs or more and a chance level of at
+    least ``word_order_min_chance``. ``concentration_max`` flags a contributor more than that
+    fraction of whose gain on the validation set comes from its ``concentration_top``
+    validation items with the largest gains (pipeline.py): data tailored to a few validation
+    items. Both ``None`` (off) by default; fields at their defaults are left out of the
+    canonical JSON, so earlier digests do not change."""
 
     min_chars: int = 1
     shingle: int = 5
@@ -114,6 +126,22 @@ class CheckSpec:
     containment_mean: float = 0.08
     containment_min_words: int = 8
     containment_min_reference: int = 50
+    word_order_min_lift: float | None = None
+    word_order_min_pairs: int = 200
+    word_order_min_chance: float = 0.005
+    concentration_max: float | None = None
+    concentration_top: int = 5
+
+
+# CheckSpec fields added after digests were registered: omitted from the canonical JSON while
+# they hold these defaults, so a spec that does not use them keeps its digest.
+_LATE_CHECKS: dict[str, object] = {
+    "word_order_min_lift": None,
+    "word_order_min_pairs": 200,
+    "word_order_min_chance": 0.005,
+    "concentration_max": None,
+    "concentration_top": 5,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +165,11 @@ class ValuationSpec:
             rounding per identity, where with one player per contributor it lowered the others'
             values and raised the splitter's share (pipeline.py). 0: one player per contributor.
             Omitted from the canonical JSON while 0, so earlier digests do not change.
+        estimator: ``banzhaf`` (sampled Banzhaf over M subset models, estimator.py) or ``loo``
+            (exact leave-one-out on the full pool, influence.py; n-gram model only, no subset
+            models, deterministic, O(n) at any n: sampled Banzhaf needs M growing with the
+            number of contributors, scripts/bench/RESULTS-valuation-scale.md). Omitted from the
+            canonical JSON while ``banzhaf``, so earlier digests do not change.
         proofs: ownership-proof parameters and the policy for unproven files
             (``node/proofs/params.py``, applied by ``validator/proofs.py``). Omitted from the
             canonical JSON while it is the default (no proof required), so the digests of specs
@@ -156,6 +189,7 @@ class ValuationSpec:
     max_models: int = 0
     stable_l1: float = 0.03
     block_chars: int = 0
+    estimator: Estimator = "banzhaf"
     version: int = SPEC_VERSION
     proofs: ProofPolicy = field(default_factory=ProofPolicy)
 
@@ -191,11 +225,24 @@ class ValuationSpec:
             raise SpecError("stable_l1 must lie in (0, 2)")
         if self.block_chars < 0:
             raise SpecError("block_chars must be >= 0 (0: one player per contributor)")
+        if self.estimator not in get_args(Estimator):
+            raise SpecError(f"unknown estimator {self.estimator!r}; use banzhaf or loo")
+        if self.estimator == "loo" and self.model != "ngram":
+            raise SpecError("the loo estimator is exact for the ngram count model only")
         if not 0 <= self.decimals <= 9:
             raise SpecError("decimals must be 0..9")
         cm = self.checks.containment_margin
         if (cm is not None and not 0.0 < cm <= 1.0) or not self.checks.containment_mean > 0.0:
             raise SpecError("containment_margin must be in (0, 1] or null, containment_mean > 0")
+        c = self.checks
+        if (c.word_order_min_lift is not None and not c.word_order_min_lift > 0.0) or (
+            c.concentration_max is not None and not 0.0 < c.concentration_max <= 1.0
+        ):
+            raise SpecError("word_order_min_lift must be > 0 and concentration_max in (0, 1]")
+        if c.word_order_min_pairs < 1 or c.word_order_min_chance < 0.0 or c.concentration_top < 1:
+            raise SpecError(
+                "word_order_min_pairs and concentration_top must be >= 1, min_chance >= 0"
+            )
         if self.checks.contested not in get_args(Contested):
             raise SpecError(
                 f"unknown contested rule {self.checks.contested!r}; "
@@ -213,6 +260,11 @@ class ValuationSpec:
             del raw["proofs"]
         if not self.block_chars:
             del raw["block_chars"]
+        for key, default in _LATE_CHECKS.items():
+            if raw["checks"][key] == default:
+                del raw["checks"][key]
+        if self.estimator == "banzhaf":
+            del raw["estimator"]
         return json.dumps(raw, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
     def digest(self) -> str:
