@@ -618,7 +618,11 @@ def markdown(
 
 
 def _dirty() -> str:
-    """Uncommitted changes to the code the run used (the tree is shared with other engineers)."""
+    """Uncommitted changes to the code the run used (the tree is shared with other engineers).
+
+    A ``git archive`` snapshot (no ``.git``, its commit in ``.git-commit``) has none."""
+    if not (ROOT / ".git").exists() and (ROOT / ".git-commit").is_file():
+        return "none (a git archive snapshot of that commit)"
     try:
         out = subprocess.run(
             ["git", "status", "--porcelain", "--", "node", "validator", "contracts/src"],
@@ -635,6 +639,9 @@ def _dirty() -> str:
 
 
 def _git_head() -> str:
+    snapshot = ROOT / ".git-commit"
+    if not (ROOT / ".git").exists() and snapshot.is_file():
+        return snapshot.read_text().strip()[:10]
     try:
         head = (ROOT / ".git" / "HEAD").read_text().strip()
         if head.startswith("ref: "):
