@@ -37,9 +37,11 @@ import numpy as np
 import numpy.typing as npt
 
 from validator.valuation.errors import SpecError
+from validator.valuation.estimator import BanzhafEstimate
 from validator.valuation.ngram import NgramProblem
+from validator.valuation.problem import Problem
 
-__all__ = ["loo_values", "removal_effects"]
+__all__ = ["loo_estimate", "loo_values", "removal_effects"]
 
 F64 = npt.NDArray[np.float64]
 
@@ -97,3 +99,16 @@ def removal_effects(
 def loo_values(problem: NgramProblem, *, chunk: int = DEFAULT_CHUNK) -> F64:
     """Exact leave-one-out values on the full pool: ``U(all) - U(all without j)`` per token."""
     return removal_effects(problem, 1.0, chunk=chunk)
+
+
+def loo_estimate(problem: Problem, pool_utility: float) -> BanzhafEstimate:
+    """Leave-one-out values in the estimator's result type, for ``ValuationSpec.estimator ==
+    "loo"``: exact, so ``stderr`` is 0 and ``msr`` repeats the values.
+
+    Raises:
+        SpecError: the problem is not the n-gram count model (the only one LOO is exact for).
+    """
+    if not isinstance(problem, NgramProblem):
+        raise SpecError("the loo estimator needs the ngram model")
+    values = loo_values(problem)
+    return BanzhafEstimate(values, values, np.zeros_like(values), pool_utility)

@@ -12,7 +12,7 @@ import torch
 
 from validator.valuation.data import Record
 from validator.valuation.errors import SpecError
-from validator.valuation.influence import loo_values, removal_effects
+from validator.valuation.influence import loo_estimate, loo_values, removal_effects
 from validator.valuation.ngram import NgramProblem, build_ngram_problem
 from validator.valuation.spec import FeaturizerSpec, TrainSpec, ValuationSpec
 from validator.valuation.synthetic import chat_records, shuffled_records
@@ -115,6 +115,23 @@ def test_chunking_never_changes_a_value() -> None:
         ref = removal_effects(problem, f)
         for chunk in (1, 4, 1000):
             assert removal_effects(problem, f, chunk=chunk).tobytes() == ref.tobytes()
+
+
+def test_loo_estimate_refuses_other_models() -> None:
+    class NotCounts:
+        n_contributors = 1
+
+    with pytest.raises(SpecError):
+        loo_estimate(NotCounts(), 0.0)  # type: ignore[arg-type]
+
+
+def test_loo_estimate_is_exact() -> None:
+    contributors, val, pool = _task()
+    problem = _problem(contributors, val, pool)
+    est = loo_estimate(problem, -2.5)
+    assert est.values.tobytes() == loo_values(problem).tobytes()
+    assert np.all(est.stderr == 0.0)
+    assert est.intercept == -2.5
 
 
 # --- happy path ------------------------------------------------------------------------------
