@@ -100,21 +100,26 @@ def apply_proof_policy(
     reasons: dict[str, str],
     policy: ProofPolicy,
     registry: ProofRegistry | None = None,
+    judged: Mapping[str, FileVerdicts] | None = None,
 ) -> ProofLabel:
     """Judge every valued file (keys: file id hex) and apply ``policy`` in place.
 
     ``scores`` and ``reasons`` are updated: an unproven file's score becomes
     ``policy.unproven_bps(score)`` and, when that changes it, its reason says why.
+    ``judged`` holds verdicts already reached by :func:`judge_file` (the scoring daemon judges
+    each file when it opens it, then drops its bytes); the others are judged from ``plaintexts``.
     """
     label = ProofLabel(policy=policy.describe())
     for key in sorted(scores):
-        plaintext = plaintexts.get(key)
-        if plaintext is None:
-            continue
-        judged = judge_file(plaintext, contributors.get(key), policy, registry)
+        judged_file = (judged or {}).get(key)
+        if judged_file is None:
+            plaintext = plaintexts.get(key)
+            if plaintext is None:
+                continue
+            judged_file = judge_file(plaintext, contributors.get(key), policy, registry)
         before = int(scores[key])
         label.files += 1
-        method = judged.method
+        method = judged_file.method
         if method is not None:
             label.proven_files += 1
             label.proven_bps += before
@@ -129,7 +134,7 @@ def apply_proof_policy(
         label.value_bps += after
         if after != before:
             scores[key] = Bps(after)
-            reasons[key] = f"{judged.reason()}: {policy.describe()}"
+            reasons[key] = f"{judged_file.reason()}: {policy.describe()}"
     return label
 
 

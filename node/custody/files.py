@@ -9,7 +9,9 @@ purpose differing, so the checks that protect them are written once.
 from __future__ import annotations
 
 import hmac
+import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import BinaryIO, Final
 
 from node.chain.dkg import DKGCoordinator
@@ -18,12 +20,19 @@ from node.chain.staking import ValidatorStaking
 from node.custody.errors import FileHeaderMismatch, HeaderNamesAnotherContributor
 from node.custody.gather import BatchAsk, GatherResult, Peer, ShareAsk, ShareClient
 from node.custody.streams import HashingWriter, IteratorReader
-from node.errors import EnvelopeError, KeyCustodyError
+from node.errors import DataDaoError, EnvelopeError
 from node.protocol.crypto import DataKey, SealContext, SealedHeader, open_with_dek, read_header
 from node.storage.base import BlobStore
 from node.types import RitualId
 
-__all__ = ["MAX_SEALED_BYTES", "committee_peers", "decrypt_file", "decrypt_files"]
+__all__ = [
+    "MAX_SEALED_BYTES",
+    "BatchStats",
+    "FileOutcome",
+    "committee_peers",
+    "decrypt_file",
+    "decrypt_files",
+]
 
 MAX_SEALED_BYTES: Final = 1 << 40
 """Storage streams are capped at this many bytes per sealed file (1 TiB)."""
@@ -121,8 +130,22 @@ def _open_body(
     return writer
 
 
-FileOutcome = tuple[GatherResult, HashingWriter] | KeyCustodyError | EnvelopeError
+FileOutcome = tuple[GatherResult, HashingWriter] | DataDaoError
 """What :func:`decrypt_files` reports per file: the result and its sink, or the typed error."""
+
+
+@dataclass
+class BatchStats:
+    """What one :func:`decrypt_files` call cost, for the caller's metrics and benchmarks.
+
+    ``asked`` counts the files whose headers passed and were named in the signed batches (each
+    is asked of every peer); the seconds are wall time of the three passes.
+    """
+
+    asked: int = 0
+    headers_s: float = 0.0
+    gather_s: float = 0.0
+    body_s: float = 0.0
 
 
 def decrypt_files(
@@ -136,6 +159,8 @@ def decrypt_files(
     peers: Sequence[Peer],
     threshold: int,
     open_sink: Callable[[SubmissionRecord], BinaryIO],
+    on_done: Callable[[SubmissionRecord, FileOutcome], None] | None = None,
+    stats: BatchStats | None = None,
 ) -> dict[bytes, FileOutcome]:
     """:func:`decrypt_file` for many files, with their shares gathered in batches.
 
@@ -148,22 +173,39 @@ def decrypt_files(
 
     One file's failure never stops the others: each gets its typed error
     (:class:`FileHeaderMismatch`, :class:`HeaderNamesAnotherContributor`,
-    :class:`~node.custody.errors.NotEnoughShares`, :class:`EnvelopeError`) in the answer.
+    :class:`~node.custody.errors.NotEnoughShares`, :class:`EnvelopeError`, or the storage's
+    :class:`~node.errors.StorageError` for a blob that is missing or not what its CID names)
+    in the answer.
+
+    ``on_done(record, outcome)`` is called once per file as soon as its outcome is final (in
+    this thread), so a caller that consumes the sink there (the scoring daemon parses and drops
+    the plaintext) holds one file's bytes at a time rather than the whole batch's.
 
     Returns:
         File id → ``(GatherResult, HashingWriter)`` or the error, for every file in ``files``.
     """
     out: dict[bytes, FileOutcome] = {}
+    by_id = {bytes(f.file_id): f for f in files}
+    st = stats if stats is not None else BatchStats()
+
+    def settle(file: SubmissionRecord, outcome: FileOutcome) -> None:
+        out[bytes(file.file_id)] = outcome
+        if on_done is not None:
+            on_done(file, outcome)
+
+    t0 = time.perf_counter()
     headers: dict[bytes, tuple[SealedHeader, SealContext, SubmissionRecord]] = {}
     for file in files:
-        reader = IteratorReader(iter(store.cat(file.cid, max_bytes=MAX_SEALED_BYTES)))
         try:
-            header, ctx = _checked_header(reader, file, chain_id=chain_id, registry=registry)
+            reader = IteratorReader(iter(store.cat(file.cid, max_bytes=MAX_SEALED_BYTES)))
+            try:
+                header, ctx = _checked_header(reader, file, chain_id=chain_id, registry=registry)
+            finally:
+                reader.close()
             headers[bytes(file.file_id)] = (header, ctx, file)
-        except (KeyCustodyError, EnvelopeError) as err:
-            out[bytes(file.file_id)] = err
-        finally:
-            reader.close()
+        except DataDaoError as err:
+            settle(file, err)
+    st.headers_s += time.perf_counter() - t0
     if not headers:
         return out
     batch = BatchAsk(
@@ -173,18 +215,28 @@ def decrypt_files(
         req_id=ask.req_id,
         epoch=ask.epoch,
     )
+    t0 = time.perf_counter()
+    st.asked += len(headers)
     gathered = client.gather_batch(
         {f: h for f, (h, _, _) in headers.items()}, batch, peers, threshold
     )
-    out.update(gathered.failed)
+    st.gather_s += time.perf_counter() - t0
+    for fid, missing in gathered.failed.items():
+        settle(by_id[fid], missing)
+    t0 = time.perf_counter()
     for fid, result in gathered.keys.items():
         header, ctx, file = headers[fid]
-        reader = IteratorReader(iter(store.cat(file.cid, max_bytes=MAX_SEALED_BYTES)))
+        outcome: FileOutcome
         try:
-            _checked_header(reader, file, chain_id=chain_id, registry=registry)
-            out[fid] = (result, _open_body(header, reader, result.dek, ctx, file, open_sink(file)))
-        except (KeyCustodyError, EnvelopeError) as err:
-            out[fid] = err
-        finally:
-            reader.close()
+            reader = IteratorReader(iter(store.cat(file.cid, max_bytes=MAX_SEALED_BYTES)))
+            try:
+                _checked_header(reader, file, chain_id=chain_id, registry=registry)
+                writer = _open_body(header, reader, result.dek, ctx, file, open_sink(file))
+                outcome = (result, writer)
+            finally:
+                reader.close()
+        except DataDaoError as err:
+            outcome = err
+        settle(file, outcome)
+    st.body_s += time.perf_counter() - t0
     return out

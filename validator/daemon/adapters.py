@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from eth_typing import ChecksumAddress
@@ -18,17 +18,17 @@ from web3.types import TxReceipt
 
 from node.chain.contracts import Contracts
 from node.chain.dataset_config import EpochWindows
-from node.chain.eip712 import Purpose
+from node.chain.eip712 import MAX_BATCH_FILES, Purpose
 from node.chain.registry import SubmissionRecord
 from node.chain.scoreboard import EpochStatus
-from node.custody.files import decrypt_file
-from node.custody.gather import Peer, ShareAsk, ShareClient
+from node.custody.files import BatchStats, FileOutcome, decrypt_file, decrypt_files
+from node.custody.gather import BatchAsk, Peer, ShareAsk, ShareClient
 from node.custody.streams import IteratorReader
 from node.protocol.crypto import read_header
 from node.storage.base import BlobStore
 from node.types import Cid, DatasetId, Epoch
 from validator.daemon.availability import FileNotInEpoch
-from validator.daemon.driver import MAX_VALIDATION_SET_BYTES
+from validator.daemon.driver import MAX_VALIDATION_SET_BYTES, Deliver, OpenStats
 
 __all__ = ["ChainEpochView", "CustodyOpener"]
 
@@ -111,6 +111,10 @@ class CustodyOpener:
     the body must authenticate and its sha256 equal the on-chain content commitment
     (:func:`node.custody.files.decrypt_file` does all of it). The sink is a ``BytesIO``:
     plaintext never touches disk.
+
+    :meth:`open_batch` opens many files of the epoch with one signed batch per peer
+    (:func:`node.custody.files.decrypt_files`) and the same checks file by file; the daemon
+    uses it (:class:`validator.daemon.driver.BatchOpener`).
     """
 
     def __init__(
@@ -130,6 +134,17 @@ class CustodyOpener:
         self._client = client
         self._peers = peers
 
+    def _keep_copy(self, epoch: Epoch, file: SubmissionRecord, data: bytes) -> None:
+        """Write the plaintext under ``keep_plaintext`` (an operator's explicit choice,
+        ``--keep-plaintext DIR``; off by default)."""
+        if self._keep is None:
+            return
+        self._keep.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = self._keep / f"epoch-{int(epoch)}-{file.file_id.hex()}.jsonl"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+
     def _open(self, file: SubmissionRecord, epoch: Epoch, *, keep: bool = True) -> bytes:
         peers, threshold = self._peers(file.ritual_id)
         ask = ShareAsk(
@@ -148,13 +163,104 @@ class CustodyOpener:
             open_sink=lambda: sink,
         )
         data = sink.getvalue()
-        if keep and self._keep is not None:  # an operator's explicit choice (--keep-plaintext DIR)
-            self._keep.mkdir(parents=True, exist_ok=True, mode=0o700)
-            path = self._keep / f"epoch-{int(epoch)}-{file.file_id.hex()}.jsonl"
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
+        if keep:
+            self._keep_copy(epoch, file, data)
         return data
+
+    def open_batch(
+        self,
+        dataset_id: DatasetId,
+        epoch: Epoch,
+        records: Sequence[SubmissionRecord],
+        deliver: Deliver,
+    ) -> OpenStats:
+        """Open ``records`` with batched shares, handing each file to ``deliver`` as soon as it
+        opens or fails (its plaintext is then dropped here: one file's bytes at a time).
+
+        Files are grouped by ritual (one committee each) and asked for in one signed batch per
+        peer per group. Each file fails exactly as :meth:`__call__` would fail it alone
+        (``FileNotInEpoch``, a header naming another contributor, too few shares, a body that
+        does not authenticate, a missing blob): :func:`decrypt_files` reports every file's own
+        error. Should a batch call itself raise (a bug or a transport failure outside the
+        per-file errors), its files are opened one by one instead, so one file's trouble never
+        fails its chunk-mates.
+        """
+        cost = OpenStats()
+        by_ritual: dict[int, list[SubmissionRecord]] = {}
+        for r in records:
+            if r.dataset_id != dataset_id or r.epoch != epoch:
+                deliver(r, FileNotInEpoch(r.file_id.hex(), int(epoch)))
+                continue
+            by_ritual.setdefault(int(r.ritual_id), []).append(r)
+        for ritual_id, group in by_ritual.items():
+            delivered: set[bytes] = set()
+
+            def tracked(
+                r: SubmissionRecord, got: bytes | Exception, delivered: set[bytes] = delivered
+            ) -> None:
+                delivered.add(bytes(r.file_id))
+                deliver(r, got)
+
+            try:
+                self._open_group(ritual_id, group, dataset_id, epoch, tracked, cost)
+            except Exception:  # the batch as a whole failed: each file alone, its own verdict
+                for r in group:
+                    if bytes(r.file_id) in delivered:
+                        continue
+                    try:
+                        data = self._open(r, epoch)
+                    except Exception as err:  # judged per file by the daemon
+                        deliver(r, err)
+                    else:
+                        deliver(r, data)
+        return cost
+
+    def _open_group(
+        self,
+        ritual_id: int,
+        group: Sequence[SubmissionRecord],
+        dataset_id: DatasetId,
+        epoch: Epoch,
+        deliver: Deliver,
+        cost: OpenStats,
+    ) -> None:
+        """One ritual's files through :func:`decrypt_files`, each delivered as it settles."""
+        peers, threshold = self._peers(ritual_id)
+        sinks: dict[bytes, io.BytesIO] = {}
+
+        def sink(file: SubmissionRecord) -> io.BytesIO:
+            sinks[bytes(file.file_id)] = io.BytesIO()
+            return sinks[bytes(file.file_id)]
+
+        def done(file: SubmissionRecord, outcome: FileOutcome) -> None:
+            buf = sinks.pop(bytes(file.file_id), None)
+            if isinstance(outcome, Exception):
+                deliver(file, outcome)
+            elif buf is None:
+                deliver(file, RuntimeError("decrypt_files settled a file without its sink"))
+            else:
+                data = buf.getvalue()
+                buf.close()  # the daemon parses and drops it: one plaintext at a time here
+                self._keep_copy(epoch, file, data)
+                deliver(file, data)
+
+        stats = BatchStats()
+        decrypt_files(
+            store=self._store,
+            files=group,
+            chain_id=self._chain_id,
+            registry=self._view.registry.address,
+            client=self._client,
+            ask=BatchAsk(Purpose.SCORING, int(dataset_id), (), epoch=int(epoch)),
+            peers=peers,
+            threshold=threshold,
+            open_sink=sink,
+            on_done=done,
+            stats=stats,
+        )
+        cost.shares_requested += stats.asked * len(peers)
+        cost.batches += -(-stats.asked // MAX_BATCH_FILES) * len(peers)
+        cost.gather_s += stats.gather_s
 
     def __call__(self, dataset_id: DatasetId, epoch: Epoch, record: SubmissionRecord) -> bytes:
         """Open one file of the epoch from the record its ``SubmissionRegistered`` log gave

@@ -39,6 +39,15 @@ fixed and honest contributors' blobs are pinned before they register, so by ``D`
 validator can open every honest file; the other half of the commit window is left for
 valuation and the commit itself. An attempt that fails before ``D`` decides nothing.
 
+**Batches change no verdict** (issue #19). The daemon opens an epoch's files in chunks, one
+signed batch of share requests per peer per chunk, several chunks at once; every file of a batch
+still gets its own outcome (:func:`node.custody.files.decrypt_files` reports each file's typed
+error, and the share services answer or refuse each file of a batch separately), sorted by the
+rules above exactly as if it had been opened alone. A failure of a batch as a whole (a peer that
+refuses or drops the whole request, a bug) is a transient failure of each file in it; the
+production opener then retries that chunk file by file. Which files share a batch, and in what
+order chunks finish, depend on the validator and never on the chain, so they decide nothing.
+
 A verdict reached after ``D`` is final for that run of the daemon; a restarted daemon re-opens
 the files (plaintexts are never on disk), and a file that opens then is valued.
 """

@@ -54,8 +54,9 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from eth_typing import ChecksumAddress
 
@@ -76,10 +77,14 @@ __all__ = [
     "MAX_BACKOFF_TICKS",
     "MAX_VALIDATION_SET_BYTES",
     "SEED_URGENT_BLOCKS",
+    "BatchOpener",
     "DaemonConfig",
     "DaemonStats",
+    "Deliver",
     "EpochChain",
+    "FileDigest",
     "FileOpener",
+    "OpenStats",
     "Scorer",
     "ValidatorDaemon",
     "VectorPublisher",
@@ -133,6 +138,47 @@ class EpochChain(Protocol):
 # with CID check, header checked against the record (its contributor included), DEK by
 # threshold decryption with purpose SCORING, authenticated decryption. Raises DataDaoError.
 FileOpener = Callable[[DatasetId, Epoch, SubmissionRecord], bytes]
+# (the file's record, its plaintext or why it did not open): how a batch opener hands each file
+# over as soon as its outcome is final, so the daemon can parse and drop it at once.
+Deliver = Callable[[SubmissionRecord, "bytes | Exception"], None]
+# an opened file (plaintext) -> what valuation needs of it (validator.daemon.scoring.prepare_file
+# bound to the dataset's spec), so no epoch's worth of plaintext is ever held. Never raises.
+FileDigest = Callable[[FileInput], FileInput]
+
+
+@dataclass
+class OpenStats:
+    """What one :meth:`BatchOpener.open_batch` call cost: share slots asked (files named in
+    signed batches times peers asked), signed batch requests sent, and seconds spent gathering
+    shares (wall time of the batched gathers)."""
+
+    shares_requested: int = 0
+    batches: int = 0
+    gather_s: float = 0.0
+
+
+@runtime_checkable
+class BatchOpener(Protocol):
+    """A :data:`FileOpener` that can also open many files of one epoch with batched shares.
+
+    ``open_batch`` must call ``deliver`` exactly once per record, with the plaintext or the
+    exception that file's open raised, exactly as the single opener would have raised it for
+    that file alone (one file's failure never fails another); it may raise only for a failure
+    that concerns the whole call, and then the files it has not delivered count as failing
+    with that error.
+    """
+
+    def __call__(self, dataset_id: DatasetId, epoch: Epoch, record: SubmissionRecord) -> bytes: ...
+
+    def open_batch(
+        self,
+        dataset_id: DatasetId,
+        epoch: Epoch,
+        records: Sequence[SubmissionRecord],
+        deliver: Deliver,
+    ) -> OpenStats: ...
+
+
 # the score vector's canonical bytes -> their CID on the validator's blob store (the node's
 # UnixFS importer, so the CID is what Kubo would give). Raises StorageError.
 VectorPublisher = Callable[[bytes], str]
@@ -156,6 +202,12 @@ class DaemonConfig:
     the first call succeeds; when every member fires at once, the losers' reverted transactions
     still use block space (on an automining chain, a block each), so each validator waits its
     own delay (:func:`seed_delay_for`) and looks again.
+
+    ``open_chunk``: files per batched share request (one signed batch per peer per chunk; the
+    share services cap a batch at 256). ``open_workers``: chunks opened at once (threads: the
+    work is waiting on peers and storage, and Ferveo's combine). Memory while opening is about
+    ``open_workers`` plaintexts at a time: each file is parsed and its bytes dropped as soon as
+    it opens.
     """
 
     chain_id: int
@@ -165,6 +217,14 @@ class DaemonConfig:
     confirmations: int = 2
     lookback: int = 4
     fix_seed_delay_s: float = 0.0
+    open_chunk: int = 64
+    open_workers: int = 4
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.open_chunk <= 256:
+            raise ValueError("open_chunk must be in 1..256 (the share services' batch cap)")
+        if self.open_workers < 1:
+            raise ValueError("open_workers must be >= 1")
 
 
 def seed_delay_for(validator: str, *, spread_s: float = 2.0) -> float:
@@ -213,10 +273,23 @@ class DaemonStats:
     seeds_fixed: int = field(
         default=0, metadata={"help": "ScoreBoard.fixSeed transactions this daemon sent."}
     )
-    # wall seconds by phase: "list" (the epoch's SubmissionRegistered logs), "decrypt" (storage
-    # + shares + decryption, validation set included), "value" (the engine), "publish" (the
-    # score vector to the blob store), "commit", "reveal", "finalize" (their transactions),
-    # "tick" (whole ticks: the rest is chain reads and journal writes)
+    files_opened: int = field(
+        default=0, metadata={"help": "Epoch files opened (decrypted and parsed) successfully."}
+    )
+    share_batches: int = field(
+        default=0, metadata={"help": "Signed batched share requests sent to peers."}
+    )
+    shares_requested: int = field(
+        default=0,
+        metadata={"help": "Share slots asked of peers in batches (files named x peers asked)."},
+    )
+    # wall seconds by phase: "list" (the epoch's SubmissionRegistered logs), "decrypt" (the
+    # whole opening pass: storage + shares + decryption + parsing, chunks in parallel, the
+    # validation set included), "gather" (batched share gathering, summed over the parallel
+    # chunks, so it may exceed "decrypt"), "parse" (plaintext to records, summed likewise),
+    # "value" (the engine), "publish" (the score vector to the blob store), "commit", "reveal",
+    # "finalize" (their transactions), "tick" (whole ticks: the rest is chain reads and journal
+    # writes)
     seconds: dict[str, float] = field(default_factory=dict)
     errors_by_class: dict[str, int] = field(default_factory=dict)  # failed steps, by error class
     # called with each add_time's (phase, seconds): /metrics feeds its latency histograms here
@@ -275,6 +348,7 @@ class ValidatorDaemon:
         reporter: Reporter | None = None,
         *,
         publish: VectorPublisher,
+        digest: FileDigest | None = None,
     ) -> None:
         self._cfg = config
         self._chain = chain
@@ -286,6 +360,7 @@ class ValidatorDaemon:
         self._clock = clock
         self._report = reporter
         self._publish = publish
+        self._digest = digest
         self._opening: dict[int, _Opening] = {}  # epoch -> its files being opened, memory only
         self._validation: bytes | None = None  # the secret set, memory only
         self._seed_due: dict[int, float] = {}  # epoch -> when we fix its seed if nobody has
@@ -521,9 +596,14 @@ class ValidatorDaemon:
     def _fetch(self, epoch: Epoch, w: EpochWindows, head: int) -> list[FileInput] | None:
         """Open every file of the epoch, or judge it (see :mod:`validator.daemon.availability`).
 
+        The files due an attempt are opened in chunks of ``open_chunk`` (one batched share
+        request per peer per chunk when the opener is a :class:`BatchOpener`), ``open_workers``
+        chunks at a time; each file is parsed (``digest``) as soon as it opens and its bytes
+        dropped. Every file gets its own verdict, exactly as if it had been opened alone.
+
         Returns the files in chain order once each one is opened or judged, else ``None``
         (some file failed transiently before the deadline; later ticks try it again, and the
-        ones already opened stay in memory).
+        ones already opened stay in memory, parsed).
         """
         ds = self._cfg.dataset_id
         t0 = time.perf_counter()
@@ -536,20 +616,83 @@ class ValidatorDaemon:
             op = self._opening[int(epoch)] = _Opening(records)
         deadline = availability_deadline(w)
         final = head >= deadline  # a failure now is the verdict: no backoff to wait out
-        for record in records:
+        due = [
+            r
+            for r in records
+            if bytes(r.file_id) not in op.done
+            and (final or op.not_before.get(bytes(r.file_id), 0) <= self.stats.ticks)
+        ]
+        if not due:
+            return op.complete()
+        size = self._cfg.open_chunk
+        chunks = [due[i : i + size] for i in range(0, len(due), size)]
+        t0 = time.perf_counter()
+        workers = min(self._cfg.open_workers, len(chunks))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="open-files") as pool:
+            futures = [pool.submit(self._open_chunk, ds, epoch, c) for c in chunks]
+            for fut in as_completed(futures):
+                chunk, outcomes, cost, parse_s = fut.result()  # _open_chunk never raises
+                self.stats.share_batches += cost.batches
+                self.stats.shares_requested += cost.shares_requested
+                self.stats.add_time("gather", cost.gather_s)
+                self.stats.add_time("parse", parse_s)
+                for record in chunk:  # verdicts in the main thread, in chain order
+                    got = outcomes[bytes(record.file_id)]
+                    if isinstance(got, FileInput):
+                        op.done[bytes(record.file_id)] = got
+                        self.stats.files_opened += 1
+                    else:
+                        self._open_failed(op, epoch, record, got, final=final, deadline=deadline)
+        self.stats.add_time("decrypt", time.perf_counter() - t0)
+        return op.complete()
+
+    def _open_chunk(
+        self, ds: DatasetId, epoch: Epoch, chunk: Sequence[SubmissionRecord]
+    ) -> tuple[Sequence[SubmissionRecord], dict[bytes, FileInput | Exception], OpenStats, float]:
+        """Open one chunk (in a worker thread): each file's prepared input or its error.
+
+        Never raises an ``Exception``: a failure of the whole call is each undelivered file's
+        error (a bug is not evidence against a contributor, so it is retried like any
+        transient failure); verdicts are left to :meth:`_open_failed` in the main thread.
+        """
+        outcomes: dict[bytes, FileInput | Exception] = {}
+        parse_s = 0.0
+
+        def deliver(record: SubmissionRecord, got: bytes | Exception) -> None:
+            nonlocal parse_s
             fid = bytes(record.file_id)
-            if fid in op.done or (not final and op.not_before.get(fid, 0) > self.stats.ticks):
-                continue
+            if isinstance(got, Exception):
+                outcomes[fid] = got
+                return
             t0 = time.perf_counter()
             try:
-                plaintext = self._open(ds, epoch, record)
                 # the proof policy sees who registered the file (issue #20)
-                op.done[fid] = FileInput(fid, plaintext, contributor=record.contributor)
-            except Exception as err:  # a file must never take the epoch down: judge or retry
-                self._open_failed(op, epoch, record, err, final=final, deadline=deadline)
-            finally:
-                self.stats.add_time("decrypt", time.perf_counter() - t0)
-        return op.complete()
+                f = FileInput(fid, got, contributor=record.contributor)
+                outcomes[fid] = self._digest(f) if self._digest is not None else f
+            except Exception as err:  # prepare_file never raises; a digest bug is not data's
+                outcomes[fid] = err
+            parse_s += time.perf_counter() - t0
+
+        cost = OpenStats()
+        try:
+            if isinstance(self._open, BatchOpener):
+                cost = self._open.open_batch(ds, epoch, chunk, deliver)
+            else:
+                for record in chunk:
+                    try:
+                        plaintext = self._open(ds, epoch, record)
+                    except Exception as err:  # judged per file by _open_failed
+                        deliver(record, err)
+                    else:
+                        deliver(record, plaintext)
+        except Exception as err:  # the whole batch failed: every file still open gets it
+            for record in chunk:
+                outcomes.setdefault(bytes(record.file_id), err)
+        for record in chunk:
+            outcomes.setdefault(
+                bytes(record.file_id), RuntimeError("the opener reported nothing for this file")
+            )
+        return chunk, outcomes, cost, parse_s
 
     def _open_failed(
         self,

@@ -34,7 +34,7 @@ from validator.daemon.driver import (
     seed_delay_for,
 )
 from validator.daemon.journal import Journal
-from validator.daemon.scoring import EpochScores, FileInput, score_epoch
+from validator.daemon.scoring import EpochScores, FileInput, prepare_file, score_epoch
 from validator.valuation.backends import make_backend
 from validator.valuation.report import write_report
 from validator.valuation.spec import ValuationSpec
@@ -174,6 +174,8 @@ def build_daemon(cfg: RunConfig, hooks: Hooks | None = None) -> BuiltDaemon:
         hooks.wrap_scorer(scorer),
         reporter=_labels(cfg.label_dir or validator_dir(cfg.home, me) / "labels"),
         publish=publish,
+        # each file parsed as it opens and its bytes dropped: memory is the records, not the epoch
+        digest=lambda f: prepare_file(f, spec),
     )
     return BuiltDaemon(daemon=daemon, client=client, close=shares.close)
 

@@ -34,7 +34,7 @@ from node.errors import ParseError, ValuationError
 from node.parsers.canonical import load_canonical
 from node.protocol.scorevector import to_units
 from node.types import Bps, FileId
-from validator.proofs import apply_proof_policy
+from validator.proofs import FileVerdicts, apply_proof_policy, judge_file
 from validator.valuation.backends import Backend
 from validator.valuation.data import Contribution, Record
 from validator.valuation.pipeline import ValuationResult, value_epoch
@@ -45,6 +45,7 @@ __all__ = [
     "EpochScores",
     "FileInput",
     "ScoringError",
+    "prepare_file",
     "read_contribution",
     "records_of",
     "score_epoch",
@@ -72,16 +73,57 @@ class ContributorFileError(ValuationError):
 
 @dataclass(frozen=True, slots=True)
 class FileInput:
-    """One file of the epoch: its plaintext, or why there is none (never both)."""
+    """One file of the epoch: its plaintext, what valuation needs of it, or why there is none
+    (exactly one of the three).
+
+    The daemon keeps no epoch's worth of plaintext: as each file opens it is turned by
+    :func:`prepare_file` into its parsed ``contribution`` (and, under a proof policy, the
+    ``verdicts`` on its sealed proofs), and the bytes are dropped. ``plaintext`` stays for
+    callers that score bytes directly (tests, tools); both forms score identically.
+    """
 
     file_id: bytes
     plaintext: bytes | None = field(default=None, repr=False)
     failure: str | None = None
     contributor: str | None = None  # the chain record's; ownership proofs may name it
+    contribution: Contribution | None = field(default=None, repr=False)
+    verdicts: FileVerdicts | None = None  # judged when prepared, if the spec pins a policy
 
     def __post_init__(self) -> None:
-        if (self.plaintext is None) == (self.failure is None):
-            raise ValueError("a FileInput has either a plaintext or a failure reason")
+        given = (self.plaintext, self.contribution, self.failure)
+        if sum(x is not None for x in given) != 1:
+            raise ValueError(
+                "a FileInput has either a plaintext, a parsed contribution or a failure (exactly one)"
+            )
+
+    @property
+    def readable(self) -> bool:
+        """Whether the file was opened (its bytes or their parse are here, not a failure)."""
+        return self.failure is None
+
+
+def prepare_file(f: FileInput, spec: ValuationSpec) -> FileInput:
+    """``f`` with its plaintext replaced by what :func:`score_epoch` needs of it, so that the
+    bytes can be dropped as soon as the file is opened (peak memory: parsed records only).
+
+    The result scores exactly as ``f`` would: the contribution is :func:`read_contribution`'s
+    (a file that cannot be read becomes the same ``malformed`` contribution score_epoch makes of
+    it), and under a non-default proof policy the verdicts are :func:`judge_file`'s on the same
+    bytes and chain contributor. Files without a plaintext are returned unchanged. Never raises.
+    """
+    if f.plaintext is None:
+        return f
+    key = f.file_id.hex()
+    try:
+        contribution = read_contribution(key, f.plaintext)
+    except ContributorFileError as err:
+        contribution = Contribution(key, (), malformed=err.reason)
+    verdicts = None
+    if not spec.proofs.is_default():
+        verdicts = judge_file(f.plaintext, f.contributor, spec.proofs)
+    return FileInput(
+        f.file_id, contributor=f.contributor, contribution=contribution, verdicts=verdicts
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +216,9 @@ def score_epoch(
     contributions: list[Contribution] = []
     for f in sorted(files, key=lambda f: f.file_id):
         key = f.file_id.hex()
+        if f.contribution is not None:  # parsed when opened (prepare_file)
+            contributions.append(f.contribution)
+            continue
         if f.plaintext is None:
             reasons[key] = f.failure or "unavailable"
             continue
@@ -201,10 +246,15 @@ def score_epoch(
                 reasons[c.contributor] = f"no positive value ({c.value:+.4f} nats)"
     proofs = None
     if not spec.proofs.is_default():  # ownership proofs (DESIGN.md §10): the pinned policy
+        if any(f.contribution is not None and f.verdicts is None for f in files):
+            raise ScoringError("a file was prepared without the dataset's proof policy")
         plaintexts = {f.file_id.hex(): f.plaintext for f in files if f.plaintext is not None}
+        judged = {f.file_id.hex(): f.verdicts for f in files if f.verdicts is not None}
         contributors = {f.file_id.hex(): f.contributor for f in files}
         before = dict(bps)
-        label = apply_proof_policy(plaintexts, contributors, bps, reasons, spec.proofs)
+        label = apply_proof_policy(
+            plaintexts, contributors, bps, reasons, spec.proofs, judged=judged
+        )
         proofs = label.to_dict()
         factor = (
             Fraction(0)

@@ -52,7 +52,7 @@ def _invert(scorer: Scorer) -> Scorer:
     def dishonest(files: Sequence[FileInput], validation: bytes, seed: bytes) -> EpochScores:
         s = scorer(files, validation, seed)
         flipped = tuple(
-            Bps(10_000 - int(b)) if f.plaintext is not None else Bps(int(b))
+            Bps(10_000 - int(b)) if f.readable else Bps(int(b))
             for f, b in zip(files, s.scores_bps, strict=True)
         )
         units = to_units({FileId(f): Fraction(b) for f, b in zip(s.file_ids, flipped, strict=True)})
