@@ -39,8 +39,9 @@ import platform
 import sys
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -63,6 +64,7 @@ from validator.valuation.spec import (
 from validator.valuation.synthetic import chat_records, shuffled_records
 
 N_CONTRIB, PER, N_BAD = 20, 60, 4
+Out = Callable[[str], None]
 
 
 def epoch_seed(label: str) -> bytes:
@@ -85,11 +87,21 @@ def lowest(values: Sequence[float], bad: set[int]) -> bool:
 
 @dataclasses.dataclass
 class Split:
-    x_train: np.ndarray  # [1200, 64], already /16
+    """One tabular epoch: ``N_CONTRIB`` contributors of ``per`` consecutive training rows."""
+
+    x_train: np.ndarray  # [N_CONTRIB * per, D] as the model sees it (digits: already /16)
     y_train: np.ndarray  # labels after flipping
     x_val: np.ndarray
     y_val: np.ndarray
     bad: set[int]
+    per: int = PER
+    n_classes: int = 10
+    scale: float = 1 / 16  # the featurizer's scale: records hold x / scale
+
+    def row(self, v: np.ndarray) -> str:
+        if self.scale == 1 / 16:
+            return " ".join(str(round(float(a) * 16)) for a in v)
+        return " ".join(f"{a:.4f}" for a in v)
 
 
 def digits_split(seed: int, flip: float) -> Split:
@@ -107,29 +119,82 @@ def digits_split(seed: int, flip: float) -> Split:
     return Split(x[:n], y_train, x[n:], y[n:], bad)
 
 
-def _row(v: np.ndarray) -> str:
-    return " ".join(str(round(float(a) * 16)) for a in v)
+def multiclass_split(seed: int, flip: float) -> Split:
+    """The issue's small multi-class task: ``make_classification`` 1,800 x 20, 3 classes; 20
+    contributors x 60 rows, 4 of them with ``flip`` of their labels moved to another class; the
+    other 600 rows are the validation set."""
+    from sklearn.datasets import make_classification
+
+    x, y = make_classification(
+        n_samples=1800, n_features=20, n_informative=10, n_redundant=5, n_classes=3,
+        class_sep=0.8, random_state=seed,
+    )  # fmt: skip
+    x = np.round(x, 4)  # what the records carry
+    rng = np.random.default_rng(seed)
+    n = N_CONTRIB * PER
+    bad = set(rng.choice(N_CONTRIB, N_BAD, replace=False).tolist())
+    y_train = y[:n].copy()
+    for j in bad:
+        idx = np.arange(j * PER, (j + 1) * PER)
+        flip_idx = idx[rng.random(PER) < flip]
+        y_train[flip_idx] = (y_train[flip_idx] + rng.integers(1, 3, flip_idx.size)) % 3
+    return Split(x[:n], y_train, x[n:], y[n:], bad, n_classes=3, scale=1.0)
+
+
+BC_PER = 17
+
+
+def breast_cancer_split(seed: int) -> Split:
+    """breast_cancer, 20 contributors x 17 rows (features standardised on their rows, rounded
+    as the records carry them); contributor 0 has uniformly random labels (noise); the other
+    229 rows are the validation set. Issue #18: this noise contributor was paid 278-1143 bps."""
+    from sklearn.datasets import load_breast_cancer
+
+    x, y = load_breast_cancer(return_X_y=True)
+    rng = np.random.default_rng(seed)
+    perm = rng.permutation(len(y))
+    x, y = x[perm], y[perm]
+    n = N_CONTRIB * BC_PER
+    x = np.round((x - x[:n].mean(axis=0)) / (x[:n].std(axis=0) + 1e-9), 4)
+    y_train = y[:n].copy()
+    y_train[:BC_PER] = rng.integers(0, 2, BC_PER)
+    return Split(x[:n], y_train, x[n:], y[n:], {0}, per=BC_PER, n_classes=2, scale=1.0)
+
+
+TASKS = ("digits", "multiclass", "breast_cancer")
+
+
+def task_split(task: str, seed: int, flip: float) -> Split:
+    if task == "digits":
+        return digits_split(seed, flip)
+    if task == "multiclass":
+        return multiclass_split(seed, flip)
+    if task == "breast_cancer":
+        return breast_cancer_split(seed)
+    raise SystemExit(f"unknown task {task!r}; use {', '.join(TASKS)}")
 
 
 def to_contributions(split: Split) -> tuple[list[Contribution], list[Record]]:
+    per = split.per
     contribs = [
         Contribution(
             f"c{j:02d}",
             tuple(
-                Record(_row(split.x_train[i]), str(split.y_train[i]))
-                for i in range(j * PER, (j + 1) * PER)
+                Record(split.row(split.x_train[i]), str(split.y_train[i]))
+                for i in range(j * per, (j + 1) * per)
             ),
         )
         for j in range(N_CONTRIB)
     ]
-    val = [Record(_row(x), str(y)) for x, y in zip(split.x_val, split.y_val, strict=True)]
+    val = [Record(split.row(x), str(y)) for x, y in zip(split.x_val, split.y_val, strict=True)]
     return contribs, val
 
 
-def digits_spec(models: int, chunk: int) -> ValuationSpec:
+def digits_spec(models: int, chunk: int, scale: float = 1 / 16) -> ValuationSpec:
+    """The tabular tasks' spec (``scale`` 1/16 for digits' 0..16 pixels, 1 for the others)."""
     return ValuationSpec(
         model="classifier",
-        featurizer=FeaturizerSpec(kind="numeric", scale=1 / 16),
+        featurizer=FeaturizerSpec(kind="numeric", scale=scale),
         training=TrainSpec(steps=50, lr=0.1, l2=1.0),
         checks=CheckSpec(near_dup_threshold=None),
         n_models=models,
@@ -151,8 +216,8 @@ def throughput(spec: ValuationSpec, split: Split, backend: LocalBackend) -> floa
     return res.n_trained / res.train_seconds
 
 
-def _ll(model: LogisticRegression, x: np.ndarray, y: np.ndarray) -> float:
-    proba = np.full((len(y), 10), 1e-12)
+def _ll(model: LogisticRegression, x: np.ndarray, y: np.ndarray, n_classes: int = 10) -> float:
+    proba = np.full((len(y), n_classes), 1e-12)
     proba[:, model.classes_] = model.predict_proba(x)
     return float(np.mean(np.log(proba[np.arange(len(y)), y])))
 
@@ -160,18 +225,19 @@ def _ll(model: LogisticRegression, x: np.ndarray, y: np.ndarray) -> float:
 def sklearn_serial(split: Split, masks: np.ndarray) -> tuple[np.ndarray, float]:
     """Utilities of the same subsets, one sklearn fit after another (the in-repo reference)."""
     out = np.empty(masks.shape[0])
-    owner = np.repeat(np.arange(N_CONTRIB), PER)
+    owner = np.repeat(np.arange(N_CONTRIB), split.per)
     t0 = time.perf_counter()
-    with threadpool_limits(1):
+    with threadpool_limits(1), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         for m, mask in enumerate(masks):
             keep = mask[owner]
             if keep.sum() == 0 or np.unique(split.y_train[keep]).size < 2:
-                out[m] = -math.log(10)
+                out[m] = -math.log(split.n_classes)
                 continue
             model = LogisticRegression(C=1.0, max_iter=100).fit(
                 split.x_train[keep], split.y_train[keep]
             )
-            out[m] = _ll(model, split.x_val, split.y_val)
+            out[m] = _ll(model, split.x_val, split.y_val, split.n_classes)
     return out, time.perf_counter() - t0
 
 
@@ -197,12 +263,15 @@ def pydvl_run(split: Split, method: str, budget: int, seed: int) -> tuple[np.nda
             return super().fit(x, y, sample_weight)
 
     train = GroupedDataset.from_dataset(
-        Dataset(split.x_train, split.y_train), data_groups=np.repeat(np.arange(N_CONTRIB), PER)
+        Dataset(split.x_train, split.y_train),
+        data_groups=np.repeat(np.arange(N_CONTRIB), split.per),
     )
-    scorer = SupervisedScorer(
-        "neg_log_loss", Dataset(split.x_val, split.y_val), default=-math.log(10)
+    # pyDVL's generics are not worth pinning here: Any keeps mypy quiet with or without pyDVL
+    scorer: Any = SupervisedScorer(
+        "neg_log_loss", Dataset(split.x_val, split.y_val), default=-math.log(split.n_classes)
     )
-    utility = ModelUtility(CountingLR(C=1.0, max_iter=100), scorer)
+    utility: Any = ModelUtility(CountingLR(C=1.0, max_iter=100), scorer)
+    val: Any
     t0 = time.perf_counter()
     with threadpool_limits(1), parallel_config(n_jobs=1), warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -298,169 +367,10 @@ def text_task(seed: int) -> tuple[list[Contribution], list[Record], list[Record]
     return contribs, val, pool, {"noise0", "noise1"}
 
 
-# --------------------------------------------------------------------------- main
-
-
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--device", default="cpu", help="cpu, cuda or auto")
-    ap.add_argument("--threads", type=int, default=1, help="torch CPU threads (1 = fair vs pyDVL)")
-    ap.add_argument("--seeds", type=int, default=5)
-    ap.add_argument("--pydvl-seeds", type=int, default=2)
-    ap.add_argument("--models", type=int, default=128)
-    ap.add_argument("--chunk", type=int, default=64)
-    ap.add_argument("--sybil-seeds", type=int, default=4)
-    ap.add_argument(
-        "--agree-models",
-        type=lambda s: [int(x) for x in s.split(",")],
-        default=[128, 1024],
-        help="comma-separated M values for the agreement test",
-    )
-    ap.add_argument("--agree-pairs", type=int, default=3)
-    ap.add_argument("--sybil-models", type=int, default=256)
-    ap.add_argument("--tp-models", type=int, default=1024, help="digits throughput run's M")
-    ap.add_argument("--tp-chunk", type=int, default=None, help="its chunk (default --chunk)")
-    ap.add_argument("--large-models", type=int, default=32, help="20k x 128 x 100 task's M")
-    ap.add_argument("--large-chunk", type=int, default=16)
-    ap.add_argument("--large-ref-fits", type=int, default=4, help="serial sklearn fits timed")
-    ap.add_argument("--no-pydvl", action="store_true")
-    ap.add_argument("--write-results", type=Path, default=None)
-    ap.add_argument("--label-dir", type=Path, default=None, help="write a sample JSON+PNG label")
-    args = ap.parse_args()
-
-    device = resolve_device(args.device)
-    backend = LocalBackend(str(device), args.threads if device.type == "cpu" else None)
-    dev = backend.label if device.type == "cpu" else device_label(device)
-    cpu_name = platform.processor() or platform.machine()
-    lines: list[str] = []
-
-    def out(text: str = "") -> None:
-        print(text, flush=True)
-        lines.append(text)
-
-    out(f"# Valuation benchmark ({time.strftime('%Y-%m-%d')})")
-    out("")
-    out(f"command: `{' '.join(['.venv/bin/python', *sys.argv])}`")
-    out(f"ours on: {dev}; torch {torch.__version__}; host CPU: {cpu_name}, "
-        f"{torch.get_num_threads()} torch threads available")  # fmt: skip
-    spec = digits_spec(args.models, args.chunk)
-    out(f"digits spec digest: {spec.digest()}  (M={args.models}, Adam 50 steps, fp64)")
-    out("")
-
-    # ---- quality + speed on digits
-    out("## Digits: 4 of 20 contributors with flipped labels")
-    out("")
-    out("| system | flip | runs | AUC mean (min) | all 4 lowest | models | models/s | device |")
-    out("|---|---|---|---|---|---|---|---|")
-    speed: dict[str, list[float]] = {"ours": [], "pydvl-msr": [], "pydvl-tmc": [], "sklearn": []}
-    first_result: ValuationResult | None = None
-    for flip in (0.6, 0.3):
-        aucs, hits, rates, nmodels = [], [], [], 0
-        for s in range(args.seeds):
-            split = digits_split(s, flip)
-            res = ours(spec, split, epoch_seed(f"digits {s}"), backend)
-            first_result = first_result or res
-            v = [c.value for c in res.contributors]
-            aucs.append(auc(v, split.bad))
-            hits.append(lowest(v, split.bad))
-            rates.append(res.n_trained / res.train_seconds)
-            nmodels = res.n_trained
-        speed["ours"] += rates
-        out(f"| ours (Banzhaf, batched torch) | {flip:.0%} | {args.seeds} | {np.mean(aucs):.3f} "
-            f"({min(aucs):.3f}) | {np.mean(hits):.0%} | {nmodels} | {np.median(rates):.1f} "
-            f"| {dev} |")  # fmt: skip
-        if args.no_pydvl:
-            continue
-        for method, name in (("msr", "pyDVL MSR-Banzhaf"), ("tmc", "pyDVL TMC-Shapley")):
-            aucs, hits, rates, fits_all = [], [], [], []
-            for s in range(args.pydvl_seeds):
-                split = digits_split(s, flip)
-                budget = args.models if method == "msr" else max(1, args.models // 20)
-                v_arr, fits, secs = pydvl_run(split, method, budget, seed=s)
-                aucs.append(auc(v_arr.tolist(), split.bad))
-                hits.append(lowest(v_arr.tolist(), split.bad))
-                rates.append(fits / secs)
-                fits_all.append(fits)
-            speed[f"pydvl-{method}"] += rates
-            out(f"| {name} (1 process) | {flip:.0%} | {args.pydvl_seeds} | {np.mean(aucs):.3f} "
-                f"({min(aucs):.3f}) | {np.mean(hits):.0%} | {int(np.mean(fits_all))} | "
-                f"{np.median(rates):.1f} | cpu (1 BLAS thread) |")  # fmt: skip
-    out("")
-
-    # ---- in-repo serial reference on our masks
-    split = digits_split(0, 0.6)
-    masks = subset_masks(epoch_seed("digits 0"), args.models, N_CONTRIB)
-    ref_u, ref_s = sklearn_serial(split, masks)
-    speed["sklearn"].append(args.models / ref_s)
-    res0 = ours(spec, split, epoch_seed("digits 0"), backend)
-    from validator.valuation.estimator import banzhaf
-
-    ref_v = banzhaf(masks, ref_u).values
-    our_v = np.array([c.value for c in res0.contributors])
-    out("## Proxy fidelity: our batched proxy vs sklearn LogisticRegression on the same 128 masks")
-    out("")
-    out(f"- sklearn-serial: {args.models} fits in {ref_s:.1f} s = {args.models / ref_s:.1f} "
-        f"models/s (cpu, 1 BLAS thread); AUC of its values "
-        f"{auc(ref_v.tolist(), split.bad):.3f}")  # fmt: skip
-    out(f"- Pearson r of Banzhaf values, ours vs sklearn-serial: "
-        f"{np.corrcoef(our_v, ref_v)[0, 1]:.4f}")  # fmt: skip
-    out("")
-
-    # ---- speed summary
-    out("## Speed (subset models per second, digits, median over runs)")
-    out("")
-    ours_rate = float(np.median(speed["ours"]))
-    out(f"- ours at M={args.models}: {ours_rate:.1f} models/s on {dev}")
-    tp_chunk = args.tp_chunk or args.chunk
-    tspec = dataclasses.replace(spec, n_models=args.tp_models, model_chunk=tp_chunk)
-    tp_rate = throughput(tspec, split, backend)
-    out(f"- ours at M={args.tp_models} (chunks of {tp_chunk}): {tp_rate:.1f} models/s on {dev}")
-    t32 = dataclasses.replace(tspec, training=dataclasses.replace(tspec.training, precision="fp32"))
-    tp32_rate = throughput(t32, split, backend)
-    out(f"- same in fp32 (TF32 off): {tp32_rate:.1f} models/s -> fp64/fp32 = "
-        f"{tp_rate / tp32_rate:.2f}x")  # fmt: skip
-    for key in ("pydvl-msr", "pydvl-tmc", "sklearn"):
-        if speed[key]:
-            ref = float(np.median(speed[key]))
-            out(f"- {key}: {ref:.1f} models/s on cpu (1 BLAS thread) -> ours/{key} = "
-                f"{ours_rate / ref:.1f}x at M={args.models}, {tp_rate / ref:.1f}x at "
-                f"M={args.tp_models}")  # fmt: skip
-    out("")
-
-    out(f"## Throughput at scale: {LARGE_CONTRIB * LARGE_PER} points x {LARGE_DIM} features x "
-        f"{LARGE_CONTRIB} contributors, {LARGE_CLASSES} classes")  # fmt: skip
-    out("")
-    big, big32, ref_big = large_throughput(
-        backend, args.large_models, args.large_chunk, args.large_ref_fits
-    )
-    out(f"- ours: {args.large_models} models (chunks of {args.large_chunk}, Adam 50 steps) at "
-        f"{big:.1f} models/s on {dev}")  # fmt: skip
-    out(f"- same in fp32 (TF32 off): {big32:.1f} models/s -> fp64/fp32 = {big / big32:.2f}x")
-    out(f"- sklearn-serial: {args.large_ref_fits} fits at {ref_big:.2f} models/s (cpu, 1 BLAS "
-        f"thread) -> ours/sklearn = {big / ref_big:.1f}x")  # fmt: skip
-    out("")
-
-    # ---- agreement between validators
-    out("## Agreement between validators (digits, 60% flips, data seed 0)")
-    out("")
-    shares_shared = [
-        [c.bps for c in ours(spec, split, epoch_seed("digits 0"), backend).contributors]
-        for _ in range(2)
-    ]
-    out(f"- shared epoch seed, two runs: bps identical = {shares_shared[0] == shares_shared[1]}")
-    for m_agree in args.agree_models:
-        aspec = dataclasses.replace(spec, n_models=m_agree)
-        l1s = []
-        for k in range(args.agree_pairs):
-            a = ours(aspec, split, epoch_seed(f"independent a{k}"), backend)
-            b = ours(aspec, split, epoch_seed(f"independent b{k}"), backend)
-            pairs = zip(a.contributors, b.contributors, strict=True)
-            l1s.append(sum(abs(x.bps - y.bps) for x, y in pairs) / 1e4)
-        out(f"- independent seeds, M={m_agree}: token-share L1 distance mean {np.mean(l1s):.4f},"
-            f" max {max(l1s):.4f} over {args.agree_pairs} pairs (target <= 0.03)")  # fmt: skip
-    out("")
-
-    # ---- sybil splitting
+def sybil_section(
+    args: argparse.Namespace, spec: ValuationSpec, backend: LocalBackend, out: Out
+) -> None:
+    """Sybil splitting on clean digits (common random numbers across the compared runs)."""
     out(f"## Sybil splitting (digits, clean data, M={args.sybil_models}, "
         f"{args.sybil_seeds} seeds)")  # fmt: skip
     out("")
@@ -498,6 +408,9 @@ def main() -> int:
             f"{', '.join(f'{r:.3f}' for r in ratios)} | {np.mean(vratios):.3f} |")  # fmt: skip
     out("")
 
+
+def text_section(args: argparse.Namespace, backend: LocalBackend, out: Out) -> None:
+    """The n-gram text task: noise ranked lowest, copies flagged."""
     # ---- text task
     out("## Text task: byte 3-gram LM, 16 honest chat contributors + 2 shuffled-noise + 1 copy")
     out("of an honest contributor + 1 copy of the validation set; pool of 30 conversations")
@@ -529,8 +442,268 @@ def main() -> int:
         "runs")  # fmt: skip
     out("- copies flagged (copy + original as duplicate, validation copy as overlap), no honest")
     out(f"  contributor flagged, noise paid 0 bps: {np.mean(flagged_ok):.0%} of runs")
-    out(f"- n-gram subset models/s: {np.median(rates):.1f} on {dev}")
+    out(f"- n-gram subset models/s: {np.median(rates):.1f} on {backend.label}")
     out("")
+
+
+def stability_section(
+    args: argparse.Namespace,
+    backend: LocalBackend,
+    spec_of: Callable[[str], ValuationSpec],
+    out: Out,
+) -> None:
+    """Payout shares of one epoch under ``--stability-seeds`` epoch seeds, with the adaptive M
+    of the spec (``max_models`` = ``--max-models``, ``stable_l1`` 0.03): what two validators
+    that drew different seeds would pay. Validators share the epoch seed, so this measures how
+    much a contributor's pay depends on the blockhash."""
+    seeds = args.stability_seeds
+    out(f"## Seed stability: L1 distance between payout shares under {seeds} epoch seeds "
+        f"({seeds * (seeds - 1) // 2} pairs)")  # fmt: skip
+    out("")
+    out(f"Adaptive M (ValuationSpec.max_models = {args.max_models}, stable_l1 = 0.03): M doubles "
+        "from 128 while the predicted seed-to-seed L1 exceeds 0.03.")  # fmt: skip
+    out("")
+    out("| task | M used per seed | L1 mean (max) | predicted L1 (max) | s per epoch | "
+        "corrupted bps per seed |")  # fmt: skip
+    out("|---|---|---|---|---|---|")
+    for task in args.stability.split(","):
+        if task == "text":
+            contribs, val, pool, noise = text_task(0)
+            base = ValuationSpec(
+                model="ngram", featurizer=FeaturizerSpec(kind="bytes", order=3),
+                n_models=args.models, model_chunk=args.chunk,
+            )  # fmt: skip
+            bad = {i for i, c in enumerate(contribs) if c.contributor in noise}
+        else:
+            split = task_split(task, 0, 0.6)
+            contribs, val = to_contributions(split)
+            pool, bad, base = [], split.bad, spec_of(task)
+        tspec = dataclasses.replace(base, max_models=args.max_models, stable_l1=0.03)
+        results, secs = [], []
+        for k in range(seeds):
+            t0 = time.perf_counter()
+            results.append(value_epoch(tspec, contribs, val, pool, epoch_seed(f"stab {k}"),
+                                       backend))  # fmt: skip
+            secs.append(time.perf_counter() - t0)
+        shares = [np.array([c.bps for c in r.contributors]) / 1e4 for r in results]
+        l1 = [float(np.abs(shares[a] - shares[b]).sum())
+              for a in range(seeds) for b in range(a + 1, seeds)]  # fmt: skip
+        bad_bps = [sum(r.contributors[j].bps for j in bad) for r in results]
+        out(f"| {task} | {', '.join(str(r.n_models_used) for r in results)} | "
+            f"{np.mean(l1):.4f} ({max(l1):.4f}) | "
+            f"{max(r.predicted_l1 for r in results):.4f} | {np.median(secs):.1f} | "
+            f"{', '.join(map(str, bad_bps))} |")  # fmt: skip
+    shared = [
+        [c.bps for c in ours(spec_of("digits"), digits_split(0, 0.6), epoch_seed("d0"),
+                             backend).contributors]
+        for _ in range(2)
+    ]  # fmt: skip
+    out("")
+    out(f"- shared epoch seed, two runs (digits, M=128): bps identical = {shared[0] == shared[1]}")
+    out("")
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--device", default="cpu", help="cpu, cuda or auto")
+    ap.add_argument("--threads", type=int, default=1, help="torch CPU threads (1 = fair vs pyDVL)")
+    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--pydvl-seeds", type=int, default=2)
+    ap.add_argument("--models", type=int, default=128)
+    ap.add_argument("--chunk", type=int, default=64)
+    ap.add_argument("--sybil-seeds", type=int, default=4)
+    ap.add_argument(
+        "--agree-models",
+        type=lambda s: [int(x) for x in s.split(",")],
+        default=[128, 1024],
+        help="comma-separated M values for the agreement test",
+    )
+    ap.add_argument("--agree-pairs", type=int, default=3)
+    ap.add_argument(
+        "--sections",
+        default="quality,fidelity,speed,large,stability,sybil,text",
+        help="comma-separated sections to run (the slow ones: stability, large, sybil)",
+    )
+    ap.add_argument("--tasks", default=",".join(TASKS), help="tabular tasks of quality/speed")
+    ap.add_argument(
+        "--stability",
+        default="digits,multiclass,breast_cancer,text",
+        help="tasks of the seed-stability section",
+    )
+    ap.add_argument("--stability-seeds", type=int, default=4)
+    ap.add_argument("--max-models", type=int, default=16384, help="adaptive M's cap there")
+    ap.add_argument("--sybil-models", type=int, default=256)
+    ap.add_argument("--tp-models", type=int, default=1024, help="digits throughput run's M")
+    ap.add_argument("--tp-chunk", type=int, default=None, help="its chunk (default --chunk)")
+    ap.add_argument("--large-models", type=int, default=32, help="20k x 128 x 100 task's M")
+    ap.add_argument("--large-chunk", type=int, default=16)
+    ap.add_argument("--large-ref-fits", type=int, default=4, help="serial sklearn fits timed")
+    ap.add_argument("--no-pydvl", action="store_true")
+    ap.add_argument("--write-results", type=Path, default=None)
+    ap.add_argument("--label-dir", type=Path, default=None, help="write a sample JSON+PNG label")
+    args = ap.parse_args()
+
+    device = resolve_device(args.device)
+    backend = LocalBackend(str(device), args.threads if device.type == "cpu" else None)
+    dev = backend.label if device.type == "cpu" else device_label(device)
+    cpu_name = platform.processor() or platform.machine()
+    lines: list[str] = []
+
+    def out(text: str = "") -> None:
+        print(text, flush=True)
+        lines.append(text)
+
+    out(f"# Valuation benchmark ({time.strftime('%Y-%m-%d')})")
+    out("")
+    out(f"command: `{' '.join(['.venv/bin/python', *sys.argv])}`")
+    out(f"ours on: {dev}; torch {torch.__version__}; host CPU: {cpu_name}, "
+        f"{torch.get_num_threads()} torch threads available")  # fmt: skip
+    spec = digits_spec(args.models, args.chunk)
+    out(f"digits spec digest: {spec.digest()}  (M={args.models}, Adam 50 steps, fp64)")
+    out("")
+
+    sections = set(args.sections.split(","))
+    tasks = args.tasks.split(",")
+    rows_of = {"digits": [0.6, 0.3], "multiclass": [0.6], "breast_cancer": [1.0]}
+
+    def spec_of(task: str) -> ValuationSpec:
+        return digits_spec(args.models, args.chunk, 1 / 16 if task == "digits" else 1.0)
+
+    # ---- quality + speed on the tabular tasks
+    speed: dict[tuple[str, str], list[float]] = {}
+    first_result: ValuationResult | None = None
+    if "quality" in sections:
+        out("## Tabular tasks: 20 contributors, the corrupted ones should be valued lowest")
+        out("")
+        out("digits: 20 x 60 rows, 4 with flipped labels; multiclass: `make_classification` 1,800")
+        out("x 20, 3 classes, 20 x 60 rows, 4 with flipped labels; breast_cancer: 20 x 17 rows,")
+        out("one with random labels (column flip = 100%; its bps are in the last column).")
+        out("")
+        out("| task | system | flip | runs | AUC mean (min) | all lowest | models | models/s "
+            "| device | corrupted bps |")  # fmt: skip
+        out("|---|---|---|---|---|---|---|---|---|---|")
+    for task in tasks if "quality" in sections else []:
+        spec = spec_of(task)
+        # untimed warm-up (first-call costs: thread pools, allocator), as throughput() does
+        warm = dataclasses.replace(spec, n_models=spec.model_chunk)
+        ours(warm, task_split(task, 0, rows_of[task][0]), epoch_seed("warm"), backend)
+        for flip in rows_of[task]:
+            aucs, hits, rates, nmodels, bad_bps = [], [], [], 0, []
+            for s in range(args.seeds):
+                split = task_split(task, s, flip)
+                res = ours(spec, split, epoch_seed(f"{task} {s}"), backend)
+                if task == "digits":
+                    first_result = first_result or res
+                v = [c.value for c in res.contributors]
+                aucs.append(auc(v, split.bad))
+                hits.append(lowest(v, split.bad))
+                rates.append(res.n_trained / res.train_seconds)
+                nmodels = res.n_trained
+                bad_bps.append(sum(res.contributors[j].bps for j in split.bad))
+            speed.setdefault((task, "ours"), []).extend(rates)
+            out(f"| {task} | ours (Banzhaf, batched torch) | {flip:.0%} | {args.seeds} | "
+                f"{np.mean(aucs):.3f} ({min(aucs):.3f}) | {np.mean(hits):.0%} | {nmodels} | "
+                f"{np.median(rates):.1f} | {dev} | {', '.join(map(str, bad_bps))} |")  # fmt: skip
+            if args.no_pydvl:
+                continue
+            methods = (("msr", "pyDVL MSR-Banzhaf"), ("tmc", "pyDVL TMC-Shapley"))
+            for method, name in methods if task == "digits" else methods[:1]:
+                aucs, hits, rates, fits_all = [], [], [], []
+                for s in range(args.pydvl_seeds):
+                    split = task_split(task, s, flip)
+                    budget = args.models if method == "msr" else max(1, args.models // 20)
+                    v_arr, fits, secs = pydvl_run(split, method, budget, seed=s)
+                    aucs.append(auc(v_arr.tolist(), split.bad))
+                    hits.append(lowest(v_arr.tolist(), split.bad))
+                    rates.append(fits / secs)
+                    fits_all.append(fits)
+                speed.setdefault((task, f"pydvl-{method}"), []).extend(rates)
+                out(f"| {task} | {name} (1 process) | {flip:.0%} | {args.pydvl_seeds} | "
+                    f"{np.mean(aucs):.3f} ({min(aucs):.3f}) | {np.mean(hits):.0%} | "
+                    f"{int(np.mean(fits_all))} | {np.median(rates):.1f} | cpu (1 BLAS thread) "
+                    "| - |")  # fmt: skip
+    if "quality" in sections:
+        out("")
+
+    # ---- in-repo serial reference on our masks
+    spec = digits_spec(args.models, args.chunk)
+    split = digits_split(0, 0.6)
+    if "fidelity" in sections:
+        out(f"## Proxy fidelity: our batched proxy vs sklearn LogisticRegression on the same "
+            f"{args.models} masks")  # fmt: skip
+        out("")
+        from validator.valuation.estimator import banzhaf
+
+        for task in tasks:
+            fsplit = task_split(task, 0, rows_of[task][0])
+            masks = subset_masks(epoch_seed(f"{task} 0"), args.models, N_CONTRIB)
+            ref_u, ref_s = sklearn_serial(fsplit, masks)
+            speed.setdefault((task, "sklearn"), []).append(args.models / ref_s)
+            res0 = ours(spec_of(task), fsplit, epoch_seed(f"{task} 0"), backend)
+            ref_v = banzhaf(masks, ref_u).values
+            our_v = np.array([c.value for c in res0.contributors])
+            out(f"- {task}: sklearn-serial {args.models} fits in {ref_s:.1f} s = "
+                f"{args.models / ref_s:.1f} models/s (cpu, 1 BLAS thread); AUC of its values "
+                f"{auc(ref_v.tolist(), fsplit.bad):.3f}; Pearson r of Banzhaf values, ours vs "
+                f"sklearn-serial: {np.corrcoef(our_v, ref_v)[0, 1]:.4f}")  # fmt: skip
+        out("")
+
+    # ---- speed summary
+    if "speed" in sections:
+        out("## Speed (subset models per second, median over runs, same run)")
+        out("")
+        out("| task | ours at M=128 | pyDVL MSR-Banzhaf | ours / pyDVL MSR | pyDVL TMC | "
+            "sklearn-serial | ours / sklearn |")  # fmt: skip
+        out("|---|---|---|---|---|---|---|")
+
+        def med(task: str, key: str) -> float:
+            v = speed.get((task, key))
+            return float(np.median(v)) if v else float("nan")
+
+        for task in tasks:
+            o, p, t, k = (med(task, key) for key in ("ours", "pydvl-msr", "pydvl-tmc", "sklearn"))
+            out(f"| {task} | {o:.1f} | {p:.1f} | {o / p:.1f}x | {t:.1f} | {k:.1f} | "
+                f"{o / k:.1f}x |")  # fmt: skip
+        out("")
+        tp_chunk = args.tp_chunk or args.chunk
+        tspec = dataclasses.replace(spec, n_models=args.tp_models, model_chunk=tp_chunk)
+        tp_rate = throughput(tspec, split, backend)
+        out(f"- digits, ours at M={args.tp_models} (chunks of {tp_chunk}): {tp_rate:.1f} "
+            f"models/s on {dev}")  # fmt: skip
+        t32 = dataclasses.replace(
+            tspec, training=dataclasses.replace(tspec.training, precision="fp32")
+        )
+        tp32_rate = throughput(t32, split, backend)
+        out(f"- same in fp32 (TF32 off): {tp32_rate:.1f} models/s -> fp64/fp32 = "
+            f"{tp_rate / tp32_rate:.2f}x")  # fmt: skip
+        out("")
+
+    if "large" in sections:
+        out(f"## Throughput at scale: {LARGE_CONTRIB * LARGE_PER} points x {LARGE_DIM} features "
+            f"x {LARGE_CONTRIB} contributors, {LARGE_CLASSES} classes")  # fmt: skip
+        out("")
+        big, big32, ref_big = large_throughput(
+            backend, args.large_models, args.large_chunk, args.large_ref_fits
+        )
+        out(f"- ours: {args.large_models} models (chunks of {args.large_chunk}, Adam 50 steps) "
+            f"at {big:.1f} models/s on {dev}")  # fmt: skip
+        out(f"- same in fp32 (TF32 off): {big32:.1f} models/s -> fp64/fp32 = {big / big32:.2f}x")
+        out(f"- sklearn-serial: {args.large_ref_fits} fits at {ref_big:.2f} models/s (cpu, 1 "
+            f"BLAS thread) -> ours/sklearn = {big / ref_big:.1f}x")  # fmt: skip
+        out("")
+
+    # ---- seed stability (agreement between validators)
+    if "stability" in sections:
+        stability_section(args, backend, spec_of, out)
+
+    # ---- sybil splitting
+    if "sybil" in sections:
+        sybil_section(args, spec, backend, out)
+    if "text" in sections:
+        text_section(args, backend, out)
 
     if first_result is not None and args.label_dir is not None:
         from validator.valuation.report import write_report
