@@ -1,8 +1,10 @@
 """The renter's side of access: request, follow, and fetch a granted request's files.
 
 ``fetch`` lists every file in the request's scope from the chain (``AccessRegistry.access`` →
-dataset and epoch range → ``SubmissionRegistry.epochFiles`` / ``submissionOf``), then for each
-file, several at a time:
+dataset and epoch range → ``SubmissionRegistry.epochFiles`` / ``submissionOf``), then opens the
+files not yet written in batches of ``batch_files`` (one signed ``DecryptionBatch`` per
+validator per batch, :func:`node.custody.files.decrypt_files`), several batches at a time; for
+each file:
 
 1. streams the sealed file from storage and parses its header (only the first block);
 2. checks the header against the chain (``headerHash``, chain, registry, dataset, file, ritual,
@@ -13,7 +15,8 @@ file, several at a time:
    plaintext hashes to the on-chain content commitment, and renames it into place.
 
 A file already present whose SHA-256 is its commitment is skipped (resume after a crash or a
-partial run costs no shares). When every file is in, ``dataset.jsonl`` (the files' JSONL in scope
+partial run costs no shares), and ``progress`` is told of every file as it is skipped, written
+or found to be a copy. When every file is in, ``dataset.jsonl`` (the files' JSONL in scope
 order), ``dataset.parquet`` (if pyarrow is importable) and ``manifest.json`` are written
 atomically. Nothing is created in the output directory before the first data key is recovered,
 so a request that cannot be decrypted leaves nothing behind.
@@ -51,8 +54,8 @@ from node.chain.errors import ContractRevert
 from node.chain.escrow import Request
 from node.chain.registry import SubmissionRecord
 from node.custody.errors import HeaderNamesAnotherContributor, RenterStateError
-from node.custody.files import committee_peers, decrypt_file
-from node.custody.gather import GatherPolicy, Peer, ShareAsk, ShareClient
+from node.custody.files import FileOutcome, committee_peers, decrypt_files
+from node.custody.gather import BatchAsk, GatherPolicy, GatherResult, Peer, ShareClient
 from node.custody.session import SessionKey
 from node.custody.streams import HashingWriter
 from node.protocol.keystore import load_secret, save_secret
@@ -137,7 +140,8 @@ class Renter:
         contracts: the addresses it talks to.
         store: where the sealed files are (``BlobStore``: local blockstore or Kubo).
         policy: share-gathering timeouts and retries.
-        parallel_files: files decrypted concurrently.
+        parallel_files: batches fetched concurrently.
+        batch_files: files per signed batch of share requests (one per validator per batch).
         http: injected HTTP client (tests).
     """
 
@@ -149,6 +153,7 @@ class Renter:
         store: BlobStore,
         policy: GatherPolicy | None = None,
         parallel_files: int = 4,
+        batch_files: int = 64,
         http: httpx.Client | None = None,
     ) -> None:
         self.chain = chain
@@ -156,6 +161,7 @@ class Renter:
         self.store = store
         self.policy = policy or GatherPolicy()
         self.parallel_files = parallel_files
+        self.batch_files = batch_files
         self._http = http
         self.registry = contracts.registry
         self.access = contracts.access
@@ -263,72 +269,85 @@ class Renter:
         lock = threading.Lock()
         done_count = 0
 
-        def one(f: SubmissionRecord) -> None:
+        def tick(f: SubmissionRecord) -> None:
             nonlocal done_count
+            with lock:
+                done_count += 1
+                if progress:
+                    progress(f, done_count, len(files))
+
+        todo: list[SubmissionRecord] = []
+        for f in files:  # resume: a file already written whose hash is its commitment is done
             target = files_dir / f"{f.name}.jsonl"
             if target.is_file() and hmac.compare_digest(_sha256_file(target), f.content_commitment):
                 with lock:
                     report.skipped += 1
-                    done_count += 1
-                    if progress:
-                        progress(f, done_count, len(files))
-                return
-            part = files_dir / f".{f.name}.{secrets.token_hex(4)}.part"
-            peers, threshold = committees[f.ritual_id]
-            sink: list[BinaryIO] = []
+                tick(f)
+            else:
+                todo.append(f)
+        chunks: list[list[SubmissionRecord]] = []
+        by_ritual: dict[int, list[SubmissionRecord]] = {}
+        for f in todo:
+            by_ritual.setdefault(int(f.ritual_id), []).append(f)
+        for group in by_ritual.values():
+            size = self.batch_files
+            chunks += [group[i : i + size] for i in range(0, len(group), size)]
+        errors: list[Exception] = []
 
-            def open_sink() -> BinaryIO:
+        def chunk(group: list[SubmissionRecord]) -> None:
+            """One signed batch per validator for ``group`` (one ritual), each file written
+            and renamed into place as soon as it opens."""
+            peers, threshold = committees[group[0].ritual_id]
+            open_files: dict[bytes, tuple[BinaryIO, Path]] = {}
+
+            def open_sink(f: SubmissionRecord) -> BinaryIO:
                 files_dir.mkdir(parents=True, exist_ok=True)
+                part = files_dir / f".{f.name}.{secrets.token_hex(4)}.part"
                 fh = part.open("wb")
-                sink.append(fh)
+                open_files[bytes(f.file_id)] = (fh, part)
                 return fh
 
-            try:
+            def done(f: SubmissionRecord, outcome: FileOutcome) -> None:
+                sink = open_files.pop(bytes(f.file_id), None)
                 try:
-                    result, writer = decrypt_file(
-                        store=self.store,
-                        file=f,
-                        chain_id=chain_id,
-                        registry=self.registry.address,
-                        client=client,
-                        ask=ShareAsk(
-                            purpose=Purpose.ACCESS,
-                            dataset_id=f.dataset_id,
-                            file_id=f.file_id,
-                            req_id=req_id,
-                        ),
-                        peers=peers,
-                        threshold=threshold,
-                        open_sink=open_sink,
-                    )
-                except HeaderNamesAnotherContributor:
-                    with lock:
-                        report.copies.append(f.name)
-                        done_count += 1
-                        if progress:
-                            progress(f, done_count, len(files))
-                    return
-                for fh in sink:
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                    fh.close()
-                os.replace(part, target)
+                    if isinstance(outcome, HeaderNamesAnotherContributor):
+                        with lock:
+                            report.copies.append(f.name)
+                    elif isinstance(outcome, Exception):
+                        with lock:
+                            errors.append(outcome)
+                        return  # not done: a rerun tries it again
+                    elif sink is not None:
+                        fh, part = sink
+                        fh.flush()
+                        os.fsync(fh.fileno())
+                        fh.close()
+                        os.replace(part, files_dir / f"{f.name}.jsonl")
+                        result, writer = outcome
+                        _count(report, lock, result, writer.length)
+                finally:
+                    if sink is not None:
+                        sink[0].close()
+                        sink[1].unlink(missing_ok=True)
+                tick(f)
+
+            try:
+                decrypt_files(
+                    store=self.store,
+                    files=group,
+                    chain_id=chain_id,
+                    registry=self.registry.address,
+                    client=client,
+                    ask=BatchAsk(Purpose.ACCESS, int(group[0].dataset_id), (), req_id=req_id),
+                    peers=peers,
+                    threshold=threshold,
+                    open_sink=open_sink,
+                    on_done=done,
+                )
             finally:
-                for fh in sink:
+                for fh, part in open_files.values():  # a file interrupted mid-body
                     fh.close()
-                part.unlink(missing_ok=True)
-            with lock:
-                report.fetched += 1
-                report.bytes_written += writer.length
-                for v in result.bad:
-                    report.bad[v] = report.bad.get(v, 0) + 1
-                for v in result.unreachable:
-                    report.unreachable[v] = report.unreachable.get(v, 0) + 1
-                for v in result.refused:
-                    report.refused[v] = report.refused.get(v, 0) + 1
-                done_count += 1
-                if progress:
-                    progress(f, done_count, len(files))
+                    part.unlink(missing_ok=True)
 
         with (
             ShareClient(
@@ -342,9 +361,7 @@ class Renter:
             ) as client,
             ThreadPoolExecutor(max_workers=self.parallel_files) as pool,
         ):
-            futures = [pool.submit(one, f) for f in files]
-            errors = []
-            for fut in futures:
+            for fut in [pool.submit(chunk, c) for c in chunks]:
                 try:
                     fut.result()
                 except Exception as err:  # collected, the first is re-raised below
@@ -361,6 +378,19 @@ class Renter:
 
 # --------------------------------------------------------------------------------------------
 # Output assembly
+
+
+def _count(report: FetchReport, lock: threading.Lock, result: GatherResult, length: int) -> None:
+    """A fetched file in the report: its bytes, and who was bad, unreachable or refused."""
+    with lock:
+        report.fetched += 1
+        report.bytes_written += length
+        for v in result.bad:
+            report.bad[v] = report.bad.get(v, 0) + 1
+        for v in result.unreachable:
+            report.unreachable[v] = report.unreachable.get(v, 0) + 1
+        for v in result.refused:
+            report.refused[v] = report.refused.get(v, 0) + 1
 
 
 def _sha256_file(path: Path) -> bytes:

@@ -76,7 +76,12 @@ def test_renter_decrypts_every_file_in_scope_byte_for_byte(
     assert not (out / "files" / f"{world.outside.file_id.hex()}.jsonl").exists()
 
     served = [a for a in _audit_lines(caplog) if a["decision"] == "served"]
-    assert len(served) >= 3 * len(world.in_scope)
+    # one signed batch per validator (issue #19), each line listing the files it served
+    assert all("files" in a for a in served)
+    assert sum(v == "served" for a in served for v in a["files"].values()) >= 3 * len(
+        world.in_scope
+    )
+    assert len(served) <= len(world.devnet.validators)
     assert {a["requester"] for a in served} == {world.renter.address}
     assert all(a["purpose"] == "access" and a["req_id"] == world.req_id for a in served)
 
@@ -139,6 +144,38 @@ def test_logs_and_responses_carry_no_key_material(
         assert seed.reveal().hex() not in everything
     served = world.servers.app(validator).state.service.rituals
     assert "redacted" in repr(next(iter(served.values())))
+
+
+def test_a_rerun_fetches_only_what_is_missing_or_wrong_and_reports_progress(
+    world: World, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    out = tmp_path / "out"
+    _renter(world).fetch(world.req_id, out, session=world.session)
+    first, second = world.in_scope[0], world.in_scope[-1]
+    (out / "files" / f"{first.file_id.hex()}.jsonl").unlink()  # lost
+    (out / "files" / f"{second.file_id.hex()}.jsonl").write_bytes(b"truncated\n")  # wrong
+    caplog.set_level(logging.DEBUG)
+    caplog.clear()
+    seen: list[tuple[bytes, int, int]] = []
+    again = _renter(world).fetch(
+        world.req_id,
+        out,
+        session=world.session,
+        progress=lambda f, done, total: seen.append((bytes(f.file_id), done, total)),
+    )
+    assert again.fetched == 2
+    assert again.skipped == len(world.in_scope) - 2
+    for f in world.in_scope:
+        assert (out / "files" / f"{f.file_id.hex()}.jsonl").read_bytes() == f.plaintext
+    # progress: every file once, counted up to the total
+    n = len(world.in_scope)
+    assert sorted(f for f, _, _ in seen) == sorted(bytes(f.file_id) for f in world.in_scope)
+    assert [d for _, d, _ in seen] == list(range(1, n + 1))
+    assert {t for _, _, t in seen} == {n}
+    # only the two missing files were asked for
+    asked = {f for a in _audit_lines(caplog) for f in a.get("files", {})}
+    assert asked == {"0x" + first.file_id.hex(), "0x" + second.file_id.hex()}
+    assert not list((out / "files").glob(".*.part"))
 
 
 def test_t_minus_one_validators_is_not_enough_and_writes_nothing(
