@@ -9,6 +9,8 @@ renter's ``Renter.fetch`` gathering t-of-n shares over HTTP.
     python scripts/bench/custody.py --files 20 --reps 1   # quick
     python scripts/bench/custody.py --files 64 --size-mib 0.01 --reps 1 --batch 64 \
         --concurrency 1,16 --no-fetch                     # single vs batched shares/s
+    python scripts/bench/custody.py --files 128 --size-mib 0.01 --requests 16 \
+        --concurrency 1 --no-fetch --open-compare         # files/s opened: per file vs batched
 
 Results go to stdout as markdown and to ``--json``.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import hashlib
+import io
 import json
 import os
 import secrets
@@ -50,7 +53,9 @@ from node.chain.eip712 import (  # noqa: E402
     sign,
 )
 from node.chain.escrow import RentalEscrow  # noqa: E402
-from node.custody.gather import GatherPolicy  # noqa: E402
+from node.chain.registry import SubmissionRecord  # noqa: E402
+from node.custody.files import committee_peers, decrypt_file, decrypt_files  # noqa: E402
+from node.custody.gather import BatchAsk, GatherPolicy, ShareAsk, ShareClient  # noqa: E402
 from node.custody.renter import Renter  # noqa: E402
 from node.custody.session import SessionKey  # noqa: E402
 from node.custody.wire import (  # noqa: E402
@@ -211,6 +216,71 @@ def batch_load(
     }
 
 
+def open_compare(
+    devnet: Devnet, store: LocalBlockstore, acct: LocalAccount, session: SessionKey, req: int
+) -> dict[str, float]:
+    """Files/s opened into memory (storage + header check + t-of-n shares + decryption), the
+    grant's files one request per file per validator (4 files at a time) and then in batches of
+    64 (4 batches at a time), through the same ShareClient as the daemon's opener. The purpose
+    is ACCESS (the renter's grant) rather than SCORING; the service work per file is the same."""
+    chain = devnet.client(acct)
+    contracts = Contracts.of(chain, devnet.deployment)
+    renter = Renter(chain=chain, contracts=contracts, store=store)
+    records = renter.files_in_scope(req)
+    peers, threshold = committee_peers(contracts.dkg, contracts.staking, records[0].ritual_id)
+    registry = contracts.registry.address
+    out: dict[str, float] = {}
+    with ShareClient(
+        chain_id=chain.chain_id,
+        registry=registry,
+        signer=acct,
+        session=session,
+        now=renter.chain_now,
+        policy=GatherPolicy(timeout_s=60),
+    ) as client:
+
+        def single(r: SubmissionRecord) -> None:
+            sink = io.BytesIO()
+            decrypt_file(
+                store=store,
+                file=r,
+                chain_id=chain.chain_id,
+                registry=registry,
+                client=client,
+                ask=ShareAsk(Purpose.ACCESS, 1, r.file_id, req_id=req),
+                peers=peers,
+                threshold=threshold,
+                open_sink=lambda: sink,
+            )
+
+        def batch(chunk: list[SubmissionRecord]) -> None:
+            got = decrypt_files(
+                store=store,
+                files=chunk,
+                chain_id=chain.chain_id,
+                registry=registry,
+                client=client,
+                ask=BatchAsk(Purpose.ACCESS, 1, (), req_id=req),
+                peers=peers,
+                threshold=threshold,
+                open_sink=lambda f: io.BytesIO(),
+            )
+            check(all(isinstance(v, tuple) for v in got.values()), f"batch failed: {got}")
+
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(single, records))
+        out["per_file"] = len(records) / (time.perf_counter() - t0)
+        chunks = [list(records[i : i + 64]) for i in range(0, len(records), 64)]
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(batch, chunks))
+        out["batched_64"] = len(records) / (time.perf_counter() - t0)
+    out["ratio"] = out["batched_64"] / out["per_file"]
+    out["files"] = len(records)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -228,6 +298,13 @@ def main() -> None:
         help="also load the service with signed batches of N files (N <= --files, <= 256)",
     )
     ap.add_argument("--no-fetch", action="store_true", help="skip the renter fetch (step 5)")
+    ap.add_argument(
+        "--open-compare",
+        action="store_true",
+        help="step 6: files/s opened into memory one request per file (decrypt_file, 4 threads:"
+        " the daemon's old path) vs batched chunks of 64 (decrypt_files, 4 chunks at once:"
+        " the daemon's path since #19), same files, same run",
+    )
     args = ap.parse_args()
     check(args.batch <= min(args.files, MAX_BATCH_FILES), "--batch must be <= --files and <= 256")
 
@@ -455,6 +532,10 @@ def main() -> None:
             results["renter_fetch_s"] = fetches
             results["renter_resume_s"] = time.perf_counter() - t3
             check(resumed.skipped == args.files)
+        # ---------------------------------------------------------------- 6. open: file vs batch
+        if args.open_compare:
+            results["open_files_per_s"] = open_compare(devnet, store, renter_acct, session, req)
+            print(f"open files/s: {results['open_files_per_s']}", flush=True)
         results["files"] = args.files
         results["size_mib"] = args.size_mib
         stop_mining.set()
