@@ -23,6 +23,7 @@ import hashlib
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +42,7 @@ from validator.valuation.synthetic import (
 )
 
 HONEST = ("hA", "hB", "hC", "hD", "hT")
+PHRASE_RATE = 0.5  # prose with word order (synthetic.prose_records), so a word shuffle is noise
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ def world(seed: int, per: int = 40, val_per: int = 25) -> World:
     names = words[2100:]
 
     def src(k: int, n: int) -> list[Record]:
-        return prose_records(rng, n, shared, own[k])
+        return prose_records(rng, n, shared, own[k], phrase_rate=PHRASE_RATE)
 
     honest = [Contribution(f"h{'ABCD'[k]}", tuple(src(k, per))) for k in range(4)]
     honest.append(Contribution("hT", tuple(templated_records(rng, per, names[150:]))))
@@ -117,6 +119,23 @@ def attacks() -> dict[str, tuple[Attack, str]]:
         ),
         "honest",
     )
+    out["respelled 3 val items (concentration)"] = (
+        lambda w, r: _one("x", respelled(w.validation[:3], r, 40)),
+        "honest",
+    )
+    return out
+
+
+def respelled(items: list[Record], rng: np.random.Generator, n: int) -> list[Record]:
+    """``n`` records that each re-spell one of ``items`` with its spaces moved to random places
+    (one every 6 characters on average): byte n-grams mostly survive, words do not,
+    so word containment sees unknown words while a byte n-gram LM gains on those few items."""
+    out: list[Record] = []
+    for i in range(n):
+        text = items[i % len(items)].text.replace(" ", "")
+        cuts = [0, *sorted(int(c) for c in rng.choice(len(text), len(text) // 6, replace=False)
+                           if c > 0), len(text)]  # fmt: skip
+        out.append(Record(" ".join(text[a:b] for a, b in pairwise(cuts) if b > a)))
     return out
 
 

@@ -26,6 +26,11 @@ Order of work, per contributor in canonical order:
   DAO's secret validation set (exactly or near). Submitting the validation set would otherwise
   look maximally valuable, so this is treated as an attack and the contributor is zeroed.
 
+* ``word_order`` (when ``word_order_min_lift`` is set): the contributor's kept text has no
+  word order: its adjacent word pairs repeat in its own text hardly more often than those of
+  its words in random order (wordorder.py): real words shuffled into noise, which a byte
+  n-gram proxy would otherwise pay for their spelling.
+
 Records shorter than ``min_record_chars`` are matched exactly only: short messages ("ok",
 "thanks") collide by chance and must not flag honest contributors.
 """
@@ -41,6 +46,7 @@ from datasketch import MinHash, MinHashLSH
 from validator.valuation.containment import ContainmentIndex, words
 from validator.valuation.data import Contribution, Record
 from validator.valuation.spec import CheckSpec
+from validator.valuation.wordorder import word_order
 
 __all__ = ["CheckResult", "run_checks"]
 
@@ -241,6 +247,19 @@ def run_checks(
             )
         elif not flags and sum(len(r.text) for r in kept) < cs.min_chars:
             flags.append("empty")
+        lift_permille = -1
+        if cs.word_order_min_lift is not None and not flags:
+            order = word_order([r.text for r in kept])
+            if order.pairs >= cs.word_order_min_pairs and order.chance >= cs.word_order_min_chance:
+                lift_permille = round(1000 * order.lift)
+                if order.lift < cs.word_order_min_lift:
+                    flags.append(
+                        f"word_order: {order.observed:.1%} of its {order.pairs} adjacent word "
+                        f"pairs recur in its text, only {order.lift:.2f}x the {order.chance:.1%} "
+                        "of the same words in random order (natural text repeats its phrases "
+                        f"far more; limit {cs.word_order_min_lift:.2f}x): shuffled words, not "
+                        "text"
+                    )
         results.append(
             CheckResult(
                 contributor=c.contributor,
@@ -254,6 +273,7 @@ def run_checks(
                     "epoch_duplicates": dup_epoch,
                     "kept": len(kept),
                     "validation_margin_permille": round(1000 * mean_margin),
+                    "word_order_lift_permille": lift_permille,
                 },
             )
         )

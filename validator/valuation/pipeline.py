@@ -18,20 +18,22 @@ import torch
 import validator
 from node.types import Bps
 from validator.valuation.backends import Backend
+from validator.valuation.blocks import blocks_of, grouped_banzhaf
 from validator.valuation.checks import run_checks
 from validator.valuation.classifier import (
     Labelled,
     build_classifier_problem,
     featurize_labelled,
 )
+from validator.valuation.concentration import item_gains, top_share
 from validator.valuation.curve import CurveFit, fit_power_law
 from validator.valuation.data import Contribution, Record
 from validator.valuation.determinism import derive_seed
 from validator.valuation.errors import DataFormatError, SpecError
-from validator.valuation.estimator import banzhaf, predicted_l1
+from validator.valuation.estimator import predicted_l1
 from validator.valuation.masks import curve_masks, subset_masks
 from validator.valuation.neural import build_neural_problem
-from validator.valuation.ngram import build_ngram_problem
+from validator.valuation.ngram import NgramProblem, build_ngram_problem
 from validator.valuation.problem import Problem
 from validator.valuation.scores import quantize, to_bps
 from validator.valuation.spec import ValuationSpec
@@ -129,11 +131,13 @@ def _transfer_check(
     values: F64,
     backend: Backend,
     train_seed: int,
+    owners: Sequence[int],
+    n_owners: int,
 ) -> float | None:
     """Do the proxy's values carry over to a larger model of its family? For the n-gram LM the
     larger model is one order higher, valued on the same subsets; the label reports the rank
     correlation. It changes no score (values and bps come from the spec's model only)."""
-    if spec.model != "ngram" or spec.featurizer.order >= 8 or len(kept) < 3:
+    if spec.model != "ngram" or spec.featurizer.order >= 8 or n_owners < 3:
         return None
     bigger = dataclasses.replace(
         spec, featurizer=dataclasses.replace(spec.featurizer, order=spec.featurizer.order + 1)
@@ -142,8 +146,38 @@ def _transfer_check(
         problem = build_ngram_problem(bigger, kept, validation, pool)
     except SpecError:  # the higher order overflows exact keys: no transfer figure
         return None
-    big = banzhaf(masks, backend.run(problem, masks, spec.model_chunk, train_seed))
+    _, big = grouped_banzhaf(
+        masks, backend.run(problem, masks, spec.model_chunk, train_seed), owners, n_owners
+    )
     return _spearman(values, big.values)
+
+
+def _concentration_flags(
+    spec: ValuationSpec,
+    problem: Problem,
+    validation: Sequence[Record],
+    owners: Sequence[int],
+    valued: Sequence[int],
+    flags: list[list[str]],
+) -> bool:
+    """Flag valued contributors whose gain sits on a few validation items (concentration.py,
+    ``CheckSpec.concentration_max``); True when any was flagged. n-gram LM only."""
+    limit, k = spec.checks.concentration_max, spec.checks.concentration_top
+    if limit is None or not isinstance(problem, NgramProblem) or not valued:
+        return False
+    groups = [[i for i, o in enumerate(owners) if o == g] for g in range(len(valued))]
+    gains = item_gains(spec, problem, validation, groups)
+    flagged = False
+    for g, j in enumerate(valued):
+        share = top_share(gains[g], k)
+        if share is not None and share > limit:
+            flags[j].append(
+                f"concentration: {share:.0%} of its gain on the validation set comes from "
+                f"{min(k, len(validation))} of the {len(validation)} validation items (limit "
+                f"{limit:.0%}); data tailored to a few items, not broadly useful"
+            )
+            flagged = True
+    return flagged
 
 
 def value_epoch(
@@ -162,8 +196,9 @@ def value_epoch(
     holder of a contested record loses it.
 
     Flagged contributors are left out of every subset (so an attack cannot distort the others'
-    values) and score 0. Mask column j is the j-th *unflagged* contributor in canonical order;
-    the checks are deterministic, so all validators agree on that list.
+    values) and score 0. Mask columns are the players: the *unflagged* contributors in canonical
+    order, each as its blocks in order when ``spec.block_chars`` is set (blocks.py); the checks
+    and blocks are deterministic, so all validators agree on that list.
 
     Raises:
         DataFormatError: the validation set or pool is unusable for this spec.
@@ -175,11 +210,13 @@ def value_epoch(
     if spec.featurizer.kind == "numeric":
         # Rows of numbers share their "words" (values) by construction: word containment is a
         # text check. Numeric rows are matched exactly (and by MinHash where the spec sets it).
-        cs = dataclasses.replace(cs, containment_margin=None)
+        # Word order is a text check too (the columns of a row have no order to test).
+        cs = dataclasses.replace(cs, containment_margin=None, word_order_min_lift=None)
     checks = run_checks(contributions, validation, pool, cs, registered)
     flags = [list(c.flags) for c in checks]
-    labelled: tuple[list[Labelled], Labelled, Labelled, int] | None = None
     per_x: dict[int, Labelled] = {}
+    classes: list[str] = []
+    val_l = pool_l = (np.zeros((0, 0), np.float32), np.zeros(0, np.int64))
     if spec.model == "classifier":
         classes = sorted({r.label for r in validation if r.label is not None})
         if len(classes) < 2 or any(r.label is None for r in validation):
@@ -200,20 +237,36 @@ def value_epoch(
             else:
                 if per_x[j][0].shape[1] != val_l[0].shape[1]:
                     flags[j].append("malformed: feature width differs from the validation set")
-    valued = [j for j in range(len(checks)) if not flags[j]]
-    if spec.model == "classifier":
-        labelled = ([per_x[j] for j in valued], val_l, pool_l, len(classes))
 
-    n = len(valued)
+    def players_of(
+        valued: list[int],
+    ) -> tuple[list[int], list[tuple[Record, ...]], Problem]:
+        """Players: blocks of each valued contributor's records (ValuationSpec.block_chars;
+        blocks.py says why), one block per contributor when block_chars is 0."""
+        owners: list[int] = []
+        players: list[tuple[Record, ...]] = []
+        for o, j in enumerate(valued):
+            for b in blocks_of(checks[j].kept, spec.block_chars):
+                owners.append(o)
+                players.append(b)
+        lab = None
+        if spec.model == "classifier":
+            xs = (
+                [featurize_labelled(b, spec, classes) for b in players]
+                if spec.block_chars
+                else [per_x[j] for j in valued]
+            )
+            lab = (xs, val_l, pool_l, len(classes))
+        init = derive_seed(seed, "init")
+        return owners, players, _build(spec, players, validation, pool, lab, init)
+
+    valued = [j for j in range(len(checks)) if not flags[j]]
+    owners, players, problem = players_of(valued)
+    if _concentration_flags(spec, problem, validation, owners, valued, flags):
+        valued = [j for j in range(len(checks)) if not flags[j]]
+        owners, players, problem = players_of(valued)
+    n = len(players)
     pool_only = np.zeros((1, n), dtype=np.bool_)
-    problem = _build(
-        spec,
-        [checks[j].kept for j in valued],
-        validation,
-        pool,
-        labelled,
-        derive_seed(seed, "init"),
-    )
     train_seed = derive_seed(seed, "train")
     t0 = time.perf_counter()
     m = spec.n_models
@@ -221,22 +274,23 @@ def value_epoch(
     first = backend.run(problem, np.concatenate([masks, pool_only]), spec.model_chunk, train_seed)
     pool_utility = float(first[-1])
     subset_utils = first[:m]
-    est = banzhaf(masks, subset_utils)
+    n_owned = len(valued)
+    block, est = grouped_banzhaf(masks, subset_utils, owners, n_owned)
     while m < spec.max_models and predicted_l1(est.values, est.stderr) > spec.stable_l1:
         m = min(2 * m, spec.max_models)
         masks = subset_masks(seed, m, n, antithetic=spec.antithetic)
         more = backend.run(problem, masks[subset_utils.shape[0] :], spec.model_chunk, train_seed)
         subset_utils = np.concatenate([subset_utils, more])
-        est = banzhaf(masks, subset_utils)
+        block, est = grouped_banzhaf(masks, subset_utils, owners, n_owned)
 
-    transfer = _transfer_check(spec, [checks[j].kept for j in valued], validation, pool, masks,
-                               est.values, backend, train_seed)  # fmt: skip
+    transfer = _transfer_check(spec, players, validation, pool, masks, est.values, backend,
+                               train_seed, owners, n_owned)  # fmt: skip
 
     # The learning curve is a curve of *useful* data: subsets holding a contributor whose data
     # hurts would put a second branch under the curve. So it is fitted on the Banzhaf subsets
     # without any negative-value contributor, the pool alone, and the curve fractions drawn
     # over the non-negative contributors only (a few extra models, trained now).
-    good = est.values >= 0
+    good = block.values >= 0
     curve = curve_masks(seed, spec.curve_fractions, n) & good[None, :]
     curve_utils = backend.run(problem, curve, spec.model_chunk, train_seed)
     seconds = time.perf_counter() - t0
@@ -247,6 +301,8 @@ def value_epoch(
         quanta[j] = q
     bps = to_bps(quanta, [bool(f) for f in flags])
     pos = {j: i for i, j in enumerate(valued)}
+    items = np.zeros(n_owned)
+    np.add.at(items, np.asarray(owners, dtype=np.int64), problem.sizes)
     rows = []
     for j, c in enumerate(checks):
         i = pos.get(j)
@@ -259,7 +315,7 @@ def value_epoch(
                 quanta=quanta[j],
                 bps=bps[j],
                 flags=tuple(flags[j]),
-                items=float(problem.sizes[i]) if i is not None else 0.0,
+                items=float(items[i]) if i is not None else 0.0,
                 detail=c.detail,
             )
         )

@@ -104,11 +104,11 @@ class CheckSpec:
     records, where word weights and the second-best match are too noisy to tell a template
     from a copy.
 
-    ``word_order_min_lift`` flags a contributor whose adjacent word pairs are found in the
-    trusted text (validation set and pool) less than this many times as often as the same words
-    in random order would be (wordorder.py: word-shuffled text has a lift near 1, natural text
-    several); judged only with ``word_order_min_pairs`` pairs or more and a chance level of at
-    least ``word_order_min_chance``. ``concentration_max`` flags a contributor more than that
+    ``word_order_min_lift`` flags a contributor whose adjacent word pairs recur in its own text
+    less than this many times as often as those of the same words in random order
+    (wordorder.py: word-shuffled text has a lift near 1, natural text well above); judged only
+    with ``word_order_min_pairs`` pairs or more and a chance level of at least
+    ``word_order_min_chance``. ``concentration_max`` flags a contributor more than that
     fraction of whose gain on the validation set comes from its ``concentration_top``
     validation items with the largest gains (pipeline.py): data tailored to a few validation
     items. Both ``None`` (off) by default; fields at their defaults are left out of the

@@ -8,6 +8,8 @@ without them independent conversations would be near duplicates of each other.
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 
 from validator.valuation.data import Record
@@ -90,13 +92,29 @@ def prose_records(
     shared: list[str],
     own: list[str],
     own_rate: float = 0.2,
+    phrase_rate: float = 0.0,
 ) -> list[Record]:
     """``n`` paragraphs of 3-5 sentences over a domain vocabulary ``shared`` (Zipf-weighted, so
     a few words are very common, as in real text) mixed with a source's ``own`` words at
     ``own_rate``: sources of one domain share most words but each has its topics and style,
-    which is what separates honest same-domain data from a paraphrase of the validation set."""
+    which is what separates honest same-domain data from a paraphrase of the validation set.
+
+    With ``phrase_rate`` > 0 the text has word order, as real text does: each shared word has
+    three fixed successors (the domain's phrases, the same in every source: drawn from
+    ``shared`` by a generator seeded with the word), and a word is followed by one of its
+    predecessor's successors with that probability. At 0 words are independent draws (word
+    soup, indistinguishable from its own shuffle) and the generator's stream is unchanged."""
     ranks = np.arange(1, len(shared) + 1, dtype=np.float64)
     zipf = (1.0 / ranks) / (1.0 / ranks).sum()
+    phrases: dict[str, list[str]] = {}
+
+    def successors(word: str) -> list[str]:
+        if word not in phrases:
+            seed = int.from_bytes(hashlib.sha256(word.encode()).digest()[:8], "big")
+            picks = np.random.default_rng(seed).choice(len(shared), size=3, p=zipf)
+            phrases[word] = [shared[int(i)] for i in picks]
+        return phrases[word]
+
     out: list[Record] = []
     for _ in range(n):
         sentences = []
@@ -107,6 +125,12 @@ def prose_records(
                 str(rng.choice(own)) if o else shared[int(rng.choice(len(shared), p=zipf))]
                 for o in own_mask
             ]
+            if phrase_rate > 0.0:
+                follow = rng.random(length) < phrase_rate
+                pick = rng.integers(0, 3, size=length)
+                for i in range(1, length):
+                    if follow[i]:
+                        words[i] = successors(words[i - 1])[int(pick[i])]
             sentences.append(" ".join(words))
         out.append(Record(". ".join(sentences) + "."))
     return out
