@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -42,6 +43,20 @@ def derive_seed(epoch_seed: bytes, label: str) -> int:
     return int.from_bytes(digest[:8], "big") >> 1
 
 
+def _use_deterministic(mode: bool, warn_only: bool = False) -> None:
+    """``torch.use_deterministic_algorithms`` without its import of ``torch._inductor``.
+
+    The public call imports the whole compiler stack (torch._dynamo, torch._inductor) only to
+    copy the flag into inductor's config: 9 s of a CLI run on a busy host, longer than training
+    a small task. Valuation never compiles, so the eager flag is set directly, and inductor's
+    too when something else in the process has already loaded it.
+    """
+    torch._C._set_deterministic_algorithms(mode, warn_only=warn_only)
+    inductor = sys.modules.get("torch._inductor.config")
+    if inductor is not None:
+        setattr(inductor, "deterministic", mode)  # noqa: B010 - a module from sys.modules
+
+
 @contextmanager
 def deterministic(seed: int) -> Iterator[torch.Generator]:
     """Seed every RNG, force deterministic kernels and no-TF32 matmuls; restore state on exit.
@@ -67,7 +82,7 @@ def deterministic(seed: int) -> Iterator[torch.Generator]:
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
-    torch.use_deterministic_algorithms(True)
+    _use_deterministic(True)
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
     torch.backends.cudnn.deterministic = True
@@ -76,7 +91,7 @@ def deterministic(seed: int) -> Iterator[torch.Generator]:
     try:
         yield torch.Generator().manual_seed(seed)
     finally:
-        torch.use_deterministic_algorithms(was_det, warn_only=was_warn)
+        _use_deterministic(was_det, warn_only=was_warn)
         torch.backends.cuda.matmul.allow_tf32 = was_tf32_mm
         torch.backends.cudnn.allow_tf32 = was_tf32_cudnn
         torch.backends.cudnn.deterministic = was_cudnn_det

@@ -60,3 +60,32 @@ def test_building_a_backend_pins_cublas_unless_the_operator_chose(
     monkeypatch.setenv("CUBLAS_WORKSPACE_CONFIG", ":16:8")
     make_backend("local", "cpu")
     assert os.environ["CUBLAS_WORKSPACE_CONFIG"] == ":16:8"
+
+
+def test_deterministic_mode_does_not_load_the_compiler_stack() -> None:
+    """torch.use_deterministic_algorithms imports torch._inductor (seconds per CLI run); our
+    block sets the same eager flag (and warn-only flag) without it, and restores both."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, torch\n"
+        "from validator.valuation.determinism import deterministic\n"
+        "torch._C._set_deterministic_algorithms(True, warn_only=True)\n"
+        "with deterministic(1):\n"
+        "    assert torch.are_deterministic_algorithms_enabled()\n"
+        "    assert not torch.is_deterministic_algorithms_warn_only_enabled()\n"
+        "assert torch.is_deterministic_algorithms_warn_only_enabled()\n"
+        "assert 'torch._inductor' not in sys.modules, 'inductor was imported'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+
+
+def test_inductor_flag_follows_when_inductor_is_loaded() -> None:
+    import torch._inductor.config as inductor_config
+
+    torch.use_deterministic_algorithms(False)
+    with deterministic(3):
+        assert inductor_config.deterministic
+    assert not inductor_config.deterministic
