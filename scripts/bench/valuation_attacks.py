@@ -11,8 +11,13 @@ but not in the validation set). Each attack is valued in its own epoch against t
 contributors, registered after them, with the spec given (default: the devnet's, the default
 ``ValuationSpec``). Printed per attack: the attacker's basis points and flags, and the victim's
 change (for copies: the original's pay over its unattacked pay; otherwise: the honest
-contributors' total pay over theirs without the attack). ``--stability`` adds the L1 distance
-between payout shares under different epoch seeds on the bench tasks.
+contributors' total pay over theirs without the attack). The sybil table also says where a
+gain would come from: the identities' summed value over the unsplit one, and the other
+contributors' summed value over theirs unsplit (``--sybil-only --sybil-epochs E`` reruns it
+alone, summing E epoch seeds per world). The prose sources have word order
+(``prose_records(phrase_rate=...)``), so a word shuffle of them is noise, as it is of real text.
+``--stability`` adds the L1 distance between payout shares under different epoch seeds on the
+bench tasks.
 """
 
 from __future__ import annotations
@@ -171,6 +176,10 @@ def main() -> int:
     )
     ap.add_argument("--stability-seeds", type=int, default=4)
     ap.add_argument("--max-models", type=int, default=None, help="override max_models")
+    ap.add_argument("--sybil-only", action="store_true", help="skip the other attacks")
+    ap.add_argument(
+        "--sybil-epochs", type=int, default=1, help="epoch seeds per world in the sybil ratio"
+    )
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     spec = ValuationSpec.from_json(args.spec.read_text()) if args.spec else ValuationSpec()
@@ -214,7 +223,7 @@ def main() -> int:
     out("| attack | attacker bps (per seed) | attacker flagged | victim | victim pay / unattacked"
         " | honest flagged |")  # fmt: skip
     out("|---|---|---|---|---|---|")
-    for name, (build, victim) in attacks().items():
+    for name, (build, victim) in [] if args.sybil_only else attacks().items():
         abps: list[int] = []
         ratio: list[float] = []
         reasons: set[str] = set()
@@ -236,22 +245,45 @@ def main() -> int:
             f"{aflag}/{len(worlds)} {'/'.join(sorted(reasons))} | {victim} | "
             f"{np.mean(ratio):.3f} (min {min(ratio):.3f}) | {hflag} |")  # fmt: skip
     out("")
-    # sybil: hB split into k identities registered where hB was
-    out("| sybil split of hB | paid to identities / paid unsplit (per seed) | mean |")
-    out("|---|---|---|")
-    for k in (2, 4):
-        ratios = []
-        for s, w in enumerate(worlds):
-            recs = list(w.honest[1].records)
-            parts = [Contribution(f"hB{i}", tuple(recs[i::k])) for i in range(k)]
-            res = run(spec, w, parts, epoch_seed(f"w{s}"), backend, drop="hB")
-            got = bps_of(res)
-            ratios.append(sum(got[f"hB{i}"] for i in range(k)) / max(bps_of(base[s])["hB"], 1))
-        out(f"| k={k} | {', '.join(f'{r:.3f}' for r in ratios)} | {np.mean(ratios):.3f} |")
+    sybil(spec, worlds, base, backend, out, args.sybil_epochs)
     out("")
     if args.write_results is not None:
         args.write_results.write_text("\n".join(lines) + "\n")
     return 0
+
+
+def sybil(spec: ValuationSpec, worlds: list[World], base: list[ValuationResult],
+          backend: LocalBackend, out: Callable[[str], None], epochs: int = 1) -> None:  # fmt: skip
+    """hB split into k identities registered where hB was: the identities' pay over hB's, and
+    where it comes from: their summed value over hB's, and the other contributors' summed value
+    over theirs without the split (a fall there is what made splitting pay). With ``epochs`` >
+    1 each world's figures are sums over that many epoch seeds (the first is the attack table's)
+    before the ratio, which averages out estimator noise in both numerator and denominator."""
+    out("| sybil split of hB | paid to identities / paid unsplit (per seed) | mean "
+        "| identities' value / hB's (per seed) | others' value / unsplit (per seed) |")  # fmt: skip
+    out("|---|---|---|---|---|")
+    others = ("hA", "hC", "hD", "hT")
+    for k in (2, 4):
+        ratios, ids, oth = [], [], []
+        for s, w in enumerate(worlds):
+            recs = list(w.honest[1].records)
+            parts = [Contribution(f"hB{i}", tuple(recs[i::k])) for i in range(k)]
+            tot = np.zeros(6)  # split pay, unsplit pay, ids' value, hB's, others' split, unsplit
+            for e in range(epochs):
+                label = f"w{s}" if e == 0 else f"w{s} e{e}"
+                b0 = base[s] if e == 0 else run(spec, w, [], epoch_seed(label), backend)
+                res = run(spec, w, parts, epoch_seed(label), backend, drop="hB")
+                got, was = bps_of(res), bps_of(b0)
+                v = {c.contributor: c.value for c in res.contributors}
+                v0 = {c.contributor: c.value for c in b0.contributors}
+                tot += [sum(got[f"hB{i}"] for i in range(k)), was["hB"],
+                        sum(v[f"hB{i}"] for i in range(k)), v0["hB"],
+                        sum(v[h] for h in others), sum(v0[h] for h in others)]  # fmt: skip
+            ratios.append(tot[0] / max(tot[1], 1))
+            ids.append(tot[2] / tot[3])
+            oth.append(tot[4] / tot[5])
+        cells = [", ".join(f"{r:.3f}" for r in x) for x in (ratios, ids, oth)]
+        out(f"| k={k} | {cells[0]} | {np.mean(ratios):.3f} | {cells[1]} | {cells[2]} |")
 
 
 # --------------------------------------------------------------------------- seed stability
