@@ -159,9 +159,11 @@ def _concentration_flags(
     owners: Sequence[int],
     valued: Sequence[int],
     flags: list[list[str]],
+    shares: dict[int, int],
 ) -> bool:
     """Flag valued contributors whose gain sits on a few validation items (concentration.py,
-    ``CheckSpec.concentration_max``); True when any was flagged. n-gram LM only."""
+    ``CheckSpec.concentration_max``); True when any was flagged. Each judged contributor's top-k
+    share (permille) goes into ``shares`` for the label. n-gram LM only."""
     limit, k = spec.checks.concentration_max, spec.checks.concentration_top
     if limit is None or not isinstance(problem, NgramProblem) or not valued:
         return False
@@ -170,6 +172,8 @@ def _concentration_flags(
     flagged = False
     for g, j in enumerate(valued):
         share = top_share(gains[g], k)
+        if share is not None:
+            shares[j] = round(1000 * share)
         if share is not None and share > limit:
             flags[j].append(
                 f"concentration: {share:.0%} of its gain on the validation set comes from "
@@ -262,7 +266,8 @@ def value_epoch(
 
     valued = [j for j in range(len(checks)) if not flags[j]]
     owners, players, problem = players_of(valued)
-    if _concentration_flags(spec, problem, validation, owners, valued, flags):
+    concentration: dict[int, int] = {}
+    if _concentration_flags(spec, problem, validation, owners, valued, flags, concentration):
         valued = [j for j in range(len(checks)) if not flags[j]]
         owners, players, problem = players_of(valued)
     n = len(players)
@@ -303,6 +308,7 @@ def value_epoch(
     pos = {j: i for i, j in enumerate(valued)}
     items = np.zeros(n_owned)
     np.add.at(items, np.asarray(owners, dtype=np.int64), problem.sizes)
+    n_blocks = np.bincount(np.asarray(owners, dtype=np.int64), minlength=n_owned)
     rows = []
     for j, c in enumerate(checks):
         i = pos.get(j)
@@ -316,7 +322,11 @@ def value_epoch(
                 bps=bps[j],
                 flags=tuple(flags[j]),
                 items=float(items[i]) if i is not None else 0.0,
-                detail=c.detail,
+                detail={
+                    **c.detail,
+                    "blocks": int(n_blocks[i]) if i is not None else 0,
+                    "concentration_top_permille": concentration.get(j, -1),
+                },
             )
         )
     clean = ~(masks & ~good[None, :]).any(axis=1)

@@ -121,6 +121,10 @@ def test_data_tailored_to_three_validation_items_is_flagged_concentration() -> N
     assert [c.flags for c in res.contributors[:-1]] == [()] * 4  # templated source included
     assert sum(c.bps for c in res.contributors[:-1]) == 10_000
     assert "concentration: " in label_text(res)  # the reason, in words, on the label
+    for c in res.contributors[:-1]:  # the label's detail: blocks valued, top-5 share judged
+        assert c.detail["blocks"] >= 1
+        assert 0 <= c.detail["concentration_top_permille"] <= 500
+    assert x.detail["concentration_top_permille"] > 500
 
 
 def test_concentration_with_a_tiny_contributor_does_not_crash() -> None:
