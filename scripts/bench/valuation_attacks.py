@@ -220,9 +220,10 @@ def main() -> int:
             if c.flags:
                 out(f"  {c.contributor}: {'; '.join(c.flags)}")
     out("")
-    out("| attack | attacker bps (per seed) | attacker flagged | victim | victim pay / unattacked"
-        " | honest flagged |")  # fmt: skip
-    out("|---|---|---|---|---|---|")
+    if not args.sybil_only:
+        out("| attack | attacker bps (per seed) | attacker flagged | victim | victim pay / "
+            "unattacked | honest flagged |")  # fmt: skip
+        out("|---|---|---|---|---|---|")
     for name, (build, victim) in [] if args.sybil_only else attacks().items():
         abps: list[int] = []
         ratio: list[float] = []
