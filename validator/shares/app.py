@@ -39,9 +39,9 @@ from typing import Final, TypeVar
 
 from eth_typing import ChecksumAddress
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ValidationError
-from starlette.concurrency import run_in_threadpool
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from node.chain.client import ChainClient
@@ -73,7 +73,7 @@ from node.protocol.crypto import SealedHeader, ferveo_ciphertext_header
 from node.protocol.dkg_member import RitualMember
 from node.storage.base import BlobStore
 from validator.shares.audit import AuditError, AuditEvent, AuditLog
-from validator.shares.batch import serve_batch
+from validator.shares.batch import prepare_batch, stream_batch
 from validator.shares.checks import (
     STATUS,
     ChainView,
@@ -385,13 +385,14 @@ def create_app(
         *,
         cap: int,
         parse: Callable[[bytes], _Body],
-        serve: Callable[[_Body, dict[str, object], float], BaseModel],
+        serve: Callable[[_Body, dict[str, object], float], BaseModel | Response],
         what: str,
-        exclude_none: bool = False,
     ) -> Response:
         """What every share route does around its ``serve``: refuse an oversized, slow,
         dropped or malformed body and a client over its limit, each recorded and typed, then
-        serve on a worker thread and map its refusals (single and batched requests alike)."""
+        serve on a worker thread and map its refusals (single and batched requests alike).
+        A ``serve`` that returns a :class:`Response` (the batch's stream) has decided
+        everything that can refuse; it is sent as it is."""
         started = time.perf_counter()
         client = request.client.host if request.client else None
         event: dict[str, object] = {"client": client}
@@ -431,7 +432,9 @@ def create_app(
                 ErrorBody(error="unavailable", detail="audit log unavailable").model_dump(),
                 status_code=503,
             )
-        return JSONResponse(answer.model_dump(exclude_none=exclude_none))
+        if isinstance(answer, Response):
+            return answer
+        return JSONResponse(answer.model_dump())
 
     @app.post(SHARES_PATH, response_model=ShareResponseBody)
     async def shares(request: Request) -> Response:
@@ -443,16 +446,26 @@ def create_app(
             what="share",
         )
 
+    def serve_batch(
+        body: BatchRequestBody, event: dict[str, object], started: float
+    ) -> StreamingResponse:
+        # checks, nonce and the durable audit line here (refusals are typed errors); the
+        # shares are computed one at a time on worker threads as the answer streams
+        prepared = prepare_batch(service, body, event, started)
+        return StreamingResponse(
+            iterate_in_threadpool(stream_batch(prepared)), media_type="application/json"
+        )
+
     @app.post(BATCH_PATH, response_model=BatchResponseBody)
     async def batch(request: Request) -> Response:
-        """Many files under one signature (:mod:`validator.shares.batch`); same limits."""
+        """Many files under one signature (:mod:`validator.shares.batch`); same limits; the
+        answer streams, one share at a time."""
         return await handle(
             request,
             cap=service.settings.max_batch_request_bytes,
             parse=BatchRequestBody.model_validate_json,
-            serve=lambda body, event, started: serve_batch(service, body, event, started),
+            serve=serve_batch,
             what="batch",
-            exclude_none=True,
         )
 
     return app

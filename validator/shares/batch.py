@@ -18,23 +18,38 @@ paid per file, is most of the work. A :class:`~node.chain.eip712.DecryptionBatch
    (:func:`~validator.shares.checks.check_header`), and the share; a file that fails any of
    these gets its typed refusal code in its slot and the others are still served;
 4. one audit line for the batch lists every file with ``served`` or its code; it is fsync'd
-   before any share leaves.
+   before any share leaves (a file that passed the checks is recorded as served: its share is
+   computed after the line is durable).
+
+**Streaming.** Steps 1-4 are :func:`prepare_batch`; a refusal there is a typed HTTP error, as
+before. The shares (~7 ms of Ferveo each, far more on a loaded host) are then computed one at a
+time by :func:`stream_batch`, which yields the answer's JSON piece by piece: the envelope, each
+item as it is sealed, the closing brackets. The client's read timeout then measures the
+service's liveness rather than the whole batch's work: a 256-file batch on a busy 2-core host
+takes longer than any sane read timeout, and a client that times out retries from scratch with
+a fresh nonce, throwing all that work away (the daemons livelocked on exactly that, issue #19).
+If a share fails mid-stream (our own key material's fault) the stream is cut without its closing
+brackets or final chunk, so the client sees a truncated body, a transport error it retries,
+never a 200 that parses as a shorter answer.
 
 Each share is sealed to ``requesterKey`` with AAD ``batch digest ‖ fileId``
 (:func:`~node.chain.eip712.batch_share_aad`), so a slot cannot carry another file's share.
 
 **Parallelism.** The per-file checks are I/O (up to three RPC reads and a storage read per file),
-so they run on ``batch_read_workers`` threads at once. Shares are then computed on the calling
-thread, in order: measured on this 2-core machine, Ferveo holds the GIL (137 shares/s on one
-thread, 131 on two), so a thread pool buys nothing there, and the member state
-(``ferveo.Keypair``) cannot be pickled into a process pool. Concurrent batches still run on
+so they run on ``batch_read_workers`` threads at once. Shares are then computed one at a
+time, in order, as the answer streams: measured on this 2-core machine, Ferveo holds the GIL
+(137 shares/s on one thread, 131 on two), so a thread pool buys nothing there, and the member
+state (``ferveo.Keypair``) cannot be pickled into a process pool. Concurrent batches still run on
 Starlette's thread pool like single requests.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from node.chain.eip712 import (
@@ -49,7 +64,6 @@ from node.custody.session import seal_to
 from node.custody.wire import (
     BatchItem,
     BatchRequestBody,
-    BatchResponseBody,
     Refusal,
     to_hex,
 )
@@ -62,7 +76,7 @@ if TYPE_CHECKING:
     from node.protocol.crypto import SealedHeader
     from validator.shares.app import ServedRitual, _Service
 
-__all__ = ["serve_batch"]
+__all__ = ["PreparedBatch", "prepare_batch", "stream_batch"]
 
 log = logging.getLogger(__name__)
 
@@ -97,10 +111,38 @@ def check_batch_shape(body: BatchRequestBody) -> None:
         raise Refused(Refusal.MALFORMED, "fileIds do not hash to fileIdsHash")
 
 
-def serve_batch(
+@dataclass(frozen=True, slots=True)
+class _Ready:
+    """A file that passed step 3's checks: what its share needs."""
+
+    file_id: bytes
+    record: SubmissionRecord
+    header: SealedHeader
+    served: ServedRitual
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedBatch:
+    """A batch whose checks are done and whose audit line is durable: what is left is Ferveo.
+
+    Attributes:
+        validator: this service's address (the answer's ``validator``).
+        message: the signed batch.
+        batch_digest: its EIP-712 digest (each share's AAD starts with it).
+        slots: per requested file, in order: its refusal item, or what its share needs.
+    """
+
+    validator: str
+    message: DecryptionBatch
+    batch_digest: bytes
+    slots: tuple[BatchItem | _Ready, ...]
+
+
+def prepare_batch(
     service: _Service, body: BatchRequestBody, event: dict[str, object], started: float
-) -> BatchResponseBody:
-    """Steps 1-4 of the module docstring (blocking: runs on a worker thread).
+) -> PreparedBatch:
+    """Steps 1-4 of the module docstring, everything that must finish before a byte is sent
+    (blocking: runs on a worker thread).
 
     Raises:
         Refused: the whole batch is refused (shape, signature, standing, replay, limits).
@@ -124,23 +166,51 @@ def serve_batch(
     workers = max(1, min(service.settings.batch_read_workers, len(file_ids)))
     with ThreadPoolExecutor(workers, thread_name_prefix="share-batch") as pool:
         checked = list(pool.map(lambda f: _checked(service, m, f, block), file_ids))
-    items: list[BatchItem] = []
+    slots: list[BatchItem | _Ready] = []
     outcomes: dict[str, str] = {}
     for file_id, ready in zip(file_ids, checked, strict=True):
         fid = to_hex(file_id)
         if isinstance(ready, Refused):
-            items.append(
+            slots.append(
                 BatchItem(fileId=fid, error=ready.code.value, detail=ready.detail[:_DETAIL_MAX])
             )
             outcomes[fid] = ready.code.value
             continue
-        items.append(_share(m, file_id, batch_digest, *ready))
+        slots.append(_Ready(file_id, *ready))
         outcomes[fid] = "served"
     event["files"] = outcomes
     served = sum(1 for v in outcomes.values() if v == "served")
     # no share leaves before its audit line is on disk (AuditError: not served)
     service.record(event, "served" if served else "refused", None, started, durable=served > 0)
-    return BatchResponseBody(validator=service.me, results=items)
+    return PreparedBatch(service.me, m, batch_digest, tuple(slots))
+
+
+def stream_batch(prepared: PreparedBatch) -> Iterator[bytes]:
+    """The answer of a prepared batch as JSON pieces, each share computed when it is due.
+
+    Blocking (Ferveo): iterate it on a worker thread, one ``next`` at a time. The pieces join
+    into exactly ``BatchResponseBody(validator, results).model_dump_json(exclude_none=True)``.
+
+    Raises:
+        KeyCustodyError: a share could not be made (logged by :func:`_share`); the caller must
+            cut the response there rather than close it as if it were whole.
+    """
+    yield b'{"validator":' + json.dumps(prepared.validator).encode() + b',"results":['
+    for k, slot in enumerate(prepared.slots):
+        item = (
+            slot
+            if isinstance(slot, BatchItem)
+            else _share(
+                prepared.message,
+                slot.file_id,
+                prepared.batch_digest,
+                slot.record,
+                slot.header,
+                slot.served,
+            )
+        )
+        yield (b"," if k else b"") + item.model_dump_json(exclude_none=True).encode()
+    yield b"]}"
 
 
 def _checked(
