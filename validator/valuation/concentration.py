@@ -16,19 +16,21 @@ the validation set's, so the gains add up to ``U(pool + c) - U(pool)``. The cont
 in-domain data spreads its gain over many items (on the bench, honest sources put a small share
 into their top 5 of 100 items); data tailored to a few items puts nearly all of it there.
 
-It reuses the problem's own counts and probability code by evaluating it with one item's
-n-gram weights at a time (``dataclasses.replace(problem, weights=...)``), on the CPU in fp64.
-Other model families have no per-item decomposition here and are not judged.
+It reads the problem's own counts (each contributor's blocks summed, plus the pool) and
+evaluates the smoothed probabilities of every unique validation n-gram once per contributor,
+in chunks, on the CPU in fp64: linear in contributors and validation tokens, so it scales to
+epochs of thousands of files (a mask product per item would be quadratic). The recursion is
+ngram.py's (``_BoundNgram.utilities``); the tests check the per-item gains add up to that
+code's utilities, so the two cannot drift apart unnoticed. Other model families have no
+per-item decomposition here and are not judged.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
-import torch
 
 from validator.valuation.data import Record
 from validator.valuation.features import base_vocab, lm_windows, window_keys
@@ -38,6 +40,18 @@ from validator.valuation.spec import ValuationSpec
 __all__ = ["item_gains", "top_share"]
 
 F64 = npt.NDArray[np.float64]
+CHUNK = 256  # contributors per probability evaluation (bounds memory: CHUNK x unique n-grams)
+
+
+def _log_probs(problem: NgramProblem, rows: F64) -> F64:
+    """Log-probability of each unique validation n-gram under each row of counts (ngram.py)."""
+    beta = problem.smoothing
+    prob = np.full((rows.shape[0], problem.gram_cols.shape[1]), 1.0 / problem.vocab)
+    for k in range(problem.gram_cols.shape[0]):
+        num = rows[:, problem.gram_cols[k]]
+        den = rows[:, problem.ctx_cols[k]]
+        prob = (num + beta * prob) / (den + beta)
+    return np.asarray(np.log(prob), dtype=np.float64)
 
 
 def item_gains(
@@ -53,20 +67,20 @@ def item_gains(
     keys = [window_keys(lm_windows([v], fz, fz.order), radix) for v in validation]
     table = np.unique(np.concatenate(keys)) if keys else np.zeros(0, np.int64)
     total = float(sum(k.shape[0] for k in keys))
-    n = problem.n_contributors
-    masks = np.zeros((len(groups) + 1, n), dtype=np.bool_)
-    for g, players in enumerate(groups):
-        masks[g + 1, list(players)] = True
     out = np.zeros((len(groups), len(validation)), dtype=np.float64)
     if table.shape[0] != problem.weights.shape[0] or total == 0.0:
         return out  # not this problem's validation set: nothing to attribute
-    cpu = torch.device("cpu")
-    for i, k in enumerate(keys):
-        if k.shape[0] == 0:
-            continue
-        w = np.bincount(np.searchsorted(table, k), minlength=table.shape[0]).astype(np.float64)
-        u = dataclasses.replace(problem, weights=w).bind(cpu).utilities(masks)
-        out[:, i] = k.shape[0] / total * (u[1:] - u[0])
+    where = [np.searchsorted(table, k) for k in keys]  # each item's n-grams, as table columns
+    base = _log_probs(problem, problem.pool[None, :])[0]
+    for lo in range(0, len(groups), CHUNK):
+        chunk = groups[lo : lo + CHUNK]
+        rows = np.tile(problem.pool, (len(chunk), 1))
+        for r, players in enumerate(chunk):
+            if len(players):
+                rows[r] += problem.counts[list(players)].sum(axis=0)
+        diff = _log_probs(problem, rows) - base[None, :]
+        for i, cols in enumerate(where):
+            out[lo : lo + len(chunk), i] = diff[:, cols].sum(axis=1) / total
     return out
 
 
