@@ -503,7 +503,14 @@ class ShareClient:
         return out
 
     def _post(self, peer: Peer, path: str, content: bytes, *, cap: int) -> tuple[int, bytes]:
-        """POST and read at most ``cap`` bytes; 5xx/429 and transport errors are retryable."""
+        """POST and read at most ``cap`` bytes; 5xx/429 and transport errors are retryable.
+
+        The read timeout applies to each read, not to the whole body: a batch answer streams
+        one share at a time (:mod:`validator.shares.batch`), so a service that keeps sending
+        is alive however long the batch takes. A body cut short (the service failed
+        mid-stream, or the connection dropped) is a transport error, hence retried; a body
+        that arrives whole but does not parse is the caller's :class:`_BadShare`.
+        """
         url = peer.url.rstrip("/") + path
         try:
             with self._http.stream(
@@ -515,10 +522,12 @@ class ShareClient:
                     if len(raw) > cap:
                         raise _BadShare(f"response over {cap} bytes")
                 status = response.status_code
-        except httpx.TransportError as err:
+        except httpx.TransportError as err:  # timeouts, refused, truncated body (protocol)
             raise _Retryable(
                 f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
             ) from None
+        except httpx.DecodingError:  # a content-encoding that does not decode: a malformed answer
+            raise _BadShare("undecodable response body") from None
         if status in _RETRY_STATUS:
             raise _Retryable(f"HTTP {status}")
         return status, bytes(raw)

@@ -12,7 +12,7 @@ import hashlib
 import io
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from types import SimpleNamespace
 
@@ -22,9 +22,16 @@ from eth_account import Account
 
 from node.chain.eip712 import MAX_BATCH_FILES, Purpose, batch_share_aad, digest, recover_signer
 from node.chain.registry import SubmissionRecord
-from node.custody.errors import HeaderNamesAnotherContributor, NotEnoughShares
+from node.custody.errors import HeaderNamesAnotherContributor, NotEnoughShares, ShareUnreachable
 from node.custody.files import decrypt_files
-from node.custody.gather import BatchAsk, BatchGather, GatherPolicy, Peer, ShareClient
+from node.custody.gather import (
+    BatchAsk,
+    BatchGather,
+    GatherPolicy,
+    Peer,
+    ShareClient,
+    _BadShare,
+)
 from node.custody.session import SessionKey, seal_to
 from node.custody.wire import BatchRequestBody, to_hex
 from node.errors import EnvelopeError
@@ -276,6 +283,69 @@ def test_an_answer_for_other_files_is_bad_for_all(files: Files) -> None:
     got = client.gather_batch(_headers(files), _ask(files), peers, T)  # type: ignore[arg-type]
     assert set(got.failed) == set(files.blobs)
     assert all(set(e.bad) >= set(ADDRESSES[:2]) for e in got.failed.values())
+
+
+class _CutStream(httpx.SyncByteStream):
+    """A body that sends ``head`` and then loses the connection (a stream cut mid-answer)."""
+
+    def __init__(self, head: bytes) -> None:
+        self.head = head
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self.head
+        raise httpx.RemoteProtocolError("peer closed connection without sending complete body")
+
+
+def test_a_stream_cut_mid_answer_is_retried_not_parsed(files: Files) -> None:
+    cut: set[str] = set()
+
+    def cut_once(files: Files, address: str, body: BatchRequestBody) -> httpx.Response:
+        whole = honest()(files, address, body).content
+        if address in cut:
+            return httpx.Response(200, content=whole)
+        cut.add(address)
+        # the first half of a valid answer, then the connection drops
+        return httpx.Response(200, stream=_CutStream(whole[: len(whole) // 2]))
+
+    answers: dict[str, Callable[[Files, str, BatchRequestBody], httpx.Response]]
+    answers = dict.fromkeys(ADDRESSES, cut_once)
+    calls: dict[str, list[int]] = {}
+    client, peers = _client(files, answers, calls)
+    got = client.gather_batch(_headers(files), _ask(files), peers, T)  # type: ignore[arg-type]
+    assert got.failed == {}
+    assert set(got.keys) == set(files.blobs)
+    assert all(r.bad == () for r in got.keys.values())
+    # the first T validators each needed a second attempt (a fresh nonce)
+    assert sum(len(c) == 2 for c in calls.values()) >= T
+
+
+def test_a_stream_that_is_always_cut_is_unreachable(files: Files) -> None:
+    def always_cut(files: Files, address: str, body: BatchRequestBody) -> httpx.Response:
+        whole = honest()(files, address, body).content
+        return httpx.Response(200, stream=_CutStream(whole[:-2]))
+
+    calls: dict[str, list[int]] = {}
+    client, peers = _client(files, {ADDRESSES[0]: always_cut}, calls)
+    with pytest.raises(ShareUnreachable, match="RemoteProtocolError"):
+        client.request_batch(peers[0], _ask(files))
+    assert len(calls[ADDRESSES[0]]) == 3  # retries=2: three attempts, then unreachable
+
+
+def test_a_whole_body_that_does_not_parse_is_bad_and_not_retried(files: Files) -> None:
+    def short(files: Files, address: str, body: BatchRequestBody) -> httpx.Response:
+        whole = honest()(files, address, body).content
+        return httpx.Response(200, content=whole[: len(whole) // 2])
+
+    def garbled_gzip(files: Files, address: str, body: BatchRequestBody) -> httpx.Response:
+        gzip = {"content-encoding": "gzip"}
+        return httpx.Response(200, content=b"\x1f\x8bnot gzip", headers=gzip)
+
+    for hostile in (short, garbled_gzip):
+        calls: dict[str, list[int]] = {}
+        client, peers = _client(files, {ADDRESSES[0]: hostile}, calls)
+        with pytest.raises(_BadShare):
+            client.request_batch(peers[0], _ask(files))
+        assert len(calls[ADDRESSES[0]]) == 1
 
 
 # ------------------------------------------------------------------------- then the honest

@@ -8,15 +8,22 @@ committee and a grant) that counts its reads, so "once per batch" is asserted, n
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
+import httpx
 import pytest
+import uvicorn
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 
 from node.chain.eip712 import (
     MAX_BATCH_FILES,
@@ -29,6 +36,8 @@ from node.chain.eip712 import (
 )
 from node.chain.errors import ContractRevert
 from node.chain.registry import SubmissionRecord
+from node.custody.errors import ShareRefused, ShareUnreachable
+from node.custody.gather import BatchAsk, GatherPolicy, Peer, ShareClient
 from node.custody.session import SealedShare, SessionKey, open_from
 from node.custody.wire import (
     BATCH_PATH,
@@ -40,8 +49,10 @@ from node.custody.wire import (
     from_hex,
     to_hex,
 )
+from node.errors import KeyCustodyError
 from node.protocol.crypto import (
     DaoPublicKey,
+    DecryptionRequest,
     SealContext,
     SealedBlob,
     combine_decryption_shares,
@@ -54,8 +65,9 @@ from node.protocol.ids import submission_file_id
 from node.storage.memory import MemoryBlobStore
 from node.types import Cid, ContentCommitment, DatasetId, Epoch, FileId, HeaderHash, RitualId
 from validator.shares.app import ServedRitual, create_app
-from validator.shares.audit import AuditEvent
+from validator.shares.audit import AuditError, AuditEvent
 from validator.shares.checks import Pinned, Refused
+from validator.shares.serve import guarded_h11
 
 CHAIN_ID = 31337
 REGISTRY = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
@@ -212,25 +224,35 @@ class Service:
     view: FakeView
     audit: Audit
     address: str
+    app: FastAPI
 
 
-def _service(world: World, validator: LocalAccount, **view_kw: Any) -> Service:
+def _service(
+    world: World,
+    validator: LocalAccount,
+    *,
+    member: Any = None,
+    audit: Audit | None = None,
+    **view_kw: Any,
+) -> Service:
+    """One validator's service; ``member`` stands in for its ritual member (slow or failing
+    share functions), ``audit`` for its audit log."""
     chain = SimpleNamespace(chain_id=CHAIN_ID)
     contracts = SimpleNamespace(
         registry=SimpleNamespace(address=REGISTRY), access=None, board=None, config=None
     )
-    audit = Audit()
+    audit = audit or Audit()
     app = create_app(
         chain=chain,  # type: ignore[arg-type]
         contracts=contracts,  # type: ignore[arg-type]
         store=world.store,
-        rituals={RITUAL: ServedRitual(world.members[validator.address], world.aggregate)},
+        rituals={RITUAL: ServedRitual(member or world.members[validator.address], world.aggregate)},
         me=validator.address,
         audit=audit,  # type: ignore[arg-type]
     )
     view = FakeView(world, **view_kw)
     app.state.service.view = view
-    return Service(TestClient(app), view, audit, validator.address)
+    return Service(TestClient(app), view, audit, validator.address, app)
 
 
 @pytest.fixture
@@ -417,6 +439,189 @@ def test_a_share_cannot_be_moved_to_another_slot(world: World, svc: Service) -> 
     open_from(world.session, sealed, aad=batch_share_aad(d, good[0]))  # its own slot opens
     with pytest.raises(Exception, match="could not be opened"):
         open_from(world.session, sealed, aad=batch_share_aad(d, good[1]))
+
+
+# ------------------------------------------------------------------------- streamed answers
+# A batch answer streams one share at a time after the checks (issue #19): a slow but steady
+# batch outlives a read timeout shorter than its total time, a share failing mid-stream is a
+# cut body the client retries, and nothing streams before the audit line is durable. These run
+# the app under uvicorn (the production h11 protocol) so the client sees real sockets.
+
+
+class Member:
+    """A ritual member whose share function is slow (``delay`` s per share) or fails from its
+    ``fail_from``-th call on; ``before`` runs first on every call."""
+
+    def __init__(
+        self,
+        inner: RitualMember,
+        *,
+        delay: float = 0.0,
+        fail_from: int | None = None,
+        before: Callable[[], None] | None = None,
+    ) -> None:
+        self.inner, self.delay, self.fail_from, self.before = inner, delay, fail_from, before
+        self.ritual_id = inner.ritual_id
+        self.calls = 0
+
+    def decryption_share(self, aggregate: bytes, header: DecryptionRequest) -> bytes:
+        self.calls += 1
+        if self.before is not None:
+            self.before()
+        if self.fail_from is not None and self.calls >= self.fail_from:
+            raise KeyCustodyError("share creation failed (injected)")
+        time.sleep(self.delay)
+        return self.inner.decryption_share(aggregate, header)
+
+
+class DurableAudit(Audit):
+    """Records whether each line was made durable; ``fail`` makes durable writes fail."""
+
+    def __init__(self, *, fail: bool = False) -> None:
+        super().__init__()
+        self.fail = fail
+        self.durable: list[bool] = []
+
+    def record(self, event: AuditEvent, *, durable: bool = False) -> None:
+        if durable and self.fail:
+            raise AuditError("disk full (injected)")
+        super().record(event, durable=durable)
+        self.durable.append(durable)
+
+
+@contextmanager
+def _serving(app: FastAPI) -> Iterator[str]:
+    """``app`` on a free loopback port, as ``serve`` runs it (guarded h11)."""
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=0,
+        log_level="critical",
+        lifespan="off",
+        http=guarded_h11(read_timeout_s=10, max_connections_per_ip=16),
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def _client(world: World, *, timeout_s: float, signer: LocalAccount | None = None) -> ShareClient:
+    return ShareClient(
+        chain_id=CHAIN_ID,
+        registry=REGISTRY,
+        signer=signer or world.scorer,
+        session=world.session,
+        now=lambda: BLOCK.timestamp,
+        policy=GatherPolicy(timeout_s=timeout_s, retries=1, backoff_s=0.01),
+    )
+
+
+def _ask(world: World) -> BatchAsk:
+    return BatchAsk(Purpose.SCORING, DATASET, tuple(_good_ids(world)), epoch=EPOCH)
+
+
+def test_a_slow_but_steady_batch_outlives_a_shorter_read_timeout(world: World) -> None:
+    validator = VALIDATORS[0]
+    good = _good_ids(world)
+    # every share takes 0.3 s: the whole batch takes longer than the client's 1 s read timeout,
+    # which a buffered answer would hit on every attempt (ShareUnreachable)
+    member = Member(world.members[validator.address], delay=0.3)
+    assert member.delay * len(good) > 1.0
+    svc = _service(world, validator, member=member)
+    with _serving(svc.app) as url, _client(world, timeout_s=1.0) as client:
+        answer = client.request_batch(Peer(validator.address, url), _ask(world))
+    assert set(answer) == set(good)
+    assert all(isinstance(got, bytes) for got in answer.values())
+    # one attempt, one nonce: nothing was thrown away and asked again
+    assert [e.decision for e in svc.audit.events] == ["served"]
+    assert member.calls == len(good)
+
+
+def _drain(response: httpx.Response, got: bytearray) -> None:
+    """Read the whole body, keeping in ``got`` what arrived before any error."""
+    for chunk in response.iter_bytes():
+        got += chunk
+
+
+def test_a_share_failing_mid_stream_is_a_retryable_cut_not_a_short_answer(world: World) -> None:
+    validator = VALIDATORS[0]
+    good = _good_ids(world)
+    member = Member(world.members[validator.address], fail_from=2)  # the 2nd share fails
+    svc = _service(world, validator, member=member)
+    _, body = _batch(world, good, nonce=4242)
+    with _serving(svc.app) as url:
+        got = bytearray()
+        with (
+            httpx.Client(timeout=5, trust_env=False) as http,
+            http.stream("POST", url + BATCH_PATH, content=body) as response,
+        ):
+            assert response.status_code == 200  # the checks passed: the stream had begun
+            with pytest.raises(httpx.RemoteProtocolError):
+                _drain(response, got)
+        # the first share left, the body was cut before it could parse as an answer
+        assert bytes(got).startswith(b'{"validator":')
+        assert not bytes(got).endswith(b"]}")
+        with pytest.raises(ValidationError):
+            BatchResponseBody.model_validate_json(bytes(got))
+        # the client retries it (a transport error), then reports the service unreachable
+        with _client(world, timeout_s=5) as client, pytest.raises(ShareUnreachable) as err:
+            client.request_batch(Peer(validator.address, url), _ask(world))
+    assert "RemoteProtocolError" in err.value.reason
+    assert len(svc.audit.events) == 3  # the raw post, then both of the client's attempts
+
+
+def test_no_share_is_computed_before_the_audit_line_is_durable(world: World) -> None:
+    validator = VALIDATORS[0]
+    good = _good_ids(world)
+    audit = DurableAudit()
+    seen: list[tuple[int, bool]] = []
+    member = Member(
+        world.members[validator.address],
+        before=lambda: seen.append((len(audit.events), audit.durable[-1])),
+    )
+    svc = _service(world, validator, member=member, audit=audit)
+    _, body = _batch(world, good, nonce=99)
+    status, answer = _post(svc, body)
+    assert status == 200
+    assert len(BatchResponseBody.model_validate(answer).results) == len(good)
+    # every share was computed after the batch's one durable "served" line
+    assert seen == [(1, True)] * len(good)
+    assert audit.events[0].decision == "served"
+
+
+def test_an_audit_failure_streams_nothing_and_is_503(world: World) -> None:
+    validator = VALIDATORS[0]
+    member = Member(world.members[validator.address])
+    svc = _service(world, validator, member=member, audit=DurableAudit(fail=True))
+    _, body = _batch(world, _good_ids(world), nonce=100)
+    r = svc.http.post(BATCH_PATH, content=body, headers={"content-type": "application/json"})
+    assert (r.status_code, r.json()["error"]) == (503, "unavailable")
+    assert member.calls == 0
+
+
+def test_a_whole_batch_refusal_is_still_a_typed_error_over_the_wire(world: World) -> None:
+    validator = VALIDATORS[0]
+    member = Member(world.members[validator.address])
+    svc = _service(world, validator, member=member)
+    with (
+        _serving(svc.app) as url,
+        _client(world, timeout_s=5, signer=world.stranger) as client,
+        pytest.raises(ShareRefused) as err,
+    ):
+        client.request_batch(Peer(validator.address, url), _ask(world))
+    assert (err.value.status, err.value.code) == (403, Refusal.NOT_COMMITTEE.value)
+    assert member.calls == 0
+    assert svc.audit.events[-1].decision == "refused"
 
 
 # ------------------------------------------------------------------------- then the honest
