@@ -207,7 +207,9 @@ class DaemonConfig:
     share services cap a batch at 256). ``open_workers``: chunks opened at once (threads: the
     work is waiting on peers and storage, and Ferveo's combine). Memory while opening is about
     ``open_workers`` plaintexts at a time: each file is parsed and its bytes dropped as soon as
-    it opens.
+    it opens. Two by default: every chunk costs each share service ``open_chunk`` Ferveo shares,
+    and with every committee member's daemon asking at once, more chunks in flight only queue
+    on the services' CPUs (issue #19: 4 daemons x 4 chunks on 2 cores).
     """
 
     chain_id: int
@@ -218,7 +220,7 @@ class DaemonConfig:
     lookback: int = 4
     fix_seed_delay_s: float = 0.0
     open_chunk: int = 64
-    open_workers: int = 4
+    open_workers: int = 2
 
     def __post_init__(self) -> None:
         if not 1 <= self.open_chunk <= 256:
