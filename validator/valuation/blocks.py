@@ -65,21 +65,23 @@ def grouped_banzhaf(
     """
     est = banzhaf(masks, utilities)
     m, n = masks.shape
-    g = np.zeros((n_groups, n), dtype=np.float64)
-    for i, o in enumerate(owners):
-        g[o, i] = 1.0
+    own = np.asarray(owners, dtype=np.int64).reshape(-1)
+    members = [np.flatnonzero(own == g) for g in range(n_groups)]
     x = np.concatenate([np.ones((m, 1)), masks.astype(np.float64)], axis=1)
     resid = np.asarray(utilities, dtype=np.float64) - x @ np.concatenate(
         [[est.intercept], est.values]
     )
-    rank = int(np.linalg.matrix_rank(x)) if n else 1
-    dof = m - rank
+    xtx = x.T @ x
+    dof = m - (int(np.linalg.matrix_rank(xtx)) if n else 1)
     if dof > 0 and n:
-        cov = float(resid @ resid) / dof * np.linalg.pinv(x.T @ x)[1:, 1:]
-        stderr = np.sqrt(np.clip(np.einsum("gi,ij,gj->g", g, cov, g), 0.0, None))
+        cov = float(resid @ resid) / dof * np.linalg.pinv(xtx)[1:, 1:]
+        var = np.array([cov[np.ix_(ix, ix)].sum() for ix in members], dtype=np.float64)
+        stderr = np.sqrt(np.clip(var, 0.0, None))
     else:
         stderr = np.full(n_groups, np.inf)
-    group = BanzhafEstimate(
-        values=g @ est.values, msr=g @ est.msr, stderr=stderr, intercept=est.intercept
-    )
+    values = np.zeros(n_groups)
+    msr = np.zeros(n_groups)
+    np.add.at(values, own, est.values)
+    np.add.at(msr, own, est.msr)
+    group = BanzhafEstimate(values=values, msr=msr, stderr=stderr, intercept=est.intercept)
     return est, group
