@@ -33,6 +33,8 @@ to ``spec.decimals`` before they become scores (scores.py), as Banzhaf values ar
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import numpy.typing as npt
 
@@ -41,7 +43,7 @@ from validator.valuation.estimator import BanzhafEstimate
 from validator.valuation.ngram import NgramProblem
 from validator.valuation.problem import Problem
 
-__all__ = ["loo_estimate", "loo_values", "removal_effects"]
+__all__ = ["grouped_loo", "loo_estimate", "loo_values", "removal_effects"]
 
 F64 = npt.NDArray[np.float64]
 
@@ -112,3 +114,16 @@ def loo_estimate(problem: Problem, pool_utility: float) -> BanzhafEstimate:
         raise SpecError("the loo estimator needs the ngram model")
     values = loo_values(problem)
     return BanzhafEstimate(values, values, np.zeros_like(values), pool_utility)
+
+
+def grouped_loo(
+    problem: Problem, pool_utility: float, owners: Sequence[int], n_groups: int
+) -> tuple[BanzhafEstimate, BanzhafEstimate]:
+    """Leave-one-out values of the players (blocks) and of their owners, the sums of their
+    players' (as :func:`validator.valuation.blocks.grouped_banzhaf` sums Banzhaf values), so
+    splitting one's data over identities moves nothing here either. Returns ``(players,
+    groups)``; standard errors are 0 (nothing is sampled)."""
+    players = loo_estimate(problem, pool_utility)
+    values = np.zeros(n_groups, dtype=np.float64)
+    np.add.at(values, np.asarray(owners, dtype=np.int64), players.values)
+    return players, BanzhafEstimate(values, values, np.zeros(n_groups), pool_utility)

@@ -31,6 +31,7 @@ from validator.valuation.data import Contribution, Record
 from validator.valuation.determinism import derive_seed
 from validator.valuation.errors import DataFormatError, SpecError
 from validator.valuation.estimator import predicted_l1
+from validator.valuation.influence import grouped_loo
 from validator.valuation.masks import curve_masks, subset_masks
 from validator.valuation.neural import build_neural_problem
 from validator.valuation.ngram import NgramProblem, build_ngram_problem
@@ -133,10 +134,13 @@ def _transfer_check(
     train_seed: int,
     owners: Sequence[int],
     n_owners: int,
+    *,
+    loo: bool = False,
 ) -> float | None:
     """Do the proxy's values carry over to a larger model of its family? For the n-gram LM the
-    larger model is one order higher, valued on the same subsets; the label reports the rank
-    correlation. It changes no score (values and bps come from the spec's model only)."""
+    larger model is one order higher, valued on the same subsets (or by the same leave-one-out
+    when ``loo``); the label reports the rank correlation. It changes no score (values and bps
+    come from the spec's model only)."""
     if spec.model != "ngram" or spec.featurizer.order >= 8 or n_owners < 3:
         return None
     bigger = dataclasses.replace(
@@ -146,9 +150,12 @@ def _transfer_check(
         problem = build_ngram_problem(bigger, kept, validation, pool)
     except SpecError:  # the higher order overflows exact keys: no transfer figure
         return None
-    _, big = grouped_banzhaf(
-        masks, backend.run(problem, masks, spec.model_chunk, train_seed), owners, n_owners
-    )
+    if loo:
+        _, big = grouped_loo(problem, 0.0, owners, n_owners)  # the intercept is not compared
+    else:
+        _, big = grouped_banzhaf(
+            masks, backend.run(problem, masks, spec.model_chunk, train_seed), owners, n_owners
+        )
     return _spearman(values, big.values)
 
 
@@ -274,14 +281,20 @@ def value_epoch(
     pool_only = np.zeros((1, n), dtype=np.bool_)
     train_seed = derive_seed(seed, "train")
     t0 = time.perf_counter()
-    m = spec.n_models
+    # leave-one-out (influence.py) where the spec asks for it or the epoch is too large for
+    # sampled Banzhaf: no subset models then (M = 0)
+    loo = spec.estimator == "loo" or (spec.estimator == "auto" and n > spec.loo_above)
+    m = 0 if loo else spec.n_models
     masks = subset_masks(seed, m, n, antithetic=spec.antithetic)
     first = backend.run(problem, np.concatenate([masks, pool_only]), spec.model_chunk, train_seed)
     pool_utility = float(first[-1])
     subset_utils = first[:m]
     n_owned = len(valued)
-    block, est = grouped_banzhaf(masks, subset_utils, owners, n_owned)
-    while m < spec.max_models and predicted_l1(est.values, est.stderr) > spec.stable_l1:
+    if loo:
+        block, est = grouped_loo(problem, pool_utility, owners, n_owned)
+    else:
+        block, est = grouped_banzhaf(masks, subset_utils, owners, n_owned)
+    while m and m < spec.max_models and predicted_l1(est.values, est.stderr) > spec.stable_l1:
         m = min(2 * m, spec.max_models)
         masks = subset_masks(seed, m, n, antithetic=spec.antithetic)
         more = backend.run(problem, masks[subset_utils.shape[0] :], spec.model_chunk, train_seed)
@@ -289,7 +302,7 @@ def value_epoch(
         block, est = grouped_banzhaf(masks, subset_utils, owners, n_owned)
 
     transfer = _transfer_check(spec, players, validation, pool, masks, est.values, backend,
-                               train_seed, owners, n_owned)  # fmt: skip
+                               train_seed, owners, n_owned, loo=loo)  # fmt: skip
 
     # The learning curve is a curve of *useful* data: subsets holding a contributor whose data
     # hurts would put a second branch under the curve. So it is fitted on the Banzhaf subsets

@@ -40,7 +40,7 @@ FeaturizerKind = Literal["bytes", "words", "hashed-ngrams", "numeric"]
 Utility = Literal["val_loglik"]
 Precision = Literal["fp64", "fp32"]
 Contested = Literal["first_registered", "everyone_loses"]
-Estimator = Literal["banzhaf", "loo"]
+Estimator = Literal["banzhaf", "loo", "auto"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +169,11 @@ class ValuationSpec:
             (exact leave-one-out on the full pool, influence.py; n-gram model only, no subset
             models, deterministic, O(n) at any n: sampled Banzhaf needs M growing with the
             number of contributors, scripts/bench/RESULTS-valuation-scale.md). Omitted from the
-            canonical JSON while ``banzhaf``, so earlier digests do not change.
+            canonical JSON while ``banzhaf``, so earlier digests do not change. ``auto``:
+            Banzhaf up to ``loo_above`` players, leave-one-out above (an epoch of thousands of
+            files is valued in seconds, a small one keeps the game-theoretic value).
+        loo_above: the player count above which ``auto`` switches to leave-one-out (written in
+            the canonical JSON only with ``auto``).
         proofs: ownership-proof parameters and the policy for unproven files
             (``node/proofs/params.py``, applied by ``validator/proofs.py``). Omitted from the
             canonical JSON while it is the default (no proof required), so the digests of specs
@@ -190,6 +194,7 @@ class ValuationSpec:
     stable_l1: float = 0.03
     block_chars: int = 0
     estimator: Estimator = "banzhaf"
+    loo_above: int = 512
     version: int = SPEC_VERSION
     proofs: ProofPolicy = field(default_factory=ProofPolicy)
 
@@ -223,11 +228,13 @@ class ValuationSpec:
             raise SpecError("max_models must be 0 or an (even, if antithetic) M >= n_models")
         if not 0.0 < self.stable_l1 < 2.0:
             raise SpecError("stable_l1 must lie in (0, 2)")
+        if self.loo_above < 1:
+            raise SpecError("loo_above must be >= 1")
         if self.block_chars < 0:
             raise SpecError("block_chars must be >= 0 (0: one player per contributor)")
         if self.estimator not in get_args(Estimator):
-            raise SpecError(f"unknown estimator {self.estimator!r}; use banzhaf or loo")
-        if self.estimator == "loo" and self.model != "ngram":
+            raise SpecError(f"unknown estimator {self.estimator!r}; use banzhaf, loo or auto")
+        if self.estimator in ("loo", "auto") and self.model != "ngram":
             raise SpecError("the loo estimator is exact for the ngram count model only")
         if not 0 <= self.decimals <= 9:
             raise SpecError("decimals must be 0..9")
@@ -265,6 +272,8 @@ class ValuationSpec:
                 del raw["checks"][key]
         if self.estimator == "banzhaf":
             del raw["estimator"]
+        if self.estimator != "auto":
+            del raw["loo_above"]
         return json.dumps(raw, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
     def digest(self) -> str:
