@@ -31,9 +31,20 @@ def test_loo_is_refused_for_models_it_is_not_exact_for() -> None:
 
 def test_default_keeps_existing_digests() -> None:
     raw = json.loads(DEVNET.read_text())
+    raw.pop("estimator", None)
+    raw.pop("loo_above", None)
     spec = ValuationSpec.from_dict(raw)
     assert spec.estimator == "banzhaf"
     assert "estimator" not in json.loads(spec.canonical_json())
+    assert spec.canonical_json() == json.dumps(raw, sort_keys=True, separators=(",", ":"))
+
+
+def test_devnet_spec_switches_to_loo_for_large_epochs() -> None:
+    """The devnet's spec file is canonical and uses ``auto`` (Banzhaf for the demo's few
+    contributors, leave-one-out for an epoch of thousands of files)."""
+    raw = json.loads(DEVNET.read_text())
+    spec = ValuationSpec.from_dict(raw)
+    assert (spec.estimator, spec.loo_above) == ("auto", 512)
     assert spec.canonical_json() == json.dumps(raw, sort_keys=True, separators=(",", ":"))
 
 
