@@ -43,17 +43,6 @@ F64 = npt.NDArray[np.float64]
 CHUNK = 256  # contributors per probability evaluation (bounds memory: CHUNK x unique n-grams)
 
 
-def _log_probs(problem: NgramProblem, rows: F64) -> F64:
-    """Log-probability of each unique validation n-gram under each row of counts (ngram.py)."""
-    beta = problem.smoothing
-    prob = np.full((rows.shape[0], problem.gram_cols.shape[1]), 1.0 / problem.vocab)
-    for k in range(problem.gram_cols.shape[0]):
-        num = rows[:, problem.gram_cols[k]]
-        den = rows[:, problem.ctx_cols[k]]
-        prob = (num + beta * prob) / (den + beta)
-    return np.asarray(np.log(prob), dtype=np.float64)
-
-
 def item_gains(
     spec: ValuationSpec,
     problem: NgramProblem,
@@ -71,14 +60,14 @@ def item_gains(
     if table.shape[0] != problem.weights.shape[0] or total == 0.0:
         return out  # not this problem's validation set: nothing to attribute
     where = [np.searchsorted(table, k) for k in keys]  # each item's n-grams, as table columns
-    base = _log_probs(problem, problem.pool[None, :])[0]
+    base = problem.log_probs(problem.pool[None, :])[0]
     for lo in range(0, len(groups), CHUNK):
         chunk = groups[lo : lo + CHUNK]
         rows = np.tile(problem.pool, (len(chunk), 1))
         for r, players in enumerate(chunk):
             if len(players):
                 rows[r] += problem.counts[list(players)].sum(axis=0)
-        diff = _log_probs(problem, rows) - base[None, :]
+        diff = problem.log_probs(rows) - base[None, :]
         for i, cols in enumerate(where):
             out[lo : lo + len(chunk), i] = diff[:, cols].sum(axis=1) / total
     return out

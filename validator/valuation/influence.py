@@ -50,19 +50,6 @@ F64 = npt.NDArray[np.float64]
 DEFAULT_CHUNK = 256
 
 
-def _log_probs(problem: NgramProblem, subset: F64) -> F64:
-    """``[c, U]`` log p_n of each unique validation n-gram under each row of counts ``[c, K]``.
-
-    The same interpolation, in the same operation order, as ngram.py's batched model."""
-    beta = problem.smoothing
-    prob = np.full((subset.shape[0], problem.weights.shape[0]), 1.0 / problem.vocab)
-    for k in range(problem.gram_cols.shape[0]):
-        num = subset[:, problem.gram_cols[k]]
-        den = subset[:, problem.ctx_cols[k]]
-        prob = (num + beta * prob) / (den + beta)
-    return np.asarray(np.log(prob), dtype=np.float64)
-
-
 def removal_effects(
     problem: NgramProblem, base_fraction: float = 1.0, *, chunk: int = DEFAULT_CHUNK
 ) -> F64:
@@ -88,12 +75,12 @@ def removal_effects(
     w_sum = float(w.sum())
     shared_with: F64 | None = None
     if base_fraction == 1.0:  # every contributor's "with" model is the full one
-        shared_with = _log_probs(problem, (problem.pool + total)[None, :])
+        shared_with = problem.log_probs((problem.pool + total)[None, :])
     for start in range(0, n, chunk):
         rows = counts[start : start + chunk]
         base = problem.pool[None, :] + base_fraction * (total[None, :] - rows)
-        without = _log_probs(problem, base)
-        with_j = shared_with if shared_with is not None else _log_probs(problem, base + rows)
+        without = problem.log_probs(base)
+        with_j = shared_with if shared_with is not None else problem.log_probs(base + rows)
         out[start : start + rows.shape[0]] = ((with_j - without) * w[None, :]).sum(axis=1) / w_sum
     return out
 

@@ -91,6 +91,18 @@ class NgramProblem:
     def bind(self, device: torch.device) -> _BoundNgram:
         return _BoundNgram(self, device)
 
+    def log_probs(self, rows: F64) -> F64:
+        """``[c, U]`` log p of each unique validation n-gram under each row of counts ``[c, K]``,
+        in numpy float64 with the same interpolation, in the same operation order, as the
+        batched model below (leave-one-out and the concentration check evaluate it per row)."""
+        beta = self.smoothing
+        prob = np.full((rows.shape[0], self.weights.shape[0]), 1.0 / self.vocab)
+        for k in range(self.gram_cols.shape[0]):
+            num = rows[:, self.gram_cols[k]]
+            den = rows[:, self.ctx_cols[k]]
+            prob = (num + beta * prob) / (den + beta)
+        return np.asarray(np.log(prob), dtype=np.float64)
+
 
 class _BoundNgram:
     def __init__(self, p: NgramProblem, device: torch.device) -> None:
