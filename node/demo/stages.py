@@ -17,7 +17,7 @@ import functools
 import hashlib
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -440,6 +440,25 @@ class ScoringOutcome:
 _SCORED = frozenset({"REVEALED", "CLAIMED"})
 
 
+def state_changes(log: Path) -> Iterator[dict[str, Any]]:
+    """The daemon's ``epoch state`` lines from its JSON log (each carries the cumulative
+    per-phase ``seconds`` and the state it went ``to``); an unreadable log yields nothing and
+    other lines (warnings, tracebacks) are skipped."""
+    try:
+        lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return
+    for line in lines:
+        if not line.startswith("{"):
+            continue
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(rec, dict) and isinstance(rec.get("seconds"), dict) and "to" in rec:
+            yield rec
+
+
 def daemon_seconds(logs: Sequence[Path]) -> dict[str, float]:
     """Mean decrypt / value / chain seconds over the daemons, from their JSON logs.
 
@@ -450,18 +469,8 @@ def daemon_seconds(logs: Sequence[Path]) -> dict[str, float]:
     totals: list[dict[str, float]] = []
     for path in logs:
         last: dict[str, float] | None = None
-        try:
-            lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError:
-            continue
-        for line in lines:
-            if not line.startswith("{"):
-                continue
-            try:
-                rec = json.loads(line)
-            except ValueError:
-                continue
-            if rec.get("to") in _SCORED and isinstance(rec.get("seconds"), dict):
+        for rec in state_changes(path):
+            if rec["to"] in _SCORED:
                 last = {str(k): float(v) for k, v in rec["seconds"].items()}
         if last is not None:
             decrypt, value = last.get("decrypt", 0.0), last.get("value", 0.0)

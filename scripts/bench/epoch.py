@@ -68,6 +68,7 @@ from node.demo.stages import (  # noqa: E402
     Services,
     open_fresh_epoch,
     start_validators,
+    state_changes,
     wait_for_shares,
 )
 from node.devnet.bulk import (  # noqa: E402
@@ -142,19 +143,7 @@ def peak_mib(pid: int) -> tuple[float, float]:
 def daemon_seconds(log: Path, epoch: int | None = None) -> dict[str, float]:
     """The daemon's cumulative per-phase seconds on its last state-change line (of ``epoch``)."""
     last: dict[str, float] = {}
-    try:
-        lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return last
-    for line in lines:
-        if not line.startswith("{"):
-            continue
-        try:
-            rec = json.loads(line)
-        except ValueError:
-            continue
-        if not isinstance(rec.get("seconds"), dict) or "to" not in rec:
-            continue
+    for rec in state_changes(log):
         if epoch is not None and rec.get("epoch") != epoch:
             continue
         last = {str(k): float(v) for k, v in rec["seconds"].items()}
