@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import torch
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
@@ -111,12 +112,21 @@ def digits_split(seed: int, flip: float) -> Split:
     x, y = x[perm] / 16.0, y[perm].copy()
     n = N_CONTRIB * PER
     bad = set(rng.choice(N_CONTRIB, N_BAD, replace=False).tolist())
-    y_train = y[:n].copy()
+    y_train = _flipped(y[:n], bad, flip, rng, n_classes=10)
+    return Split(x[:n], y_train, x[n:], y[n:], bad)
+
+
+def _flipped(
+    y: npt.NDArray[Any], bad: set[int], flip: float, rng: np.random.Generator, n_classes: int
+) -> npt.NDArray[Any]:
+    """A copy of the training labels with ``flip`` of each bad contributor's moved to another
+    class (the same draws, in the same order, for every task)."""
+    out = y.copy()
     for j in bad:
         idx = np.arange(j * PER, (j + 1) * PER)
         flip_idx = idx[rng.random(PER) < flip]
-        y_train[flip_idx] = (y_train[flip_idx] + rng.integers(1, 10, flip_idx.size)) % 10
-    return Split(x[:n], y_train, x[n:], y[n:], bad)
+        out[flip_idx] = (out[flip_idx] + rng.integers(1, n_classes, flip_idx.size)) % n_classes
+    return out
 
 
 def multiclass_split(seed: int, flip: float) -> Split:
@@ -133,11 +143,7 @@ def multiclass_split(seed: int, flip: float) -> Split:
     rng = np.random.default_rng(seed)
     n = N_CONTRIB * PER
     bad = set(rng.choice(N_CONTRIB, N_BAD, replace=False).tolist())
-    y_train = y[:n].copy()
-    for j in bad:
-        idx = np.arange(j * PER, (j + 1) * PER)
-        flip_idx = idx[rng.random(PER) < flip]
-        y_train[flip_idx] = (y_train[flip_idx] + rng.integers(1, 3, flip_idx.size)) % 3
+    y_train = _flipped(y[:n], bad, flip, rng, n_classes=3)
     return Split(x[:n], y_train, x[n:], y[n:], bad, n_classes=3, scale=1.0)
 
 

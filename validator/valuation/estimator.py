@@ -39,6 +39,17 @@ class BanzhafEstimate:
     intercept: float
 
 
+def _checked_utilities(masks: npt.NDArray[np.bool_], utilities: F64) -> F64:
+    """The utilities as float64, one finite value per mask (both estimators' precondition)."""
+    m = masks.shape[0]
+    u = np.asarray(utilities, dtype=np.float64)
+    if u.shape != (m,):
+        raise ValuationError(f"{m} masks but {u.shape} utilities")
+    if not np.all(np.isfinite(u)):
+        raise ValuationError("a subset utility is not finite")
+    return u
+
+
 def banzhaf(masks: npt.NDArray[np.bool_], utilities: F64) -> BanzhafEstimate:
     """Estimate Banzhaf values from ``masks [M, N]`` and the subset ``utilities [M]``.
 
@@ -46,11 +57,7 @@ def banzhaf(masks: npt.NDArray[np.bool_], utilities: F64) -> BanzhafEstimate:
         ValuationError: shapes disagree or a utility is not finite.
     """
     m, n = masks.shape
-    u = np.asarray(utilities, dtype=np.float64)
-    if u.shape != (m,):
-        raise ValuationError(f"{m} masks but {u.shape} utilities")
-    if not np.all(np.isfinite(u)):
-        raise ValuationError("a subset utility is not finite")
+    u = _checked_utilities(masks, utilities)
     if n == 0:
         empty = np.zeros(0, dtype=np.float64)
         return BanzhafEstimate(empty, empty, empty, float(u.mean()) if m else 0.0)
@@ -94,11 +101,7 @@ def banzhaf_msr(masks: npt.NDArray[np.bool_], utilities: F64) -> BanzhafEstimate
         ValuationError: shapes disagree or a utility is not finite.
     """
     m, n = masks.shape
-    u = np.asarray(utilities, dtype=np.float64)
-    if u.shape != (m,):
-        raise ValuationError(f"{m} masks but {u.shape} utilities")
-    if not np.all(np.isfinite(u)):
-        raise ValuationError("a subset utility is not finite")
+    u = _checked_utilities(masks, utilities)
     intercept = float(u.mean()) if m else 0.0
     if n == 0 or m < 2:
         none = np.zeros(n, dtype=np.float64)
