@@ -93,7 +93,7 @@ class FileInput:
         given = (self.plaintext, self.contribution, self.failure)
         if sum(x is not None for x in given) != 1:
             raise ValueError(
-                "a FileInput has exactly one of a plaintext, a parsed contribution or a failure"
+                "a FileInput has either a plaintext, a parsed contribution or a failure"
             )
 
     @property
