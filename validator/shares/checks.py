@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import hmac
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -164,6 +164,8 @@ class ChainView:
         self._head_gen = 0
         self._head_busy = False
         self._head: Pinned | Refused | None = None
+        self._inflight: dict[_Key, threading.Event] = {}
+        self._inflight_lock = threading.Lock()
 
     def pinned_block(self) -> Pinned:
         """``latest - confirmations``: the state every check of one request reads."""
@@ -215,19 +217,46 @@ class ChainView:
         self.below.put(head.hash, pinned)
         return pinned
 
+    def _once(self, key: _Key, load: Callable[[], tuple[bool, object]]) -> tuple[bool, object]:
+        """The cached answer for ``key``, loading it at most once at a time: concurrent requests
+        that miss the same key wait for the one read in flight instead of each making their own
+        (under load many requests of one block miss together). A load that raises (chain
+        unavailable) caches nothing, and the next waiter tries itself."""
+        while True:
+            hit = self.reads.get(key)
+            if hit is not None:
+                return hit
+            with self._inflight_lock:
+                done = self._inflight.get(key)
+                leader = done is None
+                if done is None:
+                    done = self._inflight[key] = threading.Event()
+            if not leader:
+                done.wait()
+                continue
+            try:
+                with self._inflight_lock:
+                    self.rpc_reads += 1
+                hit = load()
+                self.reads.put(key, hit)
+                return hit
+            finally:
+                with self._inflight_lock:
+                    del self._inflight[key]
+                done.set()
+
     def _read(self, fn: Any, block: Pinned) -> object:
         key: _Key = (block.hash, str(fn.address), str(fn.fn_name), repr(fn.args))
-        hit = self.reads.get(key)
-        if hit is None:
+
+        def load() -> tuple[bool, object]:
             try:
-                self.rpc_reads += 1
-                hit = (True, self.chain.call(fn, block=block.number))
+                return True, self.chain.call(fn, block=block.number)
             except ChainUnavailable as err:
                 raise Refused(Refusal.CHAIN_UNAVAILABLE, str(err)) from None
             except ContractRevert as err:
-                hit = (False, err)
-            self.reads.put(key, hit)
-        ok, value = hit
+                return False, err
+
+        ok, value = self._once(key, load)
         if not ok and isinstance(value, ContractRevert):
             raise value
         return value
