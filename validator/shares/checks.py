@@ -286,8 +286,8 @@ class ChainView:
         provider that ignores topic filters must not pass another file's CID off as this one's).
         """
         key: _Key = (block.hash, str(self.registry.address), "SubmissionRegistered", file_id.hex())
-        hit = self.reads.get(key)
-        if hit is None:
+
+        def load() -> tuple[bool, object]:
             event = self.registry.contract.events["SubmissionRegistered"]()
             filters = {
                 "datasetId": int(stored.dataset_id),
@@ -295,7 +295,6 @@ class ChainView:
                 "fileId": bytes(file_id),
             }
             try:
-                self.rpc_reads += 1
                 logs = list(
                     self.chain.events(
                         event,
@@ -309,8 +308,9 @@ class ChainView:
             found = [
                 dict(log["args"]) for log in logs if _is_event_of(log["args"], file_id, stored)
             ]
-            hit = (True, found[0] if found else None)
-            self.reads.put(key, hit)
+            return True, found[0] if found else None
+
+        hit = self._once(key, load)
         args = hit[1]
         if not isinstance(args, dict):
             raise Refused(
