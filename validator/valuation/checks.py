@@ -95,13 +95,21 @@ class _Index:
     margins (weights from ``trusted``) when the spec sets ``containment_margin``, else MinHash
     LSH."""
 
-    def __init__(self, records: Sequence[Record], cs: CheckSpec, trusted: Sequence[str]) -> None:
+    def __init__(
+        self,
+        records: Sequence[Record],
+        cs: CheckSpec,
+        trusted: Sequence[str],
+        candidates: int | None = None,
+    ) -> None:
         self.exact = {_exact(r.text) for r in records}
         self.lsh: MinHashLSH | None = None
         self.cs = cs
         self.contain: ContainmentIndex | None = None
         if cs.containment_margin is not None and len(records) >= cs.containment_min_reference:
-            self.contain = ContainmentIndex([r.text for r in records], trusted)
+            self.contain = ContainmentIndex(
+                [r.text for r in records], trusted, candidates=candidates
+            )
         elif cs.near_dup_threshold is not None:
             self.lsh = MinHashLSH(threshold=cs.near_dup_threshold, num_perm=cs.num_perm)
             for i, r in enumerate(records):
@@ -154,7 +162,7 @@ def run_checks(
 
     trusted = [r.text for r in validation] + [r.text for r in pool]
     val_index = _Index(validation, cs, trusted)
-    pool_index = _Index(pool, cs, trusted)
+    pool_index = _Index(pool, cs, trusted, cs.containment_candidates)
     near = cs.near_dup_threshold is not None
 
     # Own-file exact repeats are dropped first; what is left is what contributors "hold".
@@ -188,7 +196,10 @@ def run_checks(
         texts = [r.text for rows in held for r, _, _ in rows]
         if len(texts) >= cs.containment_min_reference:
             epoch_contain = ContainmentIndex(
-                texts, trusted, owners=[j for j, rows in enumerate(held) for _ in rows]
+                texts,
+                trusted,
+                owners=[j for j, rows in enumerate(held) for _ in rows],
+                candidates=cs.containment_candidates,
             )
 
     def paraphrased_from(text: str, j: int) -> set[int]:

@@ -24,6 +24,17 @@ any one validation record. Thresholds live in the spec (:class:`CheckSpec`), and
 Only reference records that share one of the record's heavier words (document frequency at most
 ``max_df_fraction`` of the trusted records) are compared, through an inverted index, so the
 cost grows with the matches, not with the product of the two collections.
+
+A collection that grows without bound (an epoch of 10,000 files, the accepted pool) can still
+make that product: words that are heavy to the trusted records may be held by thousands of its
+records, and a contributor can make them so on purpose. ``candidates`` bounds the work per
+record: its words are taken rarest first (shortest posting list in this collection) while their
+posting lists together hold at most ``candidates`` entries, and the rest are not used to find
+candidates. A record left out that way shares none of the words used, so its containment is at
+most the weight of the words that were not (the skipped ones and the light, unindexed ones)
+over the record's total; that bound stands in for the second-best match whenever it is larger.
+The pruning can therefore only lower a margin, never raise it: it may miss a paraphrase made of
+words common in the collection, but it never flags what the full comparison would clear.
 """
 
 from __future__ import annotations
@@ -52,7 +63,13 @@ class ContainmentIndex:
         trusted: Sequence[str],
         max_df_fraction: float = 0.1,
         owners: Sequence[int] | None = None,
+        candidates: int | None = None,
     ) -> None:
+        if candidates is not None and candidates < 1:
+            raise ValueError("candidates must be at least 1 (or None: no bound)")
+        self._budget = candidates
+        self.compared = 0
+        """Reference records scored so far, over every :meth:`match` (the check's work)."""
         self._owners = list(owners) if owners is not None else [0] * len(reference)
         if len(self._owners) != len(reference):
             raise ValueError("owners must give one owner per reference record")
@@ -65,8 +82,10 @@ class ContainmentIndex:
         self._refs = [Counter(words(t)) for t in reference]
         cap = max(1.0, max_df_fraction * self._d)
         self._postings: dict[str, list[int]] = {}
+        self._held: set[str] = set()
         for i, bag in enumerate(self._refs):
             for t in bag:
+                self._held.add(t)
                 if df[t] <= cap:
                     self._postings.setdefault(t, []).append(i)
 
@@ -85,24 +104,40 @@ class ContainmentIndex:
         return best, second
 
     def match(self, text: str, skip_owner: int | None = None) -> tuple[float, float, int]:
-        """Best and second-best containment, and the owner of the best record (-1: none)."""
+        """Best and second-best containment, and the owner of the best record (-1: none).
+
+        With a ``candidates`` bound that pruned this record's words, the second value is the
+        larger of the second-best candidate and the bound on every record not compared (module
+        docstring), so ``best - second`` never exceeds the margin of the full comparison."""
         bag = Counter(words(text))
-        total = sum(n * self.weight(t) for t, n in bag.items())
+        weight = {t: self.weight(t) for t in bag}
+        mass = {t: n * weight[t] for t, n in bag.items()}
+        total = sum(mass.values())
         if total <= 0.0:
             return 0.0, 0.0, -1
+        posted = sorted((len(self._postings[t]), t) for t in bag if t in self._postings)
         candidates: set[int] = set()
-        for t in bag:
-            candidates.update(self._postings.get(t, ()))
+        used = 0
+        unseen = 0.0
+        for n, t in posted:
+            if self._budget is not None and used + n > self._budget:
+                unseen += mass[t]
+                continue
+            used += n
+            candidates.update(self._postings[t])
+        if unseen > 0.0:
+            unseen += sum(m for t, m in mass.items() if t not in self._postings and t in self._held)
         best = second = 0.0
         owner = -1
         for i in sorted(candidates):
             if skip_owner is not None and self._owners[i] == skip_owner:
                 continue
+            self.compared += 1
             ref = self._refs[i]
-            shared = sum(min(n, ref[t]) * self.weight(t) for t, n in bag.items() if t in ref)
+            shared = sum(min(n, ref[t]) * weight[t] for t, n in bag.items() if t in ref)
             c = shared / total
             if c > best:
                 best, second, owner = c, best, self._owners[i]
             elif c > second:
                 second = c
-        return best, second, owner
+        return best, max(second, unseen / total), owner

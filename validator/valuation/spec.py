@@ -102,7 +102,11 @@ class CheckSpec:
     even when few records cross the record threshold (heavy paraphrases). ``None`` keeps
     MinHash, and so do validation sets and pools of fewer than ``containment_min_reference``
     records, where word weights and the second-best match are too noisy to tell a template
-    from a copy.
+    from a copy. ``containment_candidates`` bounds the records each record is compared with in
+    the collections that grow with the DAO (the epoch's own records and the pool; the
+    validation set is fixed and compared in full): containment.py says how, and why the bound
+    can only clear a record the full comparison would flag, never the reverse. ``None`` compares
+    every candidate (cost quadratic in an epoch whose records share words).
 
     ``word_order_min_lift`` flags a contributor whose adjacent word pairs recur in its own text
     less than this many times as often as those of the same words in random order
@@ -126,6 +130,7 @@ class CheckSpec:
     containment_mean: float = 0.08
     containment_min_words: int = 8
     containment_min_reference: int = 50
+    containment_candidates: int | None = None
     word_order_min_lift: float | None = None
     word_order_min_pairs: int = 200
     word_order_min_chance: float = 0.005
@@ -141,6 +146,7 @@ _LATE_CHECKS: dict[str, object] = {
     "word_order_min_chance": 0.005,
     "concentration_max": None,
     "concentration_top": 5,
+    "containment_candidates": None,
 }
 
 
@@ -241,6 +247,9 @@ class ValuationSpec:
         cm = self.checks.containment_margin
         if (cm is not None and not 0.0 < cm <= 1.0) or not self.checks.containment_mean > 0.0:
             raise SpecError("containment_margin must be in (0, 1] or null, containment_mean > 0")
+        cc = self.checks.containment_candidates
+        if cc is not None and cc < 1:
+            raise SpecError("containment_candidates must be at least 1 or null")
         c = self.checks
         if (c.word_order_min_lift is not None and not c.word_order_min_lift > 0.0) or (
             c.concentration_max is not None and not 0.0 < c.concentration_max <= 1.0
