@@ -138,11 +138,15 @@ FileOutcome = tuple[GatherResult, HashingWriter] | DataDaoError
 class BatchStats:
     """What one :func:`decrypt_files` call cost, for the caller's metrics and benchmarks.
 
-    ``asked`` counts the files whose headers passed and were named in the signed batches (each
-    is asked of every peer); the seconds are wall time of the three passes.
+    ``asked`` counts the files whose headers passed and were named in the signed batches;
+    ``slots`` the file slots those batches named, summed over the validators asked (``t`` of
+    them per file unless one failed or lagged), ``requests`` the signed batches sent; the
+    seconds are wall time of the three passes.
     """
 
     asked: int = 0
+    slots: int = 0
+    requests: int = 0
     headers_s: float = 0.0
     gather_s: float = 0.0
     body_s: float = 0.0
@@ -221,6 +225,8 @@ def decrypt_files(
         {f: h for f, (h, _, _) in headers.items()}, batch, peers, threshold
     )
     st.gather_s += time.perf_counter() - t0
+    st.slots += gathered.slots
+    st.requests += gathered.requests
     for fid, missing in gathered.failed.items():
         settle(by_id[fid], missing)
     t0 = time.perf_counter()

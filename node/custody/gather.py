@@ -27,6 +27,7 @@ import itertools
 import logging
 import secrets
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -139,6 +140,12 @@ class GatherPolicy:
         validity_s: how long (chain seconds) a signed request stays valid; validators refuse
             deadlines further out than their own cap (1 hour by default).
         max_workers: concurrent HTTP requests across all files.
+        hedge_s: a batch is first asked of ``t`` validators only (each Ferveo share costs its
+            validator CPU, and ``t`` of them open a file); the others are asked when one of
+            those fails or refuses a file, when none is left in flight, or when files are
+            still short this many seconds after the first answer came in, or half as long
+            again as that answer took if longer (a loaded committee answers alike; a slow
+            peer is not waited for). ``None`` asks every validator at once.
     """
 
     timeout_s: float = 10.0
@@ -146,6 +153,7 @@ class GatherPolicy:
     backoff_s: float = 0.2
     validity_s: int = 600
     max_workers: int = 32
+    hedge_s: float | None = 1.0
 
     def retry_policy(self) -> RetryPolicy:
         """SHARE_REQUEST with this policy's attempt count and first wait."""
@@ -169,6 +177,12 @@ class BatchGather:
 
     keys: dict[bytes, GatherResult]
     failed: dict[bytes, NotEnoughShares]
+    slots: int = 0
+    """File slots asked, summed over the validators asked (the shares they were asked to
+    compute)."""
+    requests: int = 0
+    """Signed batch requests sent (one per validator asked per 256 files, retries not
+    counted)."""
 
 
 PeerAnswer = dict[bytes, "bytes | ShareRefused | _BadShare"]
@@ -532,6 +546,18 @@ class ShareClient:
             raise _Retryable(f"HTTP {status}")
         return status, bytes(raw)
 
+    def _peer_order(self, peers: Sequence[Peer]) -> list[Peer]:
+        """``peers`` rotated to start at the requester itself (a validator) or at a place its
+        address picks (a renter): requesters spread their first ``t`` asks over the
+        committee instead of all loading the same ``t`` validators."""
+        if not peers:
+            return []
+        me = self.signer.address.lower()
+        at = next((k for k, p in enumerate(peers) if p.address.lower() == me), None)
+        if at is None:
+            at = int(me, 16) % len(peers)
+        return [*peers[at:], *peers[:at]]
+
     def gather_batch(
         self,
         headers: Mapping[bytes, SealedHeader],
@@ -541,12 +567,14 @@ class ShareClient:
     ) -> BatchGather:
         """Recover the data key of every file in ``ask`` from ``threshold`` shares each.
 
-        One batch per validator (per 256 files), all validators at once; each file is combined
-        as its shares arrive, exactly as :meth:`gather_dek` does for one (a wrong DEK cannot
-        unwrap, so a combination that unwraps is proof; liars are named per file). A file short
-        of shares is reported in ``failed`` with who refused, was unreachable or lied; the
-        others are returned. Validators still answering once every file is open are not waited
-        for.
+        One batch per validator asked (per 256 files); ``threshold`` validators first, the
+        others as :attr:`GatherPolicy.hedge_s` says (a validator that refuses, fails or lags
+        is replaced, and every validator is asked before a file is given up). Each file is
+        combined as its shares arrive, exactly as :meth:`gather_dek` does for one (a wrong DEK
+        cannot unwrap, so a combination that unwraps is proof; liars are named per file). A
+        file short of shares is reported in ``failed`` with who refused, was unreachable or
+        lied; the others are returned. Validators still answering once every file is open are
+        not waited for.
 
         Raises:
             ValueError: ``headers`` does not hold exactly ``ask.file_ids``, or threshold < 1.
@@ -556,45 +584,87 @@ class ShareClient:
         if set(headers) != set(ask.file_ids) or len(ask.file_ids) != len(set(ask.file_ids)):
             raise ValueError("one header per distinct file id in the batch")
         now = self._now()
-        futures: dict[Future[PeerAnswer], Peer] = {
-            self._pool.submit(self.request_batch, p, ask, now=now): p for p in peers
-        }
-        pending = set(futures)
+        order = self._peer_order(peers)
+        first = len(order) if self.policy.hedge_s is None else threshold
+        spares = order[first:]
+        futures: dict[Future[PeerAnswer], tuple[Peer, tuple[bytes, ...]]] = {}
+        pending: set[Future[PeerAnswer]] = set()
+        slots = requests = 0
         shares: dict[bytes, list[tuple[str, bytes]]] = {f: [] for f in ask.file_ids}
         bad: dict[bytes, list[str]] = {f: [] for f in ask.file_ids}
         refused: dict[bytes, dict[str, str]] = {f: {} for f in ask.file_ids}
         failed_once: set[bytes] = set()
         unreachable: dict[str, str] = {}
         keys: dict[bytes, GatherResult] = {}
+
+        def launch(peer: Peer) -> None:
+            nonlocal slots, requests
+            ids = tuple(f for f in ask.file_ids if f not in keys)
+            sub = BatchAsk(ask.purpose, ask.dataset_id, ids, ask.req_id, ask.epoch)
+            fut = self._pool.submit(self.request_batch, peer, sub, now=now)
+            futures[fut] = (peer, ids)
+            pending.add(fut)
+            slots += len(ids)
+            requests += -(-len(ids) // MAX_BATCH_FILES)
+
+        def spare() -> None:
+            if spares and len(keys) < len(ask.file_ids):
+                launch(spares.pop(0))
+
+        started = time.monotonic()
+        for peer in order[:first]:
+            launch(peer)
+        hedge_at: float | None = None
         try:
-            while pending and len(keys) < len(ask.file_ids):
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            while len(keys) < len(ask.file_ids):
+                if not pending:
+                    if not spares:
+                        break
+                    spare()
+                timeout = None
+                if hedge_at is not None and spares:
+                    timeout = max(0.0, hedge_at - time.monotonic())
+                done, _ = wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)
+                if not done:  # the hedge: files are still short a while after the first answer
+                    while spares:
+                        spare()
+                    continue
                 for fut in done:
-                    peer = futures[fut]
+                    pending.discard(fut)
+                    peer, asked = futures[fut]
                     try:
                         answer = fut.result()
                     except ShareRefused as err:
-                        for f in ask.file_ids:
+                        for f in asked:
                             refused[f][peer.address] = f"{err.code}: {err.detail}"
+                        spare()
                         continue
                     except ShareUnreachable as err:
                         unreachable[peer.address] = err.reason
+                        spare()
                         continue
                     except _BadShare as err:
                         log.warning(
                             "bad batch answer", extra={"validator": peer.address, "why": str(err)}
                         )
-                        for f in ask.file_ids:
+                        for f in asked:
                             bad[f].append(peer.address)
+                        spare()
                         continue
+                    if hedge_at is None and self.policy.hedge_s is not None:
+                        took = time.monotonic() - started
+                        hedge_at = started + took + max(self.policy.hedge_s, took / 2)
+                    short = False
                     for f, got in answer.items():
                         if f in keys:
                             continue
                         if isinstance(got, ShareRefused):
                             refused[f][peer.address] = f"{got.code}: {got.detail}"
+                            short = True
                             continue
                         if isinstance(got, _BadShare):
                             bad[f].append(peer.address)
+                            short = True
                             continue
                         shares[f].append((peer.address, got))
                         if len(shares[f]) < threshold:
@@ -602,6 +672,7 @@ class ShareClient:
                         found = self._try_newest(headers[f], shares[f], threshold)
                         if found is None:
                             failed_once.add(f)
+                            short = True
                             continue
                         used, dek = found
                         culprits = list(bad[f])
@@ -614,6 +685,8 @@ class ShareClient:
                             unreachable=dict(unreachable),
                             refused=dict(refused[f]),
                         )
+                    if short:
+                        spare()
         finally:
             for fut in pending:
                 fut.cancel()
@@ -632,7 +705,7 @@ class ShareClient:
                 refused=refused[f],
                 bad=list(dict.fromkeys(culprits)),
             )
-        return BatchGather(keys=keys, failed=failed)
+        return BatchGather(keys=keys, failed=failed, slots=slots, requests=requests)
 
 
 class _Retryable(Exception):

@@ -18,7 +18,7 @@ from web3.types import TxReceipt
 
 from node.chain.contracts import Contracts
 from node.chain.dataset_config import EpochWindows
-from node.chain.eip712 import MAX_BATCH_FILES, Purpose
+from node.chain.eip712 import Purpose
 from node.chain.registry import SubmissionRecord
 from node.chain.scoreboard import EpochStatus
 from node.custody.files import BatchStats, FileOutcome, decrypt_file, decrypt_files
@@ -258,8 +258,8 @@ class CustodyOpener:
             on_done=done,
             stats=stats,
         )
-        cost.shares_requested += stats.asked * len(peers)
-        cost.batches += -(-stats.asked // MAX_BATCH_FILES) * len(peers)
+        cost.shares_requested += stats.slots
+        cost.batches += stats.requests
         cost.gather_s += stats.gather_s
 
     def __call__(self, dataset_id: DatasetId, epoch: Epoch, record: SubmissionRecord) -> bytes:

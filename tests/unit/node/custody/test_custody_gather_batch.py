@@ -360,6 +360,64 @@ def test_one_batch_per_validator_opens_every_file(files: Files) -> None:
         assert _opens(files, fid, result.dek)
         assert len(result.used) == T
     assert all(v == [len(files.blobs)] for v in calls.values())
+    assert len(calls) == T  # honest first choices answered: nobody else was asked
+    assert (got.slots, got.requests) == (T * len(files.blobs), T)
+
+
+def test_a_lagging_first_choice_is_replaced_not_waited_for(files: Files) -> None:
+    # The requester's first choice holds its answer; the spare is asked a hedge later.
+    calls: dict[str, list[int]] = {}
+    release, finished = threading.Event(), threading.Event()
+
+    def slow(files: Files, address: str, body: BatchRequestBody) -> httpx.Response:
+        release.wait(timeout=30)
+        finished.set()
+        answer: httpx.Response = honest()(files, address, body)
+        return answer
+
+    answers = {a: honest() for a in ADDRESSES}
+    client, peers = _client(files, answers, calls)
+    order = client._peer_order(peers)
+    answers[order[0].address] = slow  # the handler looks answers up per request
+    try:
+        got = client.gather_batch(_headers(files), _ask(files), peers, T)  # type: ignore[arg-type]
+        assert set(got.keys) == set(files.blobs)
+        assert not finished.is_set()
+        assert order[-1].address in calls  # the spare was asked
+        assert all(order[0].address not in r.used for r in got.keys.values())
+    finally:
+        release.set()
+
+
+def test_without_a_hedge_every_validator_is_asked_at_once(files: Files) -> None:
+    calls: dict[str, list[int]] = {}
+    client, peers = _client(files, {a: honest() for a in ADDRESSES}, calls)
+    client.policy = replace(client.policy, hedge_s=None)
+    got = client.gather_batch(_headers(files), _ask(files), peers, T)  # type: ignore[arg-type]
+    assert set(got.keys) == set(files.blobs)
+    assert got.requests == len(ADDRESSES)
+
+
+def test_validators_start_their_asks_at_themselves_and_spread_the_load() -> None:
+    accounts = [Account.create() for _ in range(4)]
+    peers = [Peer(a.address, f"http://v{k}") for k, a in enumerate(accounts)]
+    firsts = []
+    for a in accounts:
+        client = ShareClient(
+            chain_id=CHAIN_ID,
+            registry=REGISTRY,
+            signer=a,
+            session=SessionKey.generate(),
+            now=lambda: 1_000_000,
+        )
+        order = client._peer_order(peers)
+        client.close()
+        assert order[0].address == a.address
+        assert sorted(p.address for p in order) == sorted(p.address for p in peers)
+        firsts.append(frozenset(p.address for p in order[:T]))
+    # each validator's first t asks leave out a different validator: every share service
+    # computes t of the n requesters' shares, not all n
+    assert len(set(firsts)) == len(accounts)
 
 
 # ------------------------------------------------------------------------- many files, end to end
@@ -476,9 +534,10 @@ def test_hostile_files_fail_alone_and_their_chunk_mates_open(files: Files) -> No
     assert set(miss.refused) == set(ADDRESSES[:2])
     fourth = bytes(records[3].file_id)
     assert got[fourth] == files.blobs[fourth][1]
-    # one batch per peer named the three files whose headers passed
+    # the three files whose headers passed went to t validators first; the refusals of the
+    # third file brought in the fourth, for whatever was still short
     assert cost.batches == len(ADDRESSES)
-    assert cost.shares_requested == 3 * len(ADDRESSES)
+    assert 3 * T + 1 <= cost.shares_requested <= 3 * len(ADDRESSES)
 
 
 def test_a_file_of_another_epoch_is_refused_without_asking(files: Files) -> None:
@@ -488,7 +547,7 @@ def test_a_file_of_another_epoch_is_refused_without_asking(files: Files) -> None
     got, cost = _open(_opener(files, {a: honest() for a in ADDRESSES}, store), records)
     assert isinstance(got[bytes(records[0].file_id)], FileNotInEpoch)
     assert all(isinstance(got[bytes(r.file_id)], bytes) for r in records[1:])
-    assert cost.shares_requested == (len(records) - 1) * len(ADDRESSES)
+    assert cost.shares_requested == (len(records) - 1) * T
 
 
 def test_a_slow_peer_is_not_waited_for(files: Files) -> None:
@@ -538,5 +597,6 @@ def test_an_honest_batch_opens_every_file(files: Files) -> None:
     records = _records(files, store)
     got, cost = _open(_opener(files, {a: honest() for a in ADDRESSES}, store), records)
     assert all(got[f] == files.blobs[f][1] for f in got)
-    assert cost.batches == len(ADDRESSES)
+    assert cost.batches == T  # t validators answered every file: the fourth was never asked
+    assert cost.shares_requested == len(records) * T
     assert cost.gather_s > 0
