@@ -72,8 +72,9 @@ def grouped_banzhaf(
         [[est.intercept], est.values]
     )
     xtx = x.T @ x
-    dof = m - (int(np.linalg.matrix_rank(xtx)) if n else 1)
-    if dof > 0 and n:
+    rank = int(np.linalg.matrix_rank(xtx)) if n else 1
+    dof = m - rank
+    if dof > 0 and n and rank == n + 1:  # else unidentified: see estimator.banzhaf
         cov = float(resid @ resid) / dof * np.linalg.pinv(xtx)[1:, 1:]
         var = np.array([cov[np.ix_(ix, ix)].sum() for ix in members], dtype=np.float64)
         stderr = np.sqrt(np.clip(var, 0.0, None))
