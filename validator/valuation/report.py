@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from validator.valuation.pipeline import ValuationResult
 
-__all__ = ["label_text", "report_dict", "write_figure", "write_report"]
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["BARS_UP_TO", "label_text", "plot_values", "report_dict", "write_figure", "write_report"]
 
 
 def report_dict(result: ValuationResult) -> dict[str, Any]:
@@ -112,15 +115,13 @@ def label_text(result: ValuationResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_figure(result: ValuationResult, path: Path) -> None:
-    """Bar chart of values (flagged contributors hatched grey) and the learning curve."""
-    import matplotlib
+BARS_UP_TO = 60
+"""Epochs of up to this many contributors get one named bar each in ``label.png``."""
 
-    matplotlib.use("Agg")  # headless validators have no display
-    from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(11, 4.2), dpi=110)
-    ax_v, ax_c = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
+def plot_values(ax_v: Axes, result: ValuationResult) -> None:
+    """The label's value panel: one named bar per contributor (flagged ones grey) up to
+    :data:`BARS_UP_TO` contributors, the values in decreasing order beyond."""
     ids = [c.contributor for c in result.contributors]
     vals = [c.value for c in result.contributors]
     colors = [
@@ -128,8 +129,19 @@ def write_figure(result: ValuationResult, path: Path) -> None:
         for c in result.contributors
     ]
     errs = [0.0 if c.flags else c.stderr for c in result.contributors]
-    ax_v.bar(range(len(ids)), vals, color=colors, yerr=errs, capsize=2, ecolor="#424242")
-    ax_v.set_xticks(range(len(ids)), ids, rotation=90, fontsize=7)
+    if len(ids) <= BARS_UP_TO:
+        ax_v.bar(range(len(ids)), vals, color=colors, yerr=errs, capsize=2, ecolor="#424242")
+        ax_v.set_xticks(range(len(ids)), ids, rotation=90, fontsize=7)
+    else:
+        # One named bar per contributor is unreadable past a few dozen and costs matplotlib
+        # minutes of text layout at 10,000 (the daemon's commit waited on it): plot the values
+        # in decreasing order instead, same colours, the error as a band.
+        order = np.argsort(-np.asarray(vals), kind="stable")
+        v, e = np.asarray(vals)[order], np.asarray(errs)[order]
+        rank = np.arange(len(ids))
+        ax_v.fill_between(rank, v - e, v + e, color="#bdbdbd", linewidth=0)
+        ax_v.scatter(rank, v, c=[colors[i] for i in order], s=4, linewidths=0)
+        ax_v.set_xlabel(f"{len(ids):,} contributors, by value (the report lists each)")
     ax_v.axhline(0.0, color="black", linewidth=0.6)
     ax_v.set_ylabel("Banzhaf value ± standard error (nats / item)")
     reasons = [f"{c.contributor}: {c.flags[0]}" for c in result.contributors if c.flags]
@@ -141,6 +153,18 @@ def write_figure(result: ValuationResult, path: Path) -> None:
     ax_v.set_title(
         f"Contributor values ({sum(bool(c.flags) for c in result.contributors)} flagged)"
     )
+
+
+def write_figure(result: ValuationResult, path: Path) -> None:
+    """Bar chart of values (flagged contributors hatched grey) and the learning curve."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # headless validators have no display
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(11, 4.2), dpi=110)
+    ax_v, ax_c = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
+    plot_values(ax_v, result)
     ax_c.scatter(result.curve_sizes, result.curve_losses, s=8, alpha=0.6, label="subset models")
     if result.curve is not None and result.curve_sizes.max() > 0:
         lo = max(float(result.curve_sizes[result.curve_sizes > 0].min()), 1.0)

@@ -9,7 +9,13 @@ from pathlib import Path
 
 from validator.valuation.backends import LocalBackend
 from validator.valuation.pipeline import value_epoch
-from validator.valuation.report import label_text, report_dict, write_report
+from validator.valuation.report import (
+    BARS_UP_TO,
+    label_text,
+    plot_values,
+    report_dict,
+    write_report,
+)
 
 CPU = LocalBackend("cpu", threads=1)
 
@@ -52,3 +58,25 @@ def test_no_transfer_figure_for_a_classifier(digits_task, digits_spec, seed) -> 
     res = value_epoch(dataclasses.replace(digits_spec, n_models=8), contribs, val, [], seed, CPU)
     assert res.transfer_rho is None
     assert "not run" in label_text(res)
+
+
+def test_a_large_epoch_is_plotted_by_rank_not_one_named_bar_each(  # type: ignore[no-untyped-def]
+    chat_task, ngram_spec, seed, tmp_path: Path
+) -> None:
+    # 10,000 named bars took matplotlib ~10 minutes of text layout and held the daemon's
+    # commit back; past BARS_UP_TO contributors the panel plots values in rank order.
+    from matplotlib.figure import Figure
+
+    contribs, val, pool, _ = chat_task
+    res = value_epoch(ngram_spec, contribs, val, pool, seed, CPU)
+    many = dataclasses.replace(
+        res, contributors=res.contributors * (BARS_UP_TO // len(res.contributors) + 2)
+    )
+    for result, named in ((res, True), (many, False)):
+        ax = Figure().subplots()
+        plot_values(ax, result)
+        labels = {t.get_text() for t in ax.get_xticklabels()}
+        assert (res.contributors[0].contributor in labels) == named
+        assert len(ax.get_xticks()) <= max(len(res.contributors), 20)
+    write_report(many, tmp_path)
+    assert (tmp_path / "label.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
