@@ -198,6 +198,11 @@ class Journal:
 
     def __init__(self, root: Path) -> None:
         self._root = root
+        # path -> (inode, size, mtime_ns) and the record parsed from it: the daemon loads the
+        # current epoch's record every tick, and checking a 10,000-file record rebuilds its
+        # Merkle tree (20,000 keccaks); a record is only ever replaced whole (save), which
+        # gives the path a new inode, so an unchanged identity means unchanged bytes.
+        self._parsed: dict[Path, tuple[tuple[int, int, int], EpochRecord]] = {}
 
     @property
     def root(self) -> Path:
@@ -215,8 +220,14 @@ class Journal:
         path = self._path(dataset_id, epoch)
         try:
             with path.open("rb") as fh:
+                st = os.fstat(fh.fileno())
+                ident = (st.st_ino, st.st_size, st.st_mtime_ns)
+                hit = self._parsed.get(path)
+                if hit is not None and hit[0] == ident:
+                    return replace(hit[1], reasons=dict(hit[1].reasons))
                 data = fh.read(MAX_RECORD_BYTES + 1)
         except FileNotFoundError:
+            self._parsed.pop(path, None)
             return None
         except OSError as err:  # a disk error may pass: retried, not quarantined
             raise JournalError(f"cannot read {path.name}: {err.strerror}") from None
@@ -233,7 +244,8 @@ class Journal:
         rec = EpochRecord.from_json(raw)
         if (rec.dataset_id, rec.epoch) != (dataset_id, epoch):
             raise CorruptRecord(f"{path.name} holds dataset {rec.dataset_id} epoch {rec.epoch}")
-        return rec
+        self._parsed[path] = (ident, rec)
+        return replace(rec, reasons=dict(rec.reasons))
 
     def records(self) -> list[EpochRecord]:
         """Every readable journaled epoch, oldest first (``validator status``, ``/metrics``).

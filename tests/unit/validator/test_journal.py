@@ -304,3 +304,37 @@ def test_mutated_records_load_or_are_a_corrupt_record(data: st.DataObject) -> No
         assert loaded is not None  # what loads is a consistent record that saves and reloads
         Journal(Path(d)).save(loaded)
         assert Journal(Path(d)).load(1, 7) == loaded
+
+
+def test_an_unchanged_record_is_parsed_once_and_a_changed_one_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The daemon loads its epoch's record every tick; checking a 10,000-file record rebuilds
+    # its Merkle tree, which kept four daemons busy between reveal and finalize.
+    j = Journal(tmp_path / "j")
+    rec = _valued(j)
+    parsed = {"n": 0}
+    real = EpochRecord.from_json
+
+    def counting(raw: dict[str, object]) -> EpochRecord:
+        parsed["n"] += 1
+        return real(raw)
+
+    monkeypatch.setattr(EpochRecord, "from_json", staticmethod(counting))
+    first = j.load(1, 7)
+    assert first == rec
+    assert first is not None
+    first.reasons.clear()  # a caller's copy: the journal's own record is not touched
+    assert j.load(1, 7) == rec
+    assert parsed["n"] == 1
+    later = rec.advance(EpochState.COMMITTED, tx={"commit": "0xabc"})
+    j.save(later)
+    assert j.load(1, 7) == later
+    assert parsed["n"] == 2
+    # bytes changed behind the journal's back are read again, and refused when corrupt
+    path = tmp_path / "j" / "1-7.json"
+    path.write_text(path.read_text().replace('"units"', '"unitz"'))
+    with pytest.raises(CorruptRecord):
+        j.load(1, 7)
+    path.unlink()
+    assert j.load(1, 7) is None
