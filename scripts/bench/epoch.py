@@ -658,6 +658,13 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=19)
     ap.add_argument("--workers", type=int, default=2, help="sealing processes")
     ap.add_argument("--timeout", type=float, default=3600.0, help="per wait on the committee, s")
+    ap.add_argument(
+        "--min-score-bps",
+        type=int,
+        default=1,
+        help="the dataset's minScoreBps (devnet default 10 zeroes most files of a large epoch; "
+        "a DAO expecting thousands of files an epoch governs it down)",
+    )
     ap.add_argument("--home", type=Path, default=None, help="a fresh data dir (default: new)")
     ap.add_argument("--write-results", type=Path, default=None)
     ap.add_argument("--json", type=Path, default=None, help="also write the figures as JSON")
@@ -678,6 +685,7 @@ def main() -> int:
     submit_blocks = max(40, sizes[-1] // 50 + 20)
     windows = {"SUBMIT_BLOCKS": str(submit_blocks), "COMMIT_BLOCKS": "40", "REVEAL_BLOCKS": "40"}
     windows["UNBONDING_BLOCKS"] = str(max(120, submit_blocks + 80))
+    windows["MIN_SCORE_BPS"] = str(args.min_score_bps)
     code = 0
     with signals_raise(), Supervisor() as sup:
         sup.on_close("anvil", lambda: devnet_down(home))
