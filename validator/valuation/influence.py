@@ -28,7 +28,8 @@ contributors do not hold each other's records; this module does not try to detec
 Determinism: the arithmetic is float64 numpy on integer counts (exact), IEEE +, -, *, / and a
 reduction along each row that does not depend on the chunk a row is in. ``log`` is numpy's,
 which SIMD builds compute to within one ulp rather than correctly rounded; values are rounded
-to ``spec.decimals`` before they become scores (scores.py), as Banzhaf values are.
+to ``spec.loo_decimals`` (else ``spec.decimals``) before they become scores (scores.py), as
+Banzhaf values are to ``spec.decimals``.
 """
 
 from __future__ import annotations

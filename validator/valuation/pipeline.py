@@ -80,6 +80,7 @@ class ValuationResult:
     n_trained: int
     train_seconds: float
     n_models_used: int = 0  # M after the adaptive rule (ValuationSpec.max_models)
+    decimals: int = 4  # the values' rounding before scores (spec.decimals, or loo_decimals)
     predicted_l1: float = 0.0  # expected seed-to-seed L1 of the shares at that M
     # Spearman correlation of the values with a larger model's of the same family on the same
     # subsets (the n-gram LM one order higher); None where no larger model is defined.
@@ -315,7 +316,8 @@ def value_epoch(
     curve_utils = backend.run(problem, curve, spec.model_chunk, train_seed)
     seconds = time.perf_counter() - t0
 
-    q_valued = quantize(est.values, spec.decimals)
+    decimals = spec.decimals if not loo or spec.loo_decimals is None else spec.loo_decimals
+    q_valued = quantize(est.values, decimals)
     quanta = [0] * len(checks)
     for j, q in zip(valued, q_valued, strict=True):
         quanta[j] = q
@@ -365,6 +367,7 @@ def value_epoch(
         n_trained=int(masks.shape[0] + 1 + curve.shape[0]),
         train_seconds=seconds,
         n_models_used=m,
+        decimals=decimals,
         predicted_l1=stable,
         transfer_rho=transfer,
     )

@@ -50,10 +50,10 @@ def report_dict(result: ValuationResult) -> dict[str, Any]:
         "contributors": [
             {
                 "id": c.contributor,
-                "value": round(c.value, result.spec.decimals),
+                "value": round(c.value, result.decimals),
                 "value_quanta": c.quanta,
-                "msr_value": round(c.msr, result.spec.decimals),
-                "stderr": round(c.stderr, result.spec.decimals),
+                "msr_value": round(c.msr, result.decimals),
+                "stderr": round(c.stderr, result.decimals),
                 "share": c.share,
                 "bps": int(c.bps),
                 "flags": list(c.flags),
@@ -83,7 +83,7 @@ def report_dict(result: ValuationResult) -> dict[str, Any]:
 def label_text(result: ValuationResult) -> str:
     """The nutrition label in words: each contributor's value with its standard error, pay, and
     the reason for every flag; then how stable and transferable the values are."""
-    d = result.spec.decimals
+    d = result.decimals
     lines = [
         f"Valuation of epoch seed 0x{result.seed.hex()} under spec {result.spec.digest()}",
         f"{result.n_models_used} subset models; utility = validation log-likelihood "

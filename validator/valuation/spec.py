@@ -180,6 +180,12 @@ class ValuationSpec:
             files is valued in seconds, a small one keeps the game-theoretic value).
         loo_above: the player count above which ``auto`` switches to leave-one-out (written in
             the canonical JSON only with ``auto``).
+        loo_decimals: ``decimals`` for leave-one-out values (``None``: ``decimals``). Removing
+            one of 10,000 files moves the validation log-likelihood by about 1e-6 nats, under
+            a 4-decimal quantum: every value rounded to 0 and the epoch paid nobody. The
+            leave-one-out arithmetic is deterministic fp64 on CPU (influence.py), so it can be
+            rounded finer than trained models' values. Omitted from the canonical JSON while
+            ``None``.
         proofs: ownership-proof parameters and the policy for unproven files
             (``node/proofs/params.py``, applied by ``validator/proofs.py``). Omitted from the
             canonical JSON while it is the default (no proof required), so the digests of specs
@@ -196,6 +202,7 @@ class ValuationSpec:
     curve_fractions: tuple[float, ...] = (0.125, 0.25, 0.5, 1.0)
     utility: Utility = "val_loglik"
     decimals: int = 4
+    loo_decimals: int | None = None
     max_models: int = 0
     stable_l1: float = 0.03
     block_chars: int = 0
@@ -244,6 +251,8 @@ class ValuationSpec:
             raise SpecError("the loo estimator is exact for the ngram count model only")
         if not 0 <= self.decimals <= 9:
             raise SpecError("decimals must be 0..9")
+        if self.loo_decimals is not None and not 0 <= self.loo_decimals <= 12:
+            raise SpecError("loo_decimals must be 0..12 or null")
         cm = self.checks.containment_margin
         if (cm is not None and not 0.0 < cm <= 1.0) or not self.checks.containment_mean > 0.0:
             raise SpecError("containment_margin must be in (0, 1] or null, containment_mean > 0")
@@ -283,6 +292,8 @@ class ValuationSpec:
             del raw["estimator"]
         if self.estimator != "auto":
             del raw["loo_above"]
+        if self.loo_decimals is None:
+            del raw["loo_decimals"]
         return json.dumps(raw, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
     def digest(self) -> str:

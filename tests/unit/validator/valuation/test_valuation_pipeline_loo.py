@@ -113,3 +113,23 @@ def test_loo_above_is_in_the_digest_only_with_auto() -> None:
     b = ValuationSpec(estimator="auto", loo_above=200)
     assert json.loads(a.canonical_json())["loo_above"] == 100
     assert a.digest() != b.digest()
+
+
+def test_a_large_epoch_is_not_rounded_to_nobody_paid() -> None:
+    # Removing one of many files moves the validation log-likelihood by a sliver: at the
+    # 4-decimal quantum every value rounded to 0, the vector summed to 0 and the 10,000-file
+    # benchmark epoch paid nobody. loo_decimals rounds leave-one-out values finer.
+    honest, val, pool = _world(n=120, seed=4)
+    coarse = value_epoch(LOO, honest, val, pool, SEED, CPU)
+    fine = value_epoch(dataclasses.replace(LOO, loo_decimals=9), honest, val, pool, SEED, CPU)
+    assert coarse.decimals == LOO.decimals
+    assert fine.decimals == 9
+    # the same values, rounded differently
+    assert [c.value for c in fine.contributors] == [c.value for c in coarse.contributors]
+    assert sum(c.bps > 0 for c in fine.contributors) > sum(c.bps > 0 for c in coarse.contributors)
+    assert sum(c.bps for c in fine.contributors) == 10_000
+    # the spec says so, and a Banzhaf-valued spec's digest does not change for the field
+    assert '"loo_decimals":9' in dataclasses.replace(LOO, loo_decimals=9).canonical_json()
+    assert "loo_decimals" not in ValuationSpec().canonical_json()
+    with pytest.raises(SpecError):
+        dataclasses.replace(LOO, loo_decimals=13)
