@@ -7,6 +7,7 @@ Used by ``datadao devnet`` and by the integration tests. anvil comes from npm
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import signal
 import socket
@@ -44,11 +45,34 @@ def devnet_account(index: int, mnemonic: str = DEVNET_MNEMONIC) -> LocalAccount:
     return account
 
 
+_EPHEMERAL = Path("/proc/sys/net/ipv4/ip_local_port_range")
+
+
 def free_port() -> int:
+    """A loopback port free now, for a service started later (anvil, a share service).
+
+    Drawn below the kernel's ephemeral range when there is room: a port from bind(0) comes
+    from that range, which every outgoing connection also draws from, so in the seconds
+    between choosing it and the service binding it a client socket could take it (seen: a
+    share service failing with "address already in use" during a parallel test run)."""
+    try:
+        first_ephemeral = int(_EPHEMERAL.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        first_ephemeral = 0
+    if first_ephemeral > 11_000:
+        rng = random.SystemRandom()
+        for _ in range(64):
+            port = rng.randint(10_000, first_ephemeral - 1)
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+        chosen: int = s.getsockname()[1]
+        return chosen
 
 
 def find_anvil() -> str:
